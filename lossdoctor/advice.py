@@ -1,0 +1,169 @@
+"""What each diagnosis means and what to do about it: pure data, one entry per (code, variant).
+
+Titles are short verdicts; summaries explain why, with `{placeholders}` filled from the
+diagnosis' facts; fixes are ordered, most effective and cheapest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Advice:
+    title: str
+    summary: str
+    fixes: tuple[str, ...]
+
+
+ADD_VALIDATION = ("Add a validation set so overfitting can be seen: model.fit(..., validation_split=0.2) "
+                  "or validation_data=(x_val, y_val).")
+LOWER_LR = ("Lower the learning rate 3-10x (e.g. Adam(learning_rate=1e-4)), or let "
+            "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3) lower it when progress stalls.")
+
+ADVICE: dict[tuple[str, str], Advice] = {
+    ("learning", "default"): Advice(
+        "Still learning: the best case",
+        "Both {train_key} and {val_key} are still falling over epochs {window_first}-{window_last} "
+        "({train_change} and {val_change}). The model has not finished learning.",
+        ("Keep training: raise epochs= and resume from the last weights.",
+         "Guard the longer run with EarlyStopping(monitor='val_loss', patience=5, "
+         "restore_best_weights=True) so it stops itself when val_loss stops improving.",
+         "If epochs are expensive, try a somewhat higher learning rate or a learning-rate schedule.")),
+    ("learning", "no_val"): Advice(
+        "Still learning (no validation loss to check against)",
+        "{train_key} is still falling over epochs {window_first}-{window_last} ({train_change} over epochs {window_first}-{window_last}), "
+        "but without a validation loss overfitting cannot be seen.",
+        (ADD_VALIDATION,
+         "Keep training while the validation loss falls too; guard it with "
+         "EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
+    ("overfitting", "val_flat"): Advice(
+        "Overfitting: training loss falls, validation loss does not",
+        "{train_key} keeps falling ({train_change} over epochs {window_first}-{window_last}) while {val_key} has stopped improving "
+        "({val_change}); its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago. "
+        "The model is memorising the training set.",
+        ("Stop at the best validation epoch: EarlyStopping(monitor='val_loss', patience=5, "
+         "restore_best_weights=True), or keep the checkpoint of epoch {best_epoch}.",
+         "Add regularization: Dropout(0.2-0.5) between layers, an L2 kernel_regularizer "
+         "(e.g. regularizers.l2(1e-4)), or weight decay in the optimizer.",
+         "Reduce capacity: fewer or smaller layers; in a CNN, MaxPooling2D / global pooling "
+         "instead of large Dense layers.",
+         "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
+    ("overfitting", "val_rising"): Advice(
+        "Overfitting: validation loss is rising while training loss falls",
+        "{train_key} keeps falling ({train_change} over epochs {window_first}-{window_last}) while {val_key} is rising ({val_change}); "
+        "its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago. "
+        "Every further epoch makes the model worse on unseen data.",
+        ("Stop at the best validation epoch: EarlyStopping(monitor='val_loss', patience=5, "
+         "restore_best_weights=True), or keep the checkpoint of epoch {best_epoch}.",
+         "Add regularization: Dropout(0.2-0.5), an L2 kernel_regularizer, or weight decay.",
+         "Reduce capacity: fewer or smaller layers; in a CNN, MaxPooling2D / global pooling "
+         "instead of large Dense layers.",
+         "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
+    ("overfitting", "late"): Advice(
+        "Overfitting: validation loss rises after training has converged",
+        "{train_key} has levelled off ({train_change} over epochs {window_first}-{window_last}) while {val_key} is rising ({val_change}); "
+        "its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago.",
+        ("Use the weights of epoch {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
+         "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
+         "Add regularization: Dropout, an L2 kernel_regularizer, or weight decay.",
+         "Get more training data, or augment it.")),
+    ("data_problem", "default"): Advice(
+        "The dataset has a problem: validation improves while training does not",
+        "{train_key} is flat ({train_change} over epochs {window_first}-{window_last}) while {val_key} keeps falling ({val_change}). "
+        "Validation data that is easier than the training data, or leaks into it, behaves like this.{train_above_val}",
+        ("Check the split: are validation samples duplicated in, or drawn from a different "
+         "(easier) distribution than, the training set? Shuffle before validation_split: Keras "
+         "takes the LAST 20% of the arrays, unshuffled.",
+         "Check the training labels: shuffled, noisy or misaligned labels keep the training loss high.",
+         "Check preprocessing: the same scaling, resizing and encoding must be applied to train and validation.",
+         "If heavy Dropout or augmentation act only during training, the training loss is measured "
+         "on a harder task: compare model.evaluate() on the training set with val_loss.")),
+    ("plateau", "converged"): Advice(
+        "Learning has hit a bottleneck: converged",
+        "Both losses have levelled off ({train_change} and {val_change} over epochs {window_first}-{window_last}) "
+        "after falling {progress} from their start. The model has learned what it can at this learning rate and capacity.",
+        ("Lower the learning rate to squeeze out the rest: ReduceLROnPlateau(monitor='val_loss', "
+         "factor=0.2, patience=3), or a cosine / exponential decay schedule.",
+         "Change the batch size: larger batches give less noisy steps, smaller ones more updates per epoch.",
+         "If the loss is still too high, the bottleneck is the model: add capacity or better features.",
+         "Stop training here: more epochs at this setting will not help (EarlyStopping does this automatically).")),
+    ("plateau", "stuck"): Advice(
+        "Learning has hit a bottleneck: the loss never really fell",
+        "Both losses are flat ({train_change} and {val_change} over epochs {window_first}-{window_last}) "
+        "and fell only {progress} from their start: the model is not learning.",
+        ("Check the learning rate first: a very small one (1e-6) barely moves the weights, a very "
+         "large one bounces; try 1e-3 with Adam.",
+         "Check inputs and initialization: scale the inputs (Normalization layer or StandardScaler), "
+         "keep the default Glorot/He initializers, avoid zero or constant initial weights.",
+         "Look for dead or saturated units: ReLU with negative biases, sigmoid/tanh on huge inputs; "
+         "try LeakyReLU or BatchNormalization.",
+         "Change the batch size, and check that labels match the loss (sparse vs one-hot).")),
+    ("plateau", "frozen"): Advice(
+        "Learning has stopped completely: the loss is frozen",
+        "{train_key} has not moved at all in the last epochs (it sits at {train_level}). The network's "
+        "output no longer depends on its weights: saturated or dead units, or weights that blew "
+        "up early (often inside the first epoch) and never recovered.",
+        ("Lower the learning rate 10-100x and start again from fresh weights; add "
+         "clipnorm=1.0 to the optimizer.",
+         "Scale the inputs (Normalization layer) and keep default initializers.",
+         "Look for dead ReLUs or saturated sigmoids: try LeakyReLU or BatchNormalization.",
+         "Add TerminateOnNaN() and this lossdoctor callback so such runs stop early.")),
+    ("plateau", "chance"): Advice(
+        "Not learning: the loss is stuck at chance level",
+        "{train_key} sits at {train_level}, about ln {classes} = {chance_loss}: the model predicts the "
+        "class prior and has learned nothing about the inputs.",
+        ("Check the labels and the loss: labels aligned with inputs, sparse_categorical_crossentropy "
+         "for integer labels, categorical_crossentropy for one-hot, a sigmoid/softmax output matching it.",
+         "Check the inputs: scaled (Normalization layer), not all zeros, not shuffled apart from their labels.",
+         "Lower the learning rate (try Adam(1e-3) or 1e-4) and start from fresh weights.",
+         "Try to overfit 100 samples first: a model that cannot, has a bug.")),
+    ("plateau", "no_val"): Advice(
+        "Learning has hit a bottleneck (no validation loss)",
+        "{train_key} is flat ({train_change} over epochs {window_first}-{window_last}) after falling {progress} from its start.",
+        (LOWER_LR, "Change the batch size.", ADD_VALIDATION)),
+    ("diverging", "default"): Advice(
+        "The worst case: both losses are rising",
+        "{train_key} ({train_change} over epochs {window_first}-{window_last}) and {val_key} ({val_change}) are both rising: training is "
+        "moving away from a solution. A rising training loss usually means the learning rate is too high.",
+        ("Lower the learning rate a lot (10x or more) and restart from the best weights "
+         "(epoch {best_epoch}); add clipnorm=1.0 to the optimizer.",
+         "Check the learning-rate schedule: warm-up or cyclic schedules can push it too high.",
+         "Then check the model (architecture, initialization, BatchNormalization) and the data: "
+         "cleaning, scaling, and whether its distribution drifts during training.")),
+    ("diverging", "exploded"): Advice(
+        "Diverged: the loss exploded and did not recover",
+        "{train_key} sits at {train_level}, {explosion}x its best value {best_train}: training blew up. "
+        "This is almost always a learning rate too high for the model and data.",
+        ("Lower the learning rate 10x or more and restart from fresh weights or the best checkpoint "
+         "(epoch {best_epoch}); add clipnorm=1.0 to the optimizer.",
+         "Scale inputs and targets (Normalization layer); large regression targets blow up MSE.",
+         "Add TerminateOnNaN() and EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
+    ("diverging", "no_val"): Advice(
+        "Training loss is rising (no validation loss)",
+        "{train_key} is rising ({train_change} over epochs {window_first}-{window_last}): the learning rate is most likely too high.",
+        (LOWER_LR, "Add clipnorm=1.0 to the optimizer.", ADD_VALIDATION)),
+    ("train_rising", "default"): Advice(
+        "Unstable: training loss is rising",
+        "{train_key} is rising ({train_change} over epochs {window_first}-{window_last}) while {val_key} is {val_trend} ({val_change}). A training "
+        "loss that rises epoch after epoch usually means the learning rate is too high; a regularization "
+        "or augmentation schedule that grows during training does the same.",
+        (LOWER_LR,
+         "Add clipnorm=1.0 to the optimizer, and check the learning-rate schedule.",
+         "If a regularization or augmentation schedule ramps up, this may be expected; "
+         "watch the validation loss, and keep EarlyStopping(restore_best_weights=True).")),
+    ("non_finite", "default"): Advice(
+        "Diverged: the loss became NaN/inf",
+        "{nonfinite_what} The weights are corrupted from that point on; everything after it is lost.",
+        ("Lower the learning rate 10x or more; add clipnorm=1.0 (or clipvalue) to the optimizer.",
+         "Look for bad data: NaN or inf in the inputs or targets (np.isfinite(x).all()), "
+         "log(0) or division by zero in a custom loss.",
+         "Scale inputs and targets (Normalization layer); use float32, not float16, without loss scaling.",
+         "Add TerminateOnNaN() so such runs stop at once, and keep the weights of the best epoch "
+         "with ModelCheckpoint(save_best_only=True).")),
+    ("insufficient_data", "default"): Advice(
+        "Too little history to judge",
+        "{insufficient}",
+        ("Train for more epochs (at least {min_epochs}) and diagnose again.",
+         "Pass --window N to judge a different span of training.")),
+}

@@ -1,0 +1,308 @@
+"""From a `History` to a `Diagnosis`: pick the series, choose the window, fit trends, apply rules."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .advice import ADVICE
+from .history import History, Series
+from .keys import resolve_keys
+from .rules import Facts, RuleSettings, chance_classes, classify
+from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend
+
+ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
+                 "sparse_categorical_accuracy", "train_acc", "train_accuracy")
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The verdict on a training history, with the numbers behind it.
+
+    Attributes:
+        code: stable diagnosis code (`learning`, `overfitting`, `data_problem`, `plateau`,
+            `diverging`, `train_rising`, `non_finite`, `insufficient_data`).
+        variant: which flavour of the code (e.g. `converged` or `stuck` for `plateau`).
+        rule: id of the rule that decided it.
+        title, summary: the verdict in a line, and why, in a few sentences.
+        fixes: concrete actions, most effective first.
+        evidence: the numbers that support the verdict, one line each.
+        train, val: the trends (val is None without a validation series).
+        window: first and last epoch of the analysis window.
+        best_epoch, best_value: lowest validation loss (training loss when there is no
+            validation series) and its 1-based epoch.
+        epochs_since_best: how many epochs the last epoch is past the best.
+        nonfinite: for each series that went NaN/inf, the first epoch it did.
+        notes: what the reader and the key choice noticed.
+    """
+
+    source: str
+    format: str
+    epochs: int
+    window: tuple[float, float]
+    train: Trend
+    val: Trend | None
+    code: str
+    variant: str
+    rule: str
+    title: str
+    summary: str
+    fixes: tuple[str, ...]
+    evidence: tuple[str, ...]
+    best_epoch: float | None
+    best_value: float | None
+    best_key: str | None
+    epochs_since_best: float | None
+    nonfinite: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True for the healthy outcomes (still learning, converged)."""
+        return self.code == "learning" or (self.code == "plateau" and self.variant == "converged")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict; the schema is documented in README.md."""
+        d = asdict(self)
+        d["train"] = self.train.to_dict()
+        d["val"] = self.val.to_dict() if self.val else None
+        d["window"] = {"first_epoch": _epoch_number(self.window[0]),
+                       "last_epoch": _epoch_number(self.window[1])}
+        d["diagnosis"] = {k: d.pop(k) for k in ("code", "variant", "rule", "title", "summary",
+                                                  "fixes", "evidence")}
+        for k in ("best_epoch", "epochs_since_best"):
+            d[k] = _epoch_number(d[k])
+        d["best_value"] = _json_number(d["best_value"])
+        d["fixes"] = d["diagnosis"]["fixes"]
+        d["notes"] = list(self.notes)
+        return d
+
+
+def _epoch_number(v):
+    if v is None or not math.isfinite(v):
+        return None
+    return int(round(v)) if abs(v - round(v)) < 1e-9 else round(float(v), 3)
+
+
+def fmt_epoch(v: float | None) -> str:
+    n = _epoch_number(v)
+    return "?" if n is None else str(n)
+
+
+def fmt_value(v: float | None) -> str:
+    if v is None or not math.isfinite(v):
+        return str(v)
+    return f"{v:.4g}"
+
+
+def window_start(history_end: float, series: list[Series], window: float | None,
+                 min_points: int) -> float:
+    """First epoch position of the analysis window.
+
+    By default the last third of training; each series then gets at least `min_points`
+    of its latest points, so short runs still have a window to fit.
+    """
+    span = float(window) if window else history_end / 3.0
+    start = history_end - span
+    for s in series:
+        xs = s.x[np.isfinite(s.x)]
+        if len(xs) >= min_points and np.sum(xs > start) < min_points:
+            start = min(start, float(np.sort(xs)[-min_points]) - 1e-9)
+    return start
+
+
+def _in_window(s: Series, start: float) -> tuple[np.ndarray, np.ndarray]:
+    m = s.x > start
+    return s.x[m], s.y[m]
+
+
+def first_nonfinite(s: Series) -> float | None:
+    bad = ~np.isfinite(s.y)
+    return float(s.x[np.argmax(bad)]) if bad.any() else None
+
+
+def explosion_ratio(s: Series, start: float, above_start: bool) -> float:
+    """Recent level over best value (1 when the best is not positive).
+
+    With `above_start`, also 1 unless the level is worse than the first value: with no
+    validation loss to confirm it, a loss that bounces above a lucky minimum but is still
+    far below where it started has not exploded.
+    """
+    y = s.y[np.isfinite(s.y)]
+    _, yw = _in_window(s, start)
+    yw = yw[np.isfinite(yw)]
+    if not len(y) or not len(yw) or y.min() <= 0:
+        return 1.0
+    level = float(np.median(yw))
+    return level / float(y.min()) if level > y[0] or not above_start else 1.0
+
+
+def _progress(s: Series, level: float) -> float:
+    y = s.y[np.isfinite(s.y)]
+    start = float(np.max(y[:3])) if len(y) else float("nan")
+    return 1.0 - level / start if start > 0 and math.isfinite(level) else 0.0
+
+
+def _recent_accuracy(history: History, start: float) -> float | None:
+    key = next((k for k in ACCURACY_KEYS if k in history), None)
+    if key is None:
+        return None
+    _, y = _in_window(history[key], start)
+    y = y[np.isfinite(y)]
+    return float(np.median(y)) if len(y) else None
+
+
+def _frozen(y: np.ndarray, s: RuleSettings) -> bool:
+    y = y[np.isfinite(y)]
+    if len(y) < 3:
+        return False
+    level = abs(float(np.median(y)))
+    return float(np.ptp(y)) <= s.frozen_spread * max(level, 1e-12)
+
+
+def _best(series: Series) -> tuple[float | None, float | None]:
+    ok = np.isfinite(series.y)
+    if not ok.any():
+        return None, None
+    i = int(np.argmin(np.where(ok, series.y, np.inf)))
+    return float(series.x[i]), float(series.y[i])
+
+
+def _trend_line(label: str, t: Trend) -> str:
+    if t.trend == "unknown":
+        return f"{label} loss ({t.key}): unknown, {t.reason}"
+    return (f"{label} loss ({t.key}): {t.trend}, fitted {fmt_value(t.start_value)} -> "
+            f"{fmt_value(t.end_value)} over epochs {fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)} "
+            f"({t.relative_change:+.1%} of its level; slope {t.slope:+.3g}/epoch, "
+            f"95% CI [{t.slope_low:+.3g}, {t.slope_high:+.3g}]; Mann-Kendall p={t.p_value:.2g})")
+
+
+def _train_above_val(train: Series, val: Series | None) -> float | None:
+    """Fraction of epochs whose training loss is >10% above the validation loss."""
+    if val is None or train.per_step or val.per_step:
+        return None
+    common, it, iv = np.intersect1d(train.x, val.x, return_indices=True)
+    a, b = train.y[it], val.y[iv]
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 5:
+        return None
+    return float(np.mean(a[ok] > 1.1 * b[ok]))
+
+
+def diagnose(history: History, train_key: str | None = None, val_key: str | None = None,
+             window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
+             rule_settings: RuleSettings = RuleSettings()) -> Diagnosis:
+    """Diagnose a training history.
+
+    Args:
+        history: what a reader returned (or `History.from_dict(keras_history.history)`).
+        train_key, val_key: the series to judge; chosen automatically when None.
+        window: judge the last `window` epochs instead of the last third.
+        settings, rule_settings: thresholds of the trend test and of the rules.
+
+    Returns:
+        A `Diagnosis`.
+
+    Raises:
+        MissingSeriesError: the requested series, or any training loss, is absent.
+    """
+    tkey, vkey, notes = resolve_keys(history, train_key, val_key)
+    train, val = history[tkey], (history[vkey] if vkey else None)
+    present = [s for s in (train, val) if s is not None]
+    end = max(float(np.nanmax(s.x)) for s in present if len(s))
+    start = window_start(end, present, window, settings.min_points)
+
+    ttrend = fit_trend(*_in_window(train, start), key=tkey, settings=settings, whole=train.y)
+    vtrend = fit_trend(*_in_window(val, start), key=vkey, settings=settings,
+                       whole=val.y) if val is not None else None
+    if vtrend is not None and vtrend.trend == "unknown":
+        notes.append(f"{vkey!r} has too few points in the window to judge; judged on {tkey!r} alone")
+
+    nonfinite = {s.key: e for s in present if (e := first_nonfinite(s)) is not None}
+    ratios = [explosion_ratio(s, start, above_start=val is None) for s in present]
+    level = ttrend.level
+    facts = Facts(
+        train=ttrend, val=vtrend, nonfinite=nonfinite,
+        exploded=all(r >= rule_settings.explosion_factor for r in ratios),
+        explosion=ratios[0],
+        frozen=_frozen(_in_window(train, start)[1], rule_settings),
+        progress=max(_progress(s, t.level) for s, t in zip(present, (ttrend, vtrend)) if t is not None),
+        chance_classes=chance_classes(level, _recent_accuracy(history, start), rule_settings),
+        settings=rule_settings)
+    rule = classify(facts)
+
+    best_series = val if val is not None and np.isfinite(val.y).any() else train
+    best_epoch, best_value = _best(best_series)
+    since = end - best_epoch if best_epoch is not None else None
+    evidence = _evidence(facts, train, val, best_series.key, best_epoch, best_value, since)
+    context = _context(facts, history, tkey, vkey, start, end, best_epoch, best_value, since,
+                       _best(train)[1], settings)
+    advice = ADVICE[(rule.code, rule.variant)]
+    return Diagnosis(
+        source=history.source, format=history.format, epochs=history.epochs,
+        window=(ttrend.first_epoch if math.isfinite(ttrend.first_epoch) else start, end),
+        train=ttrend, val=vtrend, code=rule.code, variant=rule.variant, rule=rule.id,
+        title=advice.title, summary=advice.summary.format(**context),
+        fixes=tuple(f.format(**context) for f in advice.fixes), evidence=evidence,
+        best_epoch=best_epoch, best_value=best_value, best_key=best_series.key,
+        epochs_since_best=since, nonfinite=nonfinite,
+        notes=tuple([*history.notes, *notes]))
+
+
+def _evidence(facts: Facts, train: Series, val: Series | None, best_key: str,
+              best_epoch, best_value, since) -> tuple[str, ...]:
+    lines = [_trend_line("train", facts.train)]
+    if facts.val is not None:
+        lines.append(_trend_line("val", facts.val))
+    else:
+        lines.append("val loss: none logged")
+    for key, epoch in facts.nonfinite.items():
+        lines.append(f"{key} became NaN/inf at epoch {fmt_epoch(epoch)}")
+    if best_epoch is not None:
+        lines.append(f"best {best_key} {fmt_value(best_value)} at epoch {fmt_epoch(best_epoch)}"
+                     f" ({fmt_epoch(since)} epoch(s) before the last)")
+    if facts.exploded:
+        lines.append(f"{train.key} sits {facts.explosion:.0f}x above its best value")
+    frac = _train_above_val(train, val)
+    if frac is not None and frac > 0.8:
+        lines.append(f"training loss >10% above validation loss in {frac:.0%} of epochs")
+    if facts.chance_classes:
+        k = facts.chance_classes
+        lines.append(f"{train.key} level {fmt_value(facts.train.level)} = ln {k} "
+                     f"({math.log(k):.4f}): chance level for {k} classes")
+    return tuple(lines)
+
+
+def _change(t: Trend | None) -> str:
+    if t is None:
+        return "no validation loss"
+    if t.trend == "unknown":
+        return "too few points"
+    return f"{t.relative_change:+.1%}"
+
+
+def _context(facts: Facts, history: History, tkey, vkey, start, end, best_epoch, best_value,
+             since, best_train, settings: TrendSettings) -> dict:
+    frac = _train_above_val(history[tkey], history[vkey] if vkey else None)
+    k = facts.chance_classes
+    nonfinite = "; ".join(f"{key} became NaN/inf at epoch {fmt_epoch(e)}"
+                          for key, e in facts.nonfinite.items())
+    return {
+        "train_key": tkey, "val_key": vkey or "val_loss",
+        "window_first": fmt_epoch(facts.train.first_epoch if math.isfinite(facts.train.first_epoch) else start),
+        "window_last": fmt_epoch(end),
+        "train_change": _change(facts.train), "val_change": _change(facts.val),
+        "val_trend": facts.val.trend if facts.val else "absent",
+        "best_epoch": fmt_epoch(best_epoch), "best_val": fmt_value(best_value),
+        "since_best": fmt_epoch(since), "best_train": fmt_value(best_train),
+        "train_level": fmt_value(facts.train.level), "progress": f"{facts.progress:.0%}",
+        "explosion": f"{facts.explosion:.0f}",
+        "classes": k or "", "chance_loss": f"{math.log(k):.4f}" if k else "",
+        "nonfinite_what": (nonfinite + ".") if nonfinite else "",
+        "train_above_val": (f" The training loss is also >10% above the validation loss in "
+                            f"{frac:.0%} of epochs." if frac and frac > 0.8 else ""),
+        "insufficient": facts.train.reason[0].upper() + facts.train.reason[1:] + ".",
+        "min_epochs": settings.min_points,
+    }

@@ -1,0 +1,88 @@
+"""The in-memory training history that every reader produces and every analysis consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Series:
+    """One logged quantity.
+
+    Attributes:
+        key: the name as logged (`loss`, `val_loss`, `train_loss_step`, ...).
+        x: position of each value on the epoch axis, 1-based as Keras prints epochs.
+            A value logged at the end of epoch 3 sits at 3.0; a step-level value
+            logged half-way through epoch 3 sits at 2.5.
+        y: the values; NaN and inf are kept, they are a finding.
+        per_step: True when the values were logged per step (or per batch)
+            rather than once per epoch.
+    """
+
+    key: str
+    x: np.ndarray
+    y: np.ndarray
+    per_step: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "x", np.asarray(self.x, dtype=float))
+        object.__setattr__(self, "y", np.asarray(self.y, dtype=float))
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def finite(self) -> np.ndarray:
+        """Boolean mask of the finite values."""
+        return np.isfinite(self.y)
+
+
+def epoch_series(key: str, values) -> Series:
+    """Build a once-per-epoch `Series` at epochs 1, 2, ..., n."""
+    y = np.asarray(values, dtype=float)
+    return Series(key, np.arange(1, len(y) + 1, dtype=float), y)
+
+
+@dataclass(frozen=True, eq=False)
+class History:
+    """Every series read from one training log.
+
+    Attributes:
+        series: the series by key, in the order they were found.
+        source: where the history came from (a path, `<stdin>`, `<callback>`).
+        format: the detected format (`keras-json`, `csvlogger`, ...).
+        notes: things the reader noticed and the user should know
+            (earlier runs skipped, columns renamed, rows dropped).
+        x_unit: `epoch`, or `step` for logs that carry steps but no epochs.
+    """
+
+    series: Mapping[str, Series]
+    source: str = "<memory>"
+    format: str = "unknown"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    x_unit: str = "epoch"
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, object], source: str = "<memory>",
+                  format: str = "dict", notes: tuple[str, ...] = ()) -> "History":
+        """Build a history from `{key: [value per epoch]}`, as Keras' `History.history`."""
+        return cls({k: epoch_series(k, v) for k, v in values.items()}, source, format, notes)
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.series)
+
+    @property
+    def epochs(self) -> int:
+        """The number of epochs covered (the last epoch position, rounded up)."""
+        last = [float(np.nanmax(s.x)) for s in self.series.values() if len(s)]
+        return int(np.ceil(max(last))) if last else 0
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.series
+
+    def __getitem__(self, key: str) -> Series:
+        return self.series[key]

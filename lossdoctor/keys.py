@@ -1,0 +1,66 @@
+"""Which series are the training loss and the validation loss: the candidates are data."""
+
+from __future__ import annotations
+
+from .errors import MissingSeriesError
+from .history import History
+
+TRAIN_CANDIDATES = ("loss", "train_loss", "train_loss_epoch", "training_loss", "train/loss",
+                    "train_loss_step", "loss_epoch", "loss_step", "mean_loss", "tr_loss")
+VAL_CANDIDATES = ("val_loss", "eval_loss", "valid_loss", "validation_loss", "val/loss",
+                  "val_loss_epoch", "dev_loss", "eval/loss")
+
+
+def _val_twins(train_key: str) -> list[str]:
+    """Validation names that pair with a training key: val_<key>, train→val, train/→val/."""
+    twins = [f"val_{train_key}", f"eval_{train_key}"]
+    for a, b in (("train_", "val_"), ("train/", "val/"), ("training_", "validation_"),
+                 ("train", "val"), ("_step", "_epoch")):
+        if a in train_key:
+            twins.append(train_key.replace(a, b, 1))
+    return twins
+
+
+def _missing(history: History, what: str, fix: str) -> MissingSeriesError:
+    keys = ", ".join(history.keys) or "none"
+    return MissingSeriesError(f"{what}; available keys: {keys}. {fix}")
+
+
+def resolve_keys(history: History, train_key: str | None = None,
+                 val_key: str | None = None) -> tuple[str, str | None, list[str]]:
+    """Choose the training and validation series.
+
+    Args:
+        history: the history to look in.
+        train_key: the training series; by default the first of `TRAIN_CANDIDATES` present.
+        val_key: the validation series; by default the twin of the training key
+            (`val_<key>`), then the first of `VAL_CANDIDATES` present. None when absent.
+
+    Returns:
+        (train_key, val_key or None, notes saying which keys were chosen when not the defaults).
+
+    Raises:
+        MissingSeriesError: a requested key, or any training loss, is absent.
+    """
+    notes: list[str] = []
+    if train_key is not None and train_key not in history:
+        raise _missing(history, f"no series {train_key!r}", "Pass one of them with --train-key.")
+    if train_key is None:
+        train_key = next((k for k in TRAIN_CANDIDATES if k in history), None)
+        if train_key is None:
+            val_only = next((k for k in VAL_CANDIDATES if k in history), None)
+            hint = (f"Only a validation loss ({val_only!r}) was logged: log the training loss too, "
+                    "or pass --train-key." if val_only else "Pass the training loss with --train-key.")
+            raise _missing(history, "no training loss found", hint)
+        if train_key != "loss":
+            notes.append(f"using {train_key!r} as the training loss")
+    if val_key is not None:
+        if val_key not in history:
+            raise _missing(history, f"no series {val_key!r}", "Pass one of them with --val-key.")
+        return train_key, val_key, notes
+    for k in [*_val_twins(train_key), *VAL_CANDIDATES]:
+        if k in history and k != train_key:
+            if k != f"val_{train_key}":
+                notes.append(f"using {k!r} as the validation loss")
+            return train_key, k, notes
+    return train_key, None, notes

@@ -1,0 +1,122 @@
+"""Readers: a path (or text) in, a `History` out. The format is sniffed from the content.
+
+`FORMATS` is the registry: each entry has a name, a `sniff(text) -> bool` and a
+`parse(text, source) -> History`. The first entry whose sniff accepts the text reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from ..errors import HistoryFormatError, InputFileError
+from ..history import History
+from . import csvlog, jsonlog
+
+MAX_BYTES = 1 << 30  # 1 GiB: a log larger than this is almost certainly not a loss history
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    sniff: Callable[[str], bool]
+    parse: Callable[[str, str], History]
+    description: str
+
+
+FORMATS: list[Format] = [
+    Format("json", jsonlog.sniff, jsonlog.parse,
+           "Keras History JSON, Hugging Face trainer_state.json, lists of per-epoch dicts"),
+    Format("csv", csvlog.sniff, csvlog.parse,
+           "Keras CSVLogger, PyTorch Lightning metrics.csv, pandas to_csv, any CSV/TSV with a header"),
+]
+
+
+def register(fmt: Format, first: bool = False) -> None:
+    """Add a reader to the registry."""
+    FORMATS.insert(0, fmt) if first else FORMATS.append(fmt)
+
+
+def format_names() -> list[str]:
+    return [f.name for f in FORMATS]
+
+
+def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """Read a file (or standard input for `-`), refusing directories and huge files."""
+    if path == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    else:
+        if os.path.isdir(path):
+            raise InputFileError(f"is a directory; pass a history file inside it (e.g. {path}/history.json)")
+        try:
+            size = os.path.getsize(path)
+            if size > max_bytes:
+                raise InputFileError(f"is {size / 2**20:.0f} MiB, larger than the {max_bytes / 2**20:.0f} MiB "
+                                     "lossdoctor reads; keep only the run you want diagnosed")
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except FileNotFoundError as err:
+            raise InputFileError("no such file; check the path") from err
+        except PermissionError as err:
+            raise InputFileError("permission denied; check the file's permissions") from err
+        except IsADirectoryError as err:
+            raise InputFileError("is a directory; pass a history file inside it") from err
+        except OSError as err:
+            raise InputFileError(f"cannot be read ({err.strerror or err}); check the file") from err
+    if len(data) > max_bytes:
+        raise InputFileError(f"is larger than the {max_bytes / 2**20:.0f} MiB lossdoctor reads")
+    return data
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-8 (with or without BOM) or UTF-16 with a BOM; refuse binary data."""
+    if not data.strip():
+        raise HistoryFormatError("is empty; point lossdoctor at a saved training history")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise HistoryFormatError("looks like UTF-16 but does not decode; re-save it as UTF-8") from err
+    if b"\x00" in data[:65536]:
+        raise HistoryFormatError("is binary, not a text log; pass a JSON, CSV or console log "
+                                 "(TensorBoard event files need: pip install 'lossdoctor[tensorboard]')")
+    text = data.decode("utf-8-sig", errors="replace")
+    if text.count("\ufffd") > max(16, len(text) // 100):
+        raise HistoryFormatError("is not text (undecodable bytes); pass a JSON, CSV or console log saved as UTF-8")
+    return text
+
+
+def parse_text(text: str, source: str = "<text>", input_format: str | None = None) -> History:
+    """Parse already-decoded text with the named reader, or the first that recognises it."""
+    if input_format:
+        fmt = next((f for f in FORMATS if f.name == input_format), None)
+        if fmt is None:
+            raise HistoryFormatError(f"unknown input format {input_format!r}; use one of "
+                                     + ", ".join(format_names()))
+        return fmt.parse(text, source)
+    for fmt in FORMATS:
+        if fmt.sniff(text):
+            return fmt.parse(text, source)
+    raise HistoryFormatError(
+        "is not a training history lossdoctor recognises (tried: " + ", ".join(format_names())
+        + "); pass a Keras History JSON, a CSVLogger CSV or a console log, or name the format with --input-format")
+
+
+def load_history(path: str, input_format: str | None = None) -> History:
+    """Read a training history from a file, or from standard input when `path` is `-`.
+
+    Args:
+        path: the file; `-` for standard input.
+        input_format: a name from `FORMATS` to skip sniffing.
+
+    Returns:
+        The `History`.
+
+    Raises:
+        InputFileError: missing, unreadable, a directory, or too large.
+        HistoryFormatError: the content is not a history lossdoctor can read.
+    """
+    source = "<stdin>" if path == "-" else str(path)
+    return parse_text(decode(read_bytes(source if path != "-" else "-")), source, input_format)

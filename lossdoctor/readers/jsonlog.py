@@ -1,0 +1,116 @@
+"""JSON logs: Keras History dicts in all the shapes people save them, and lists of records."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+from ..errors import HistoryFormatError
+from ..history import History, epoch_series
+from ._numbers import to_float
+from .records import records_to_history
+
+PLURALS = {"train_losses": "loss", "val_losses": "val_loss", "losses": "loss",
+           "train_accs": "accuracy", "val_accs": "val_accuracy",
+           "train_accuracies": "accuracy", "val_accuracies": "val_accuracy"}
+WRAPPERS = ("history", "log_history", "metrics", "logs")
+
+
+def sniff(text: str) -> bool:
+    return text.lstrip()[:1] in ('{', '[', '"')
+
+
+def _load(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        end = "; the file looks cut short" if err.pos >= len(text.rstrip()) - 1 else ""
+        raise HistoryFormatError(f"is not valid JSON (line {err.lineno}, column {err.colno}: "
+                                 f"{err.msg}){end}; re-save it with json.dump(history.history, f)") from err
+
+
+def _python_repr(s: str):
+    """A Python dict repr saved as a JSON string (`json.dump(str(history.history))`), read safely."""
+    cleaned = re.sub(r"\b(nan|inf)\b", "None", s)
+    cleaned = re.sub(r"np\.float(?:32|64)\(([^()]*)\)", r"\1", cleaned)
+    try:
+        return ast.literal_eval(cleaned)
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as err:
+        raise HistoryFormatError("holds a JSON string that is neither JSON nor a Python dict; "
+                                 "save the history with json.dump(history.history, f)") from err
+
+
+def _numeric_list(v) -> list | None:
+    if not isinstance(v, list) or not v or any(isinstance(e, (dict, list)) for e in v):
+        return None
+    vals = [to_float(e) for e in v]
+    if all(e is None for e in vals):
+        return None
+    return [float("nan") if e is None else e for e in vals]
+
+
+def _from_dict(d: dict, source: str, notes: list[str]) -> History | None:
+    series, skipped = {}, []
+    for k, v in d.items():
+        vals = _numeric_list(v)
+        if vals is None:
+            skipped.append(str(k))
+            continue
+        name = PLURALS.get(k, k)
+        series[name] = epoch_series(name, vals)
+        if name != k:
+            notes.append(f"read {k!r} as {name!r}")
+    if not series:
+        return None
+    if skipped:
+        notes.append("ignored non-series entries: " + ", ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else ""))
+    lengths = {len(s) for s in series.values()}
+    if len(lengths) > 1:
+        notes.append(f"series have different lengths ({min(lengths)}-{max(lengths)} values); "
+                     "each is read from epoch 1")
+    return History(series, source, "keras-json", tuple(notes))
+
+
+def _records(items: list, source: str, notes: list[str]) -> History | None:
+    rows = [r for r in items if isinstance(r, dict)]
+    if not rows:
+        return None
+    final = [r for r in rows if "train_runtime" in r]
+    if final:
+        notes.append("ignored the end-of-training summary entry")
+    rows = [{k: to_float(v) for k, v in r.items() if not isinstance(v, (dict, list))}
+            for r in rows if "train_runtime" not in r]
+    fmt = "hf-trainer" if any("eval_loss" in r or "learning_rate" in r and "step" in r for r in rows) else "json-records"
+    return records_to_history(rows, source, fmt, notes, rename=PLURALS)
+
+
+def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) -> History:
+    """Find the history inside whatever JSON value was saved."""
+    notes = notes if notes is not None else []
+    if depth > 4:
+        raise HistoryFormatError("nests the history too deeply to find it; save history.history itself")
+    if isinstance(obj, str):
+        return interpret(_python_repr(obj), source, notes, depth + 1)
+    if isinstance(obj, list):
+        found = _records(obj, source, notes)
+        if found is not None:
+            return found
+    if isinstance(obj, dict):
+        for key in WRAPPERS:
+            if isinstance(obj.get(key), (dict, list)):
+                return interpret(obj[key], source, notes, depth + 1)
+        found = _from_dict(obj, source, notes)
+        if found is not None:
+            return found
+        runs = [k for k, v in obj.items() if isinstance(v, dict) and any(_numeric_list(x) for x in v.values())]
+        if runs:
+            if len(runs) > 1:
+                notes.append(f"found {len(runs)} runs ({', '.join(runs[:5])}); diagnosing the last, {runs[-1]!r}")
+            return interpret(obj[runs[-1]], source, notes, depth + 1)
+    raise HistoryFormatError("is JSON but holds no loss series (expected e.g. {\"loss\": [...], "
+                             "\"val_loss\": [...]}); save it with json.dump(history.history, f)")
+
+
+def parse(text: str, source: str) -> History:
+    return interpret(_load(text), source)

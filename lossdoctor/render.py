@@ -1,0 +1,81 @@
+"""Diagnosis to text, JSON and Markdown. No terminal or plotting library is needed here."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+from .diagnose import Diagnosis, fmt_epoch, fmt_value
+from .trend import Trend
+
+WIDTH = 88
+
+
+def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent)
+
+
+def headline(d: Diagnosis) -> str:
+    """`[code] Title`: the one line a log or a live callback prints."""
+    return f"[{d.code}] {d.title}"
+
+
+def context_line(d: Diagnosis) -> str:
+    unit = "epochs"
+    return (f"{d.source} ({d.format}, {d.epochs} {unit}; judged on epochs "
+            f"{fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])})")
+
+
+def to_text(d: Diagnosis) -> str:
+    """A short terminal report: the verdict first, then the evidence, then the fixes."""
+    out = [headline(d), _wrap(context_line(d)), "", _wrap(d.summary), "", "Evidence:"]
+    out += [_wrap(e, "    ", "  - ") for e in d.evidence]
+    out += ["", "What to do:"]
+    out += [_wrap(f, "     ", f"  {i}. ") for i, f in enumerate(d.fixes, 1)]
+    if d.notes:
+        out += ["", "Notes:"] + [_wrap(n, "    ", "  - ") for n in d.notes]
+    return "\n".join(out) + "\n"
+
+
+def to_json(d: Diagnosis, indent: int | None = 2) -> str:
+    """The diagnosis as a JSON object (schema in README.md); NaN/inf become null."""
+    return json.dumps(d.to_dict(), indent=indent, allow_nan=False)
+
+
+def _trend_row(label: str, t: Trend | None) -> str:
+    if t is None:
+        return f"| {label} | - | none logged | | | |"
+    if t.trend == "unknown":
+        return f"| {label} | `{t.key}` | unknown | | | {t.reason} |"
+    return (f"| {label} | `{t.key}` | **{t.trend}** | {t.relative_change:+.1%} | "
+            f"{t.slope:+.3g} [{t.slope_low:+.3g}, {t.slope_high:+.3g}] | {t.p_value:.2g} |")
+
+
+def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> str:
+    """A Markdown summary for a CI job summary or a pull request comment."""
+    out = [f"{heading} lossdoctor: {d.title}", "",
+           f"`{d.code}` · `{d.source}` · {d.epochs} epochs · judged on epochs "
+           f"{fmt_epoch(d.window[0])}–{fmt_epoch(d.window[1])}", "", d.summary, ""]
+    if image:
+        out += [f"![loss curves with lossdoctor's diagnosis]({image})", ""]
+    out += ["| series | key | trend | change over window | slope/epoch [95% CI] | p |",
+            "|---|---|---|---|---|---|",
+            _trend_row("train", d.train), _trend_row("validation", d.val), ""]
+    if d.best_epoch is not None:
+        out += [f"Best `{d.best_key}`: {fmt_value(d.best_value)} at epoch {fmt_epoch(d.best_epoch)} "
+                f"({fmt_epoch(d.epochs_since_best)} epoch(s) before the last).", ""]
+    extra = [e for e in d.evidence[2:] if not e.startswith("best ")]
+    out += [f"- {e}" for e in extra] + ([""] if extra else [])
+    out += [f"{heading}# What to do", ""] + [f"{i}. {f}" for i, f in enumerate(d.fixes, 1)] + [""]
+    if d.notes:
+        out += [f"{heading}# Notes", ""] + [f"- {n}" for n in d.notes] + [""]
+    return "\n".join(out)
+
+
+RENDERERS = {"text": to_text, "json": lambda d: to_json(d) + "\n", "markdown": to_markdown}
+
+
+def is_finite(v) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)
