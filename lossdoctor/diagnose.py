@@ -113,6 +113,12 @@ def window_start(history_end: float, series: list[Series], window: float | None,
     return start
 
 
+def _window_first(series: list[Series], start: float) -> float:
+    """The first epoch position any series has inside the window."""
+    firsts = [float(s.x[s.x > start].min()) for s in series if np.any(s.x > start)]
+    return min(firsts) if firsts else start
+
+
 def _in_window(s: Series, start: float) -> tuple[np.ndarray, np.ndarray]:
     m = s.x > start
     return s.x[m], s.y[m]
@@ -242,7 +248,7 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     advice = ADVICE[(rule.code, rule.variant)]
     return Diagnosis(
         source=history.source, format=history.format, epochs=history.epochs,
-        window=(ttrend.first_epoch if math.isfinite(ttrend.first_epoch) else start, end),
+        window=(_window_first(present, start), end),
         train=ttrend, val=vtrend, code=rule.code, variant=rule.variant, rule=rule.id,
         title=advice.title, summary=advice.summary.format(**context),
         fixes=tuple(f.format(**context) for f in advice.fixes), evidence=evidence,
@@ -291,7 +297,7 @@ def _context(facts: Facts, history: History, tkey, vkey, start, end, best_epoch,
                           for key, e in facts.nonfinite.items())
     return {
         "train_key": tkey, "val_key": vkey or "val_loss",
-        "window_first": fmt_epoch(facts.train.first_epoch if math.isfinite(facts.train.first_epoch) else start),
+        "window_first": fmt_epoch(_window_first([history[tkey]] + ([history[vkey]] if vkey else []), start)),
         "window_last": fmt_epoch(end),
         "train_change": _change(facts.train), "val_change": _change(facts.val),
         "val_trend": facts.val.trend if facts.val else "absent",

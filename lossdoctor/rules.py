@@ -75,8 +75,11 @@ def non_finite(f: Facts) -> bool:
 
 
 def exploded(f: Facts) -> bool:
-    """The loss jumped far above its best (10x) and stayed there, even if it now sits flat."""
-    return f.exploded
+    """The loss jumped far above its best (10x) and stayed there, even if it now sits flat.
+
+    A loss still climbing steadily is left to the trend table (both rising: `diverging`).
+    """
+    return f.exploded and f.train.trend != RISING
 
 
 def insufficient(f: Facts) -> bool:

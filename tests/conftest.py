@@ -1,0 +1,46 @@
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_histories"
+SHARED = ROOT.parent / "shared"
+
+# sample file -> expected diagnosis code (and plateau variant)
+SAMPLE_CODES = {
+    "still_learning.json": ("learning", "default"),
+    "overfitting.json": ("overfitting", None),
+    "overfitting_csvlogger.csv": ("overfitting", None),
+    "data_problem.json": ("data_problem", "default"),
+    "plateau_converged.json": ("plateau", "converged"),
+    "plateau_stuck.json": ("plateau", "stuck"),
+    "diverging.json": ("diverging", "default"),
+    "nan_loss.json": ("non_finite", "default"),
+}
+
+
+@pytest.fixture
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture
+def corpus() -> Path:
+    path = SHARED / "corpus"
+    if not (path / "README.md").exists():
+        pytest.skip("../shared/corpus is not beside this clone")
+    return path
+
+
+def write(tmp_path: Path, name: str, content) -> str:
+    p = tmp_path / name
+    if isinstance(content, bytes):
+        p.write_bytes(content)
+    else:
+        p.write_text(content, newline="")
+    return str(p)

@@ -1,0 +1,86 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLES, write
+from lossdoctor.cli import cli
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_text_report_verdict_first():
+    r = run("diagnose", str(SAMPLES / "overfitting.json"))
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    assert lines[0].startswith("[overfitting]")
+    assert "Evidence:" in r.output and "What to do:" in r.output
+    assert r.output.index("Evidence:") < r.output.index("What to do:")
+
+
+def test_json_schema():
+    r = run("diagnose", str(SAMPLES / "still_learning.json"), "--format", "json")
+    d = json.loads(r.output)
+    assert {"source", "epochs", "window", "train", "val", "diagnosis", "best_epoch"} <= set(d)
+    assert d["diagnosis"]["code"] == "learning" and d["diagnosis"]["fixes"]
+    assert {"key", "trend", "slope", "slope_low", "slope_high"} <= set(d["train"])
+    assert d["window"]["last_epoch"] == 25
+
+
+def test_markdown():
+    r = run("diagnose", str(SAMPLES / "data_problem.json"), "--format", "markdown")
+    assert r.exit_code == 0 and r.output.startswith("## lossdoctor: The dataset has a problem")
+    assert "| train | `loss` | **flat**" in r.output
+
+
+def test_stdin():
+    r = run("diagnose", "-", input=(SAMPLES / "still_learning.json").read_text())
+    assert r.exit_code == 0 and r.output.startswith("[learning]")
+
+
+@pytest.mark.parametrize("content,expected", [
+    ("", "Error: {p}: is empty; point lossdoctor at a saved training history\n"),
+    ('{"accuracy": [0.5, 0.6]}', "Error: {p}: no training loss found; available keys: accuracy. "
+                                 "Pass the training loss with --train-key.\n"),
+])
+def test_bad_input_one_line_exit_2(tmp_path, content, expected):
+    p = write(tmp_path, "h.json", content)
+    r = CliRunner().invoke(cli, ["diagnose", p])
+    assert r.exit_code == 2
+    assert r.stderr == expected.format(p=p)
+
+
+def test_wrong_key_message_names_the_option(tmp_path):
+    r = run("diagnose", str(SAMPLES / "still_learning.json"), "--val-key", "val_mae")
+    assert r.exit_code == 2
+    assert "no series 'val_mae'; available keys: loss, val_loss. Pass one of them with --val-key." in r.stderr
+
+
+def test_real_subprocess_run():
+    p = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", str(SAMPLES / "nan_loss.json"),
+                        "--format", "json"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["diagnosis"]["code"] == "non_finite"
+    bad = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", "/no/such/file.json"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr == "Error: /no/such/file.json: no such file; check the path\n"
+    assert "Traceback" not in bad.stderr
+
+
+def test_version_and_help():
+    assert run("--version").output.startswith("lossdoctor, version")
+    assert "Example: lossdoctor diagnose" in run("diagnose", "-h").output
+
+
+def test_text_path_imports_no_matplotlib_or_keras():
+    code = ("import sys; from lossdoctor.cli import cli; "
+            "cli(['diagnose', %r], standalone_mode=False); "
+            "print(sorted(m for m in ('matplotlib', 'keras', 'scipy.stats', 'jax') if m in sys.modules))"
+            % str(SAMPLES / "overfitting.json"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert out.strip().endswith("[]")

@@ -1,0 +1,136 @@
+import math
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLE_CODES, SAMPLES
+from lossdoctor import History, diagnose, load_history
+from lossdoctor.advice import ADVICE
+from lossdoctor.errors import MissingSeriesError
+from lossdoctor.rules import PLATEAU_RULES, PRECEDENCE_RULES, TREND_TABLE, RuleSettings, chance_classes
+
+E = np.arange(1, 41, dtype=float)
+FALL = 1.0 + 2.0 * np.exp(-E / 8)        # falls ~40% over the last third
+FLAT = np.full(40, 0.5) + 0.0005 * np.sin(E)
+RISE = 0.5 + 0.02 * E
+
+
+def hist(**series) -> History:
+    return History.from_dict(series, source="t.json")
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_CODES))
+def test_bundled_samples_get_their_documented_code(name):
+    code, variant = SAMPLE_CODES[name]
+    d = diagnose(load_history(str(SAMPLES / name)))
+    assert d.code == code
+    if variant:
+        assert d.variant == variant
+
+
+@pytest.mark.parametrize("train,val,code", [
+    (FALL, FALL, "learning"),
+    (FALL, FLAT, "overfitting"),
+    (FALL, RISE, "overfitting"),
+    (FLAT, FALL, "data_problem"),
+    (FLAT, FLAT, "plateau"),
+    (RISE, RISE, "diverging"),
+    (RISE, FLAT, "train_rising"),
+    (RISE, FALL, "train_rising"),
+    (FLAT, RISE, "overfitting"),
+])
+def test_the_five_documented_cases_and_the_other_combinations(train, val, code):
+    assert diagnose(hist(loss=train, val_loss=val)).code == code
+
+
+@pytest.mark.parametrize("train,code", [(FALL, "learning"), (FLAT, "plateau"), (RISE, "diverging")])
+def test_train_only_histories_are_judged_and_ask_for_validation(train, code):
+    d = diagnose(hist(loss=train))
+    assert d.val is None and d.code == code
+    assert any("validation" in f for f in d.fixes)
+
+
+def test_every_table_entry_and_rule_has_advice_and_a_docstring():
+    variants = {v for _, v in TREND_TABLE.values() if v} | {r.variant for r in PLATEAU_RULES + PRECEDENCE_RULES}
+    for code, variant in list(TREND_TABLE.values()) + [(r.code, r.variant) for r in PLATEAU_RULES + PRECEDENCE_RULES]:
+        if variant:
+            assert (code, variant) in ADVICE
+    for rule in PLATEAU_RULES + PRECEDENCE_RULES:
+        assert rule.doc, rule.id
+    assert variants
+
+
+def test_converged_and_never_learned_plateaus_differ():
+    learned = np.concatenate([np.linspace(2.0, 0.3, 20), np.full(20, 0.3)]) + 0.001 * np.cos(E)
+    never = np.full(40, 1.3) + 0.001 * np.cos(E)
+    a = diagnose(hist(loss=learned, val_loss=learned * 1.1))
+    b = diagnose(hist(loss=never, val_loss=never * 1.01))
+    assert (a.code, a.variant) == ("plateau", "converged")
+    assert (b.code, b.variant) == ("plateau", "stuck")
+    assert a.summary != b.summary and a.fixes != b.fixes
+
+
+def test_binary_classifier_at_ln2_with_accuracy_half_is_at_chance():
+    y = math.log(2) + 0.0003 * np.sin(E)
+    d = diagnose(hist(loss=y, val_loss=y, accuracy=np.full(40, 0.5)))
+    assert (d.code, d.variant) == ("plateau", "chance")
+    assert "ln 2" in d.summary
+
+
+def test_chance_level_needs_matching_accuracy():
+    s = RuleSettings()
+    assert chance_classes(math.log(10), 0.1, s) == 10
+    assert chance_classes(math.log(10), 0.9, s) is None
+    assert chance_classes(0.3, None, s) is None
+
+
+def test_explosion_that_then_sits_flat_is_diverging():
+    y = np.concatenate([np.linspace(1, 0.01, 12), np.full(28, 1.9)])
+    d = diagnose(hist(loss=y, val_loss=y * 1.2))
+    assert (d.code, d.variant) == ("diverging", "exploded")
+
+
+def test_nan_is_its_own_finding_with_the_epoch():
+    y = FALL.copy()
+    y[25:] = np.nan
+    d = diagnose(hist(loss=y, val_loss=FALL))
+    assert d.code == "non_finite" and d.nonfinite == {"loss": 26.0}
+    assert "epoch 26" in d.summary
+
+
+def test_best_epoch_is_one_based_and_distance_reported():
+    val = np.concatenate([np.linspace(1, 0.2, 10), np.linspace(0.2, 0.6, 30)])
+    d = diagnose(hist(loss=FALL, val_loss=val))
+    assert d.best_epoch == 10 and d.epochs_since_best == 30
+    assert "epoch 10" in d.fixes[0]
+
+
+def test_too_short_history_says_so():
+    d = diagnose(hist(loss=[1.0, 0.8, 0.7], val_loss=[1.1, 0.9, 0.8]))
+    assert d.code == "insufficient_data"
+    assert "at least 5" in d.summary
+
+
+def test_window_option_and_reported_window():
+    d = diagnose(hist(loss=FALL, val_loss=FALL), window=10)
+    assert d.window == (31, 40) and d.train.n_points == 10
+    assert diagnose(hist(loss=FALL, val_loss=FALL)).window == (27, 40)
+
+
+def test_other_keys_and_val_pairing():
+    d = diagnose(hist(loss=FLAT, val_loss=FLAT, mae=FALL, val_mae=FALL), train_key="mae")
+    assert (d.train.key, d.val.key, d.code) == ("mae", "val_mae", "learning")
+
+
+def test_missing_key_lists_what_exists():
+    with pytest.raises(MissingSeriesError, match="available keys: loss, val_loss"):
+        diagnose(hist(loss=FALL, val_loss=FALL), train_key="mae")
+
+
+def test_to_dict_is_json_safe():
+    import json
+    y = FALL.copy()
+    y[-1] = np.inf
+    d = diagnose(hist(loss=y, val_loss=FALL)).to_dict()
+    text = json.dumps(d, allow_nan=False)
+    assert json.loads(text)["diagnosis"]["code"] == "non_finite"
