@@ -11,7 +11,8 @@ from . import __version__
 from .diagnose import diagnose as run_diagnosis
 from .errors import LossDoctorError
 from .readers import format_names, load_history
-from .render import RENDERERS, headline
+from .advice import ADVICE
+from .render import RENDERERS, headline, to_markdown
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -91,6 +92,91 @@ def diagnose(file, train_key, val_key, window, input_format, output_format):
         first, _, rest = text.partition("\n")
         text = click.style(first, bold=True, fg="green" if d.ok else "yellow") + "\n" + rest
     click.echo(text, nl=False)
+
+
+CODES = sorted({code for code, _ in ADVICE})
+
+
+def parse_codes(ctx, param, value):
+    """`overfitting,diverging` -> {'overfitting', 'diverging'}, rejecting unknown codes."""
+    if not value:
+        return set()
+    codes = {c.strip() for c in value.split(",") if c.strip()}
+    unknown = sorted(codes - set(CODES))
+    if unknown:
+        raise click.BadParameter(f"unknown code(s) {', '.join(unknown)}; choose from {', '.join(CODES)}")
+    return codes
+
+
+def figure_options(fn):
+    for opt in reversed([
+        click.option("-o", "--output", required=True, metavar="IMAGE",
+                     help="Image to write; the type follows the extension: .png, .svg or .pdf."),
+        click.option("--logy/--no-logy", default=None,
+                     help="Log-scale loss axis (default: when the loss spans orders of magnitude)."),
+        click.option("--smooth", type=click.FloatRange(0, 0.999), default=0.0, show_default=True,
+                     help="TensorBoard-style smoothing weight for display; raw points stay, faint."),
+        click.option("--shift-train", is_flag=True,
+                     help="Draw the training loss half an epoch earlier (Keras reports it as a mean over the epoch)."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def draw(history, d, output, logy, smooth, shift_train) -> None:
+    from .plot import render_figure  # noqa: PLC0415 - matplotlib only when a figure is asked for
+
+    render_figure(history, d, output, logy=logy, smooth=smooth, shift_train=shift_train)
+
+
+@cli.command()
+@click.argument("file")
+@history_options
+@figure_options
+@guarded
+def plot(file, train_key, val_key, window, input_format, output, logy, smooth, shift_train):
+    """Draw FILE's loss curves with the trends, the best epoch and the diagnosis.
+
+    Example: lossdoctor plot history.json -o curves.png --smooth 0.6
+    """
+    history, d = load_and_diagnose(file, train_key, val_key, window, input_format)
+    draw(history, d, output, logy, smooth, shift_train)
+    click.echo(f"{headline(d)}\nwrote {output}")
+
+
+@cli.command()
+@click.argument("file")
+@history_options
+@figure_options
+@click.option("--markdown", "markdown_path", metavar="MD",
+              help="Also write a Markdown summary (e.g. to append to $GITHUB_STEP_SUMMARY).")
+@click.option("--fail-on", callback=parse_codes, metavar="CODES",
+              help="Exit 1 when the diagnosis is one of these comma-separated codes, "
+                   "e.g. overfitting,diverging,non_finite.")
+@guarded
+def report(file, train_key, val_key, window, input_format, output, logy, smooth, shift_train,
+           markdown_path, fail_on):
+    """Write the annotated figure and a Markdown summary of FILE for CI.
+
+    Exit code 0: diagnosed; 1: the diagnosis is in --fail-on; 2: the input could not be used.
+
+    Example: lossdoctor report history.json -o report.png --markdown summary.md --fail-on overfitting,non_finite
+    """
+    import os  # noqa: PLC0415
+
+    from .atomic import write_text  # noqa: PLC0415
+
+    history, d = load_and_diagnose(file, train_key, val_key, window, input_format)
+    draw(history, d, output, logy, smooth, shift_train)
+    lines = [headline(d), f"wrote {output}"]
+    if markdown_path:
+        image = os.path.relpath(os.path.abspath(output), os.path.dirname(os.path.abspath(markdown_path)))
+        write_text(markdown_path, to_markdown(d, image=image))
+        lines.append(f"wrote {markdown_path}")
+    click.echo("\n".join(lines))
+    if d.code in fail_on:
+        click.echo(f"lossdoctor: failing because the diagnosis is {d.code} (--fail-on)", err=True)
+        sys.exit(EXIT_FAIL_ON)
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -1,0 +1,198 @@
+"""The annotated figure: curves, fitted trends over the window, best epoch, NaN marks, the verdict.
+
+matplotlib is imported inside the functions, so the text path never pays for it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import textwrap
+
+import numpy as np
+
+from .atomic import atomic_write
+from .diagnose import ACCURACY_KEYS, Diagnosis, fmt_epoch, fmt_value
+from .errors import LossDoctorError
+from .history import History, Series
+
+# Okabe–Ito: distinguishable with every common colour-vision deficiency
+TRAIN_COLOR, VAL_COLOR, MARK_COLOR, WINDOW_COLOR = "#0072B2", "#D55E00", "#009E73", "#999999"
+BAD_COLOR = "#CC79A7"
+FORMATS = (".png", ".svg", ".pdf")
+RC = {"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False, "axes.spines.right": False,
+      "svg.hashsalt": "lossdoctor", "figure.dpi": 100}
+
+
+def tensorboard_smooth(y: np.ndarray, weight: float) -> np.ndarray:
+    """TensorBoard's debiased exponential moving average; non-finite points pass through."""
+    out = np.array(y, dtype=float)
+    if weight <= 0:
+        return out
+    last, n = 0.0, 0
+    for i, v in enumerate(out):
+        if not math.isfinite(v):
+            continue
+        last = last * weight + (1 - weight) * v
+        n += 1
+        out[i] = last / (1 - weight ** n)
+    return out
+
+
+def wants_log_scale(*series: Series) -> bool:
+    """True when the finite positive values span more than two orders of magnitude."""
+    vals = np.concatenate([s.y[np.isfinite(s.y) & (s.y > 0)] for s in series if s is not None] or [np.array([])])
+    if not len(vals) or any(np.any(s.y[np.isfinite(s.y)] <= 0) for s in series if s is not None):
+        return False
+    return float(vals.max() / vals.min()) > 100.0
+
+
+def _draw_series(ax, s: Series, color: str, label: str, smooth: float, shift: float = 0.0) -> None:
+    x = s.x - shift
+    raw_style = dict(color=color, lw=1.0 if smooth or s.per_step else 1.8,
+                     alpha=0.3 if smooth or s.per_step else 1.0)
+    marker = "o" if len(s) <= 60 and not s.per_step else None
+    ax.plot(x, s.y, marker=marker, ms=3, label=None if smooth else label, **raw_style)
+    if smooth:
+        ax.plot(x, tensorboard_smooth(s.y, smooth), color=color, lw=2.0, label=f"{label} (smoothed {smooth:g})")
+
+
+def _draw_trend(ax, t, color: str, shift: float = 0.0) -> None:
+    if t is None or t.trend == "unknown" or not math.isfinite(t.slope):
+        return
+    xs = np.linspace(t.first_epoch, t.last_epoch, 50)
+    ys = t.slope * xs + t.intercept
+    ys[ys <= 0] = np.nan  # a straight line through an exponential goes negative: off a log axis
+    ax.plot(xs - shift, ys, color=color, lw=2.2, ls="--",
+            label=f"{t.key} trend: {t.trend} ({t.relative_change:+.1%})", zorder=5)
+
+
+def _mark_nonfinite(ax, s: Series, color: str) -> None:
+    bad = ~np.isfinite(s.y)
+    if bad.any():
+        ax.plot(s.x[bad], np.full(bad.sum(), 0.97), transform=ax.get_xaxis_transform(), ls="none",
+                marker="x", ms=7, mew=2, color=color, label=f"{s.key} NaN/inf", clip_on=False)
+
+
+def _mark_best(ax, d: Diagnosis) -> None:
+    if d.best_epoch is None:
+        return
+    label = f"best {d.best_key} {fmt_value(d.best_value)} (epoch {fmt_epoch(d.best_epoch)})"
+    if d.code == "overfitting":
+        label += ": overfitting begins"
+    ax.axvline(d.best_epoch, color=MARK_COLOR, ls=":", lw=1.5)
+    ax.plot([d.best_epoch], [d.best_value], marker="*", ms=14, color=MARK_COLOR, ls="none",
+            label=label, zorder=6)
+
+
+def evidence_line(d: Diagnosis) -> str:
+    """The evidence in one line: both trends over the window, and the best epoch."""
+    def part(t):
+        if t is None:
+            return "no validation loss"
+        if t.trend == "unknown":
+            return f"{t.key} unknown (too few points)"
+        return f"{t.key} {t.trend} {t.relative_change:+.1%}"
+    line = (f"{part(d.train)}, {part(d.val)} over epochs {fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])}")
+    if d.nonfinite:
+        line += "; NaN/inf from epoch " + fmt_epoch(min(d.nonfinite.values()))
+    if d.best_epoch is not None:
+        line += f"; best {d.best_key} {fmt_value(d.best_value)} at epoch {fmt_epoch(d.best_epoch)}"
+    return line
+
+
+def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:
+    lines = [d.title, evidence_line(d)]
+    lines += [textwrap.shorten(f"{i}. {f}", width, placeholder=" ...") for i, f in enumerate(d.fixes[:fixes], 1)]
+    return "\n".join(textwrap.fill(l, width, subsequent_indent="    ") for l in lines)
+
+
+def _accuracy_pair(history: History) -> tuple[Series | None, Series | None]:
+    key = next((k for k in ACCURACY_KEYS if k in history), None)
+    if key is None:
+        return None, None
+    val = next((history[k] for k in (f"val_{key}", key.replace("train_", "val_")) if k in history and k != key), None)
+    return history[key], val
+
+
+def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smooth: float = 0.0,
+                   shift_train: bool = False):
+    """Draw the annotated figure and return it (a matplotlib Figure).
+
+    Args:
+        history: the history that was diagnosed.
+        d: its diagnosis.
+        logy: log-scale y axis; None chooses it when the loss spans orders of magnitude.
+        smooth: TensorBoard-style smoothing weight in [0, 1) for display; raw points stay, faint.
+        shift_train: draw a per-epoch training loss half an epoch earlier: Keras reports it as
+            a running mean over the epoch, while the validation loss is measured at its end.
+    """
+    from matplotlib.figure import Figure  # noqa: PLC0415 - keep matplotlib off the text path
+
+    train = history[d.train.key]
+    val = history[d.val.key] if d.val is not None else None
+    acc, val_acc = _accuracy_pair(history)
+    rows = [3.2] + ([1.5] if acc is not None else []) + [1.25]
+    fig = Figure(figsize=(10, sum(rows) + 0.6), layout="constrained")
+    axes = fig.subplots(len(rows), 1, height_ratios=rows, sharex=False)
+    ax, box = axes[0], axes[-1]
+    shift = 0.5 if shift_train and not train.per_step else 0.0
+
+    ax.axvspan(d.window[0], d.window[1], color=WINDOW_COLOR, alpha=0.15, lw=0,
+               label=f"analysis window (epochs {fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])})")
+    _draw_series(ax, train, TRAIN_COLOR, f"train {train.key}" + (" (mid-epoch)" if shift else ""), smooth, shift)
+    _draw_trend(ax, d.train, TRAIN_COLOR, shift)
+    if val is not None:
+        _draw_series(ax, val, VAL_COLOR, f"validation {val.key}", smooth)
+        _draw_trend(ax, d.val, VAL_COLOR)
+    for s in (train, val):
+        if s is not None:
+            _mark_nonfinite(ax, s, BAD_COLOR)
+    _mark_best(ax, d)
+    use_log = wants_log_scale(train, val) if logy is None else logy
+    if use_log:
+        ax.set_yscale("log")
+    ax.set_ylabel("loss" + (" (log scale)" if use_log else ""))
+    ax.set_title(f"{os.path.basename(d.source)}: [{d.code}] {d.title}", loc="left", fontweight="bold")
+    ax.legend(loc="best", fontsize=8, framealpha=0.85)
+    ax.grid(alpha=0.3)
+    if acc is not None:
+        ax2 = axes[1]
+        _draw_series(ax2, acc, TRAIN_COLOR, f"train {acc.key}", smooth)
+        if val_acc is not None:
+            _draw_series(ax2, val_acc, VAL_COLOR, f"validation {val_acc.key}", smooth)
+        ax2.axvspan(d.window[0], d.window[1], color=WINDOW_COLOR, alpha=0.15, lw=0)
+        ax2.set_ylabel(acc.key)
+        ax2.grid(alpha=0.3)
+        ax2.legend(loc="best", fontsize=8)
+        ax2.sharex(ax)
+    (axes[-2] if acc is not None else ax).set_xlabel("step" if history.x_unit == "step" else "epoch")
+    box.axis("off")
+    box.text(0.0, 1.0, _verdict_text(d), va="top", ha="left", family="DejaVu Sans", fontsize=9,
+             transform=box.transAxes, wrap=False,
+             bbox=dict(boxstyle="round,pad=0.6", fc="#F7F7F7", ec="#BBBBBB"))
+    return fig
+
+
+def save_figure(fig, path: str) -> None:
+    """Write the figure atomically; the format follows the extension (.png, .svg, .pdf)."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in FORMATS:
+        raise LossDoctorError(f"cannot write {path}: unknown image type {ext or '(none)'}; use "
+                              + ", ".join(FORMATS))
+    meta = {".png": {"Software": None}, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}[ext]
+    import matplotlib  # noqa: PLC0415
+
+    def _write(tmp: str) -> None:
+        with matplotlib.rc_context(RC):
+            fig.savefig(tmp, format=ext[1:], dpi=120, metadata=meta)
+    atomic_write(path, _write)
+
+
+def render_figure(history: History, d: Diagnosis, path: str, **kwargs) -> None:
+    """Draw and save in one call, under lossdoctor's style."""
+    import matplotlib  # noqa: PLC0415
+
+    with matplotlib.rc_context(RC):
+        fig = plot_diagnosis(history, d, **kwargs)
+    save_figure(fig, path)
