@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -35,7 +36,7 @@ class TrendSettings:
     min_change: float = 0.045
     alpha: float = 0.05
     min_points: int = 5
-    max_points: int = 400
+    max_points: int = 300
     confidence: float = 0.95
 
 
@@ -108,18 +109,24 @@ def reduce_points(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.nda
     return xs, ys
 
 
+@lru_cache(maxsize=16)
+def _pair_index(n: int) -> tuple[np.ndarray, np.ndarray]:
+    i, j = np.triu_indices(n, 1)
+    return i.astype(np.int32), j.astype(np.int32)
+
+
 def _pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    i, j = np.triu_indices(len(y), 1)
+    i, j = _pair_index(len(y))
     return x[j] - x[i], y[j] - y[i]
 
 
-def mann_kendall(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+def mann_kendall(x: np.ndarray, y: np.ndarray, pairs=None) -> tuple[float, float, float]:
     """Mann–Kendall S, its tie-corrected variance, and the two-sided p-value (normal approximation).
 
-    `x` must be sorted; ties in x contribute nothing to S.
+    `x` must be sorted; ties in x contribute nothing to S. `pairs` are `_pairs(x, y)` if known.
     """
     n = len(y)
-    dx, dy = _pairs(x, y)
+    dx, dy = pairs if pairs is not None else _pairs(x, y)
     s = float(np.sum(np.sign(dy) * (dx != 0)))
     _, counts = np.unique(y, return_counts=True)
     ties = float(np.sum(counts * (counts - 1.0) * (2.0 * counts + 5.0)))
@@ -130,13 +137,15 @@ def mann_kendall(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return s, var, math.erfc(abs(z) / math.sqrt(2.0))
 
 
-def theil_sen(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, float]:
+def theil_sen(x: np.ndarray, y: np.ndarray, confidence: float = 0.95,
+              pairs=None) -> tuple[float, float, float, float]:
     """Theil–Sen slope, intercept, and the slope's confidence interval (Sen 1968, as scipy computes it)."""
-    dx, dy = _pairs(x, y)
+    dx, dy = pairs if pairs is not None else _pairs(x, y)
     ok = dx != 0
-    slopes = np.sort(dy[ok] / dx[ok])
+    slopes = dy[ok] / dx[ok]
     if not len(slopes):
         return 0.0, float(np.median(y)), 0.0, 0.0
+    slopes.sort()
     slope = float(np.median(slopes))
     intercept = float(np.median(y) - slope * np.median(x))
     n = len(x)
@@ -195,8 +204,9 @@ def fit_trend(x, y, key: str = "loss", settings: TrendSettings = DEFAULT_SETTING
                      float(np.median(y)) if len(y) else nan, len(y), first, last,
                      f"only {len(y)} finite point(s) in the window; at least "
                      f"{settings.min_points} are needed to call a trend")
-    slope, intercept, low, high = theil_sen(x, y, settings.confidence)
-    _, _, p = mann_kendall(x, y)
+    pairs = _pairs(x, y)
+    slope, intercept, low, high = theil_sen(x, y, settings.confidence, pairs)
+    _, _, p = mann_kendall(x, y, pairs)
     scale = _scale(y, None if whole is None else np.asarray(whole, dtype=float))
     rel = slope * (last - first) / scale if scale > 0 else 0.0
     trend, reason = _verdict(rel, p, settings)

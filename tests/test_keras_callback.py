@@ -1,0 +1,162 @@
+"""The callback, driven by hand and inside real model.fit() runs on the Keras 3 jax backend."""
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from click.testing import CliRunner  # noqa: E402
+
+from lossdoctor.cli import cli  # noqa: E402
+from lossdoctor.keras import LossDoctor  # noqa: E402
+
+
+def tiny_model(hidden=(), lr=1e-2, optimizer="adam", inputs=4, out_activation=None, loss="mse"):
+    keras.utils.set_random_seed(0)
+    layers = [keras.Input((inputs,))] + [keras.layers.Dense(h, activation="relu") for h in hidden]
+    model = keras.Sequential(layers + [keras.layers.Dense(1, activation=out_activation)])
+    opt = keras.optimizers.Adam(lr) if optimizer == "adam" else keras.optimizers.SGD(lr)
+    model.compile(opt, loss)
+    return model
+
+
+def regression_data(n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 4)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5, 3.0]) + 0.1 * rng.standard_normal(n)).astype("float32")
+    return x, y
+
+
+class WeightRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights[epoch + 1] = [w.copy() for w in self.model.get_weights()]
+
+
+# -- driven by hand ---------------------------------------------------------------------------
+
+def drive(cb, losses, vals=None, model=None):
+    cb.set_model(model or tiny_model())
+    cb.on_train_begin()
+    for i, loss in enumerate(losses):
+        logs = {"loss": loss}
+        if vals is not None:
+            logs["val_loss"] = vals[i]
+        cb.on_epoch_end(i, logs)
+        if cb.model.stop_training:
+            break
+    cb.on_train_end()
+    return cb
+
+
+def test_prints_only_when_the_diagnosis_changes(capsys):
+    e = np.arange(1, 41)
+    cb = drive(LossDoctor(), list(1 + 2 * np.exp(-e / 8)), list(1.1 + 2 * np.exp(-e / 8)))
+    out = capsys.readouterr().out
+    timeline = [(d.code, d.variant) for _, d in cb.diagnoses]
+    changes = 1 + sum(a != b for a, b in zip(timeline, timeline[1:]))
+    assert out.count("LossDoctor: [") == changes < len(timeline)
+    assert "Epoch 5: LossDoctor: [learning]" in out
+    assert cb.diagnoses[0][0] == 5 and len(cb.diagnoses) == 36
+    assert cb.diagnosis is cb.diagnoses[-1][1]
+
+
+def test_every_and_min_epochs():
+    cb = drive(LossDoctor(min_epochs=10, every=5, verbose=0), list(np.linspace(2, 1, 30)), list(np.linspace(2, 1, 30)))
+    assert [n for n, _ in cb.diagnoses] == [10, 15, 20, 25, 30]
+
+
+def test_stops_on_nan_by_default():
+    losses = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, float("nan"), float("nan"), float("nan")]
+    cb = drive(LossDoctor(verbose=0), losses, losses)
+    assert cb.model.stop_training and cb.stopped_epoch == 7
+    assert cb.diagnosis.code == "non_finite"
+
+
+def test_warns_once_without_validation_and_diagnoses_train_only():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cb = drive(LossDoctor(verbose=0), list(np.linspace(2, 1, 20)))
+    msgs = [str(w.message) for w in caught if "LossDoctor" in str(w.message)]
+    assert len(msgs) == 1 and "no 'val_loss' in the epoch logs (available: loss)" in msgs[0]
+    assert cb.diagnosis.val is None and cb.diagnosis.code == "learning"
+
+
+def test_invalid_arguments():
+    with pytest.raises(ValueError, match="every and min_epochs"):
+        LossDoctor(every=0)
+
+
+# -- real model.fit() ---------------------------------------------------------------------------
+
+def test_healthy_run_is_not_stopped():
+    x, y = regression_data()
+    model = tiny_model(lr=3e-3)
+    cb = LossDoctor(verbose=0)
+    h = model.fit(x, y, validation_split=0.25, epochs=12, batch_size=32, verbose=0, callbacks=[cb])
+    assert len(h.history["loss"]) == 12 and cb.stopped_epoch is None
+    assert cb.diagnosis.code == "learning"
+    assert len(cb.diagnoses) == 8
+
+
+def test_nan_run_is_stopped():
+    x, y = regression_data()
+    model = tiny_model(hidden=(32, 32), lr=5.0, optimizer="sgd")
+    cb = LossDoctor(verbose=0)
+    h = model.fit(x * 100, y * 100, validation_split=0.25, epochs=30, batch_size=16, verbose=0, callbacks=[cb])
+    assert cb.diagnosis.code in ("non_finite", "diverging")
+    assert cb.stopped_epoch is not None and len(h.history["loss"]) == cb.stopped_epoch < 30
+
+
+def test_overfitting_run_is_stopped_with_best_weights_restored():
+    from sklearn.datasets import make_moons  # noqa: PLC0415
+    x, y = make_moons(600, noise=0.35, random_state=0)
+    x, y = x.astype("float32"), y.astype("float32")
+    model = tiny_model(hidden=(256, 256), lr=1e-2, inputs=2, out_activation="sigmoid", loss="binary_crossentropy")
+    recorder = WeightRecorder()
+    cb = LossDoctor(stop_on=("non_finite", "diverging", "overfitting"), restore_best_weights=True, verbose=0)
+    h = model.fit(x[:30], y[:30], validation_data=(x[300:], y[300:]), epochs=150, batch_size=8, verbose=0,
+                  callbacks=[recorder, cb])
+    assert cb.diagnosis.code == "overfitting" and cb.stopped_epoch < 150
+    best = int(np.argmin(h.history["val_loss"])) + 1
+    assert cb.best_epoch == best
+    for restored, kept in zip(model.get_weights(), recorder.weights[best]):
+        np.testing.assert_array_equal(restored, kept)
+    val = model.evaluate(x[300:], y[300:], verbose=0)
+    assert val == pytest.approx(h.history["val_loss"][best - 1], rel=1e-4)
+
+
+def test_report_and_history_files_are_written_and_readable(tmp_path):
+    x, y = regression_data()
+    model = tiny_model(lr=3e-3)
+    png, hist = tmp_path / "loss.png", tmp_path / "history.json"
+    cb = LossDoctor(report_path=str(png), history_path=str(hist), verbose=0)
+    model.fit(x, y, validation_split=0.25, epochs=8, batch_size=32, verbose=0, callbacks=[cb])
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    saved = json.loads(hist.read_text())
+    assert len(saved["loss"]) == 8 and len(saved["val_loss"]) == 8
+    r = CliRunner().invoke(cli, ["diagnose", str(hist), "--format", "json"])
+    assert r.exit_code == 0 and json.loads(r.output)["diagnosis"]["code"] == cb.diagnosis.code
+
+
+def test_failure_inside_the_diagnosis_does_not_stop_fit(monkeypatch):
+    import lossdoctor.keras as lk
+
+    def broken(*a, **k):
+        raise RuntimeError("injected")
+    monkeypatch.setattr(lk, "diagnose", broken)
+    x, y = regression_data()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        h = tiny_model().fit(x, y, validation_split=0.25, epochs=8, verbose=0, callbacks=[LossDoctor()])
+    assert len(h.history["loss"]) == 8
+    msgs = [str(w.message) for w in caught if "LossDoctor" in str(w.message)]
+    assert len(msgs) == 1 and "diagnosis failed at epoch 5 (RuntimeError: injected); training goes on" in msgs[0]
+    assert not math.isnan(h.history["loss"][-1])
