@@ -21,6 +21,17 @@ def _val_twins(train_key: str) -> list[str]:
     return twins
 
 
+def _is_val(key: str) -> bool:
+    return key.lower().startswith(("val", "eval", "valid", "test", "dev"))
+
+
+def _other_loss(history: History) -> str | None:
+    """A loss-like training key with a validation twin (YOLO's train/box_loss), else any loss-like key."""
+    losses = [k for k in history.keys if "loss" in k.lower() and not _is_val(k)]
+    paired = [k for k in losses if any(t in history for t in _val_twins(k) if t != k)]
+    return (paired or losses or [None])[0]
+
+
 def _missing(history: History, what: str, fix: str) -> MissingSeriesError:
     keys = ", ".join(history.keys) or "none"
     return MissingSeriesError(f"{what}; available keys: {keys}. {fix}")
@@ -46,7 +57,7 @@ def resolve_keys(history: History, train_key: str | None = None,
     if train_key is not None and train_key not in history:
         raise _missing(history, f"no series {train_key!r}", "Pass one of them with --train-key.")
     if train_key is None:
-        train_key = next((k for k in TRAIN_CANDIDATES if k in history), None)
+        train_key = next((k for k in TRAIN_CANDIDATES if k in history), None) or _other_loss(history)
         if train_key is None:
             val_only = next((k for k in VAL_CANDIDATES if k in history), None)
             hint = (f"Only a validation loss ({val_only!r}) was logged: log the training loss too, "

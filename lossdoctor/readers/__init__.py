@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..errors import HistoryFormatError, InputFileError
 from ..history import History
-from . import csvlog, jsonlog
+from . import console, csvlog, jsonlog
 
 MAX_BYTES = 1 << 30  # 1 GiB: a log larger than this is almost certainly not a loss history
 
@@ -27,10 +27,14 @@ class Format:
 
 
 FORMATS: list[Format] = [
+    Format("notebook", console.notebook_sniff, console.notebook_parse,
+           "Jupyter notebook whose stream outputs hold a Keras training log"),
     Format("json", jsonlog.sniff, jsonlog.parse,
            "Keras History JSON, Hugging Face trainer_state.json, lists of per-epoch dicts"),
     Format("csv", csvlog.sniff, csvlog.parse,
            "Keras CSVLogger, PyTorch Lightning metrics.csv, pandas to_csv, any CSV/TSV with a header"),
+    Format("console", console.sniff, console.parse,
+           "what Keras' fit() prints (Keras 1-3, verbose=1 or 2, progress bars included)"),
 ]
 
 

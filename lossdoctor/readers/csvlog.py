@@ -43,10 +43,17 @@ def sniff(text: str) -> bool:
     if d is None:
         return False
     header = next(csv.reader([lines[0]], delimiter=d))
-    row = next(csv.reader([lines[1]], delimiter=d))
-    numeric = sum(is_number(c) for c in row)
-    return (len(row) == len(header) and numeric >= max(1, len(row) // 2)
-            and sum(is_number(c) for c in header) < len(header))
+    if sum(is_number(c) for c in header) == len(header):
+        return False
+    rows = list(csv.reader(lines[1:], delimiter=d))
+    if len(rows) > 1:
+        rows = rows[:-1]  # the last line read may be cut by the sniffing limit
+    for row in rows:
+        filled = [c for c in row if c.strip()]
+        # sparse rows (Lightning logs each metric on its own row) are fine: judge the filled cells
+        if len(row) != len(header) or sum(is_number(c) for c in filled) * 2 < len(filled):
+            return False
+    return any(is_number(c) for row in rows for c in row)
 
 
 def _read_rows(text: str) -> tuple[list[str], list[list[str]], list[str]]:
