@@ -32,14 +32,14 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "If epochs are expensive, try a somewhat higher learning rate or a learning-rate schedule.")),
     ("learning", "no_val"): Advice(
         "Still learning (no validation loss to check against)",
-        "{train_key} is still falling over epochs {window_first}-{window_last} ({train_change} over epochs {window_first}-{window_last}), "
+        "{train_key} is still falling over epochs {train_window} ({train_change}), "
         "but without a validation loss overfitting cannot be seen.",
         (ADD_VALIDATION,
          "Keep training while the validation loss falls too; guard it with "
          "EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
     ("overfitting", "val_flat"): Advice(
         "Overfitting: training loss falls, validation loss does not",
-        "{train_key} keeps falling ({train_change} over epochs {window_first}-{window_last}) while {val_key} has stopped improving "
+        "{train_key} keeps falling ({train_change} over epochs {train_window}) while {val_key} has stopped improving "
         "({val_change}); its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago. "
         "The model is memorising the training set.",
         ("Stop at the best validation epoch: EarlyStopping(monitor='val_loss', patience=5, "
@@ -51,7 +51,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
     ("overfitting", "val_rising"): Advice(
         "Overfitting: validation loss is rising while training loss falls",
-        "{train_key} keeps falling ({train_change} over epochs {window_first}-{window_last}) while {val_key} is rising ({val_change}); "
+        "{train_key} keeps falling ({train_change} over epochs {train_window}) while {val_key} is rising ({val_change}); "
         "its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago. "
         "Every further epoch makes the model worse on unseen data.",
         ("Stop at the best validation epoch: EarlyStopping(monitor='val_loss', patience=5, "
@@ -62,7 +62,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
     ("overfitting", "late"): Advice(
         "Overfitting: validation loss rises after training has converged",
-        "{train_key} has levelled off ({train_change} over epochs {window_first}-{window_last}) while {val_key} is rising ({val_change}); "
+        "{train_key} has levelled off ({train_change} over epochs {train_window}) while {val_key} is rising ({val_change}); "
         "its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago.",
         ("Use the weights of epoch {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
          "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
@@ -70,7 +70,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Get more training data, or augment it.")),
     ("data_problem", "default"): Advice(
         "The dataset has a problem: validation improves while training does not",
-        "{train_key} is flat ({train_change} over epochs {window_first}-{window_last}) while {val_key} keeps falling ({val_change}). "
+        "{train_key} is flat ({train_change} over epochs {train_window}) while {val_key} keeps falling ({val_change}). "
         "Validation data that is easier than the training data, or leaks into it, behaves like this.{train_above_val}",
         ("Check the split: are validation samples duplicated in, or drawn from a different "
          "(easier) distribution than, the training set? Shuffle before validation_split: Keras "
@@ -120,11 +120,11 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Try to overfit 100 samples first: a model that cannot, has a bug.")),
     ("plateau", "no_val"): Advice(
         "Learning has hit a bottleneck (no validation loss)",
-        "{train_key} is flat ({train_change} over epochs {window_first}-{window_last}) after falling {progress} from its start.",
+        "{train_key} is flat ({train_change} over epochs {train_window}) after falling {progress} from its start.",
         (LOWER_LR, "Change the batch size.", ADD_VALIDATION)),
     ("diverging", "default"): Advice(
         "The worst case: both losses are rising",
-        "{train_key} ({train_change} over epochs {window_first}-{window_last}) and {val_key} ({val_change}) are both rising: training is "
+        "{train_key} ({train_change} over epochs {train_window}) and {val_key} ({val_change}) are both rising: training is "
         "moving away from a solution. A rising training loss usually means the learning rate is too high.",
         ("Lower the learning rate a lot (10x or more) and restart from the best weights "
          "(epoch {best_epoch}); add clipnorm=1.0 to the optimizer.",
@@ -141,11 +141,11 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Add TerminateOnNaN() and EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
     ("diverging", "no_val"): Advice(
         "Training loss is rising (no validation loss)",
-        "{train_key} is rising ({train_change} over epochs {window_first}-{window_last}): the learning rate is most likely too high.",
+        "{train_key} is rising ({train_change} over epochs {train_window}): the learning rate is most likely too high.",
         (LOWER_LR, "Add clipnorm=1.0 to the optimizer.", ADD_VALIDATION)),
     ("train_rising", "default"): Advice(
         "Unstable: training loss is rising",
-        "{train_key} is rising ({train_change} over epochs {window_first}-{window_last}) while {val_key} is {val_trend} ({val_change}). A training "
+        "{train_key} is rising ({train_change} over epochs {train_window}) while {val_key} is {val_trend} ({val_change}). A training "
         "loss that rises epoch after epoch usually means the learning rate is too high; a regularization "
         "or augmentation schedule that grows during training does the same.",
         (LOWER_LR,

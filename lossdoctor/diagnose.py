@@ -97,26 +97,25 @@ def fmt_value(v: float | None) -> str:
     return f"{v:.4g}"
 
 
-def window_start(history_end: float, series: list[Series], window: float | None,
-                 min_points: int) -> float:
-    """First epoch position of the analysis window.
+def window_start(history_end: float, series: Series, window: float | None, min_points: int) -> float:
+    """Where the analysis window of one series starts (values at positions > start are in it).
 
-    By default the last third of training; each series then gets at least `min_points`
-    of its latest points, so short runs still have a window to fit.
+    By default the last third of training (`window` epochs if given); a series with fewer
+    than `min_points` values there gets its latest `min_points` instead, so short runs and
+    sparse evaluation logs still have something to fit, without stretching the other series.
     """
     span = float(window) if window else history_end / 3.0
     start = history_end - span
-    for s in series:
-        xs = s.x[np.isfinite(s.x)]
-        if len(xs) >= min_points and np.sum(xs > start) < min_points:
-            start = min(start, float(np.sort(xs)[-min_points]) - 1e-9)
+    xs = series.x[np.isfinite(series.x)]
+    if len(xs) and np.sum(xs > start) < min_points:
+        start = min(start, float(np.sort(xs)[-min(min_points, len(xs))]) - 1e-9)
     return start
 
 
-def _window_first(series: list[Series], start: float) -> float:
-    """The first epoch position any series has inside the window."""
-    firsts = [float(s.x[s.x > start].min()) for s in series if np.any(s.x > start)]
-    return min(firsts) if firsts else start
+def _window_first(series: list[Series], starts: list[float]) -> float:
+    """The first epoch position any series has inside its window."""
+    firsts = [float(s.x[s.x > st].min()) for s, st in zip(series, starts) if np.any(s.x > st)]
+    return min(firsts) if firsts else min(starts)
 
 
 def _in_window(s: Series, start: float) -> tuple[np.ndarray, np.ndarray]:
@@ -218,24 +217,27 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     train, val = history[tkey], (history[vkey] if vkey else None)
     present = [s for s in (train, val) if s is not None]
     end = max(float(np.nanmax(s.x)) for s in present if len(s))
-    start = window_start(end, present, window, settings.min_points)
+    starts = [window_start(end, s, window, settings.min_points) for s in present]
+    start = starts[0]
 
-    ttrend = fit_trend(*_in_window(train, start), key=tkey, settings=settings, whole=train.y)
-    vtrend = fit_trend(*_in_window(val, start), key=vkey, settings=settings,
+    ttrend = fit_trend(*_in_window(train, starts[0]), key=tkey, settings=settings, whole=train.y)
+    vtrend = fit_trend(*_in_window(val, starts[1]), key=vkey, settings=settings,
                        whole=val.y) if val is not None else None
+    notes += [f"{s.key!r} logged {s.duplicates} epoch(s) twice; kept the last value of each"
+              for s in present if s.duplicates]
     if vtrend is not None and vtrend.trend == "unknown":
         notes.append(f"{vkey!r} has too few points in the window to judge; judged on {tkey!r} alone")
 
     nonfinite = {s.key: e for s in present if (e := first_nonfinite(s)) is not None}
-    ratios = [explosion_ratio(s, start, above_start=val is None) for s in present]
+    ratios = [explosion_ratio(s, st, above_start=val is None) for s, st in zip(present, starts)]
     level = ttrend.level
     facts = Facts(
         train=ttrend, val=vtrend, nonfinite=nonfinite,
         exploded=all(r >= rule_settings.explosion_factor for r in ratios),
         explosion=ratios[0],
-        frozen=_frozen(_in_window(train, start)[1], rule_settings),
+        frozen=_frozen(_in_window(train, starts[0])[1], rule_settings),
         progress=max(_progress(s, t.level) for s, t in zip(present, (ttrend, vtrend)) if t is not None),
-        chance_classes=chance_classes(level, _recent_accuracy(history, start), rule_settings),
+        chance_classes=chance_classes(level, _recent_accuracy(history, starts[0]), rule_settings),
         settings=rule_settings)
     rule = classify(facts)
 
@@ -243,12 +245,12 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     best_epoch, best_value = _best(best_series)
     since = end - best_epoch if best_epoch is not None else None
     evidence = _evidence(facts, train, val, best_series.key, best_epoch, best_value, since)
-    context = _context(facts, history, tkey, vkey, start, end, best_epoch, best_value, since,
+    context = _context(facts, history, tkey, vkey, starts, end, best_epoch, best_value, since,
                        _best(train)[1], settings)
     advice = ADVICE[(rule.code, rule.variant)]
     return Diagnosis(
         source=history.source, format=history.format, epochs=history.epochs,
-        window=(_window_first(present, start), end),
+        window=(_window_first(present, starts), end),
         train=ttrend, val=vtrend, code=rule.code, variant=rule.variant, rule=rule.id,
         title=advice.title, summary=advice.summary.format(**context),
         fixes=tuple(f.format(**context) for f in advice.fixes), evidence=evidence,
@@ -289,7 +291,13 @@ def _change(t: Trend | None) -> str:
     return f"{t.relative_change:+.1%}"
 
 
-def _context(facts: Facts, history: History, tkey, vkey, start, end, best_epoch, best_value,
+def _span(t: Trend | None) -> str:
+    if t is None or not math.isfinite(t.first_epoch):
+        return "?"
+    return f"{fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)}"
+
+
+def _context(facts: Facts, history: History, tkey, vkey, starts, end, best_epoch, best_value,
              since, best_train, settings: TrendSettings) -> dict:
     frac = _train_above_val(history[tkey], history[vkey] if vkey else None)
     k = facts.chance_classes
@@ -297,9 +305,10 @@ def _context(facts: Facts, history: History, tkey, vkey, start, end, best_epoch,
                           for key, e in facts.nonfinite.items())
     return {
         "train_key": tkey, "val_key": vkey or "val_loss",
-        "window_first": fmt_epoch(_window_first([history[tkey]] + ([history[vkey]] if vkey else []), start)),
+        "window_first": fmt_epoch(_window_first([history[tkey]] + ([history[vkey]] if vkey else []), starts)),
         "window_last": fmt_epoch(end),
         "train_change": _change(facts.train), "val_change": _change(facts.val),
+        "train_window": _span(facts.train), "val_window": _span(facts.val),
         "val_trend": facts.val.trend if facts.val else "absent",
         "best_epoch": fmt_epoch(best_epoch), "best_val": fmt_value(best_value),
         "since_best": fmt_epoch(since), "best_train": fmt_value(best_train),

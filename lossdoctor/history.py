@@ -20,12 +20,14 @@ class Series:
         y: the values; NaN and inf are kept, they are a finding.
         per_step: True when the values were logged per step (or per batch)
             rather than once per epoch.
+        duplicates: how many values the reader dropped because an epoch was logged twice.
     """
 
     key: str
     x: np.ndarray
     y: np.ndarray
     per_step: bool = False
+    duplicates: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "x", np.asarray(self.x, dtype=float))

@@ -71,7 +71,7 @@ def resolve_keys(history: History, train_key: str | None = None,
         return train_key, val_key, notes
     for k in [*_val_twins(train_key), *VAL_CANDIDATES]:
         if k in history and k != train_key:
-            if k != f"val_{train_key}":
+            if k not in ("val_loss", f"val_{train_key}"):
                 notes.append(f"using {k!r} as the validation loss")
             return train_key, k, notes
     return train_key, None, notes

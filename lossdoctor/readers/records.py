@@ -94,12 +94,12 @@ def records_to_history(rows: list[dict], source: str, fmt: str, notes: list[str]
     series = {}
     for k, (xs, ys) in cols.items():
         xs, ys = np.asarray(xs, float), np.asarray(ys, float)
-        per_step = len(xs) > 1.5 * n_epochs and unit == "epoch"
+        # per step: logged more than once per epoch on average, at positions inside epochs
+        per_step = unit == "epoch" and len(xs) > 1.5 * n_epochs and bool(np.any(xs != np.round(xs)))
+        dup = 0
         if not per_step:
             xs, ys, dup = _keep_last(xs, ys)
-            if dup:
-                notes.append(f"{k!r} has {dup} duplicated epoch(s); kept the last value of each")
-        series[k] = Series(k, xs, ys, per_step=per_step)
+        series[k] = Series(k, xs, ys, per_step=per_step, duplicates=dup)
     return History(series, source, fmt, tuple(dict.fromkeys(notes)), x_unit=unit)
 
 
