@@ -64,3 +64,161 @@ def test_utf8_bom_and_utf16(tmp_path):
     text = json.dumps(VALUES)
     assert len(load_history(write(tmp_path, "a.json", "\ufeff" + text))["loss"]) == 3
     assert len(load_history(write(tmp_path, "b.json", text.encode("utf-16")))["loss"]) == 3
+
+
+# -- every variant users have -----------------------------------------------------------------
+
+import math  # noqa: E402
+
+from formats import (hf_trainer_state, keras1_console, keras2_verbose2, keras3_verbose1,  # noqa: E402
+                     lightning_metrics_csv, notebook)
+from lossdoctor import diagnose  # noqa: E402
+
+L = [1.0, 0.8, 0.65, 0.55, 0.5, 0.46, 0.43]
+V = [1.1, 0.9, 0.8, 0.75, 0.74, 0.76, 0.8]
+
+
+@pytest.mark.parametrize("maker", [keras3_verbose1, keras2_verbose2, keras1_console])
+def test_console_logs_all_keras_versions(tmp_path, maker):
+    h = load_history(write(tmp_path, "train.log", maker(L, V)))
+    assert h.format == "keras-console"
+    assert list(h["loss"].y) == pytest.approx(L, abs=1e-4)
+    assert list(h["val_loss"].y) == pytest.approx(V, abs=1e-4)
+    assert list(h["loss"].x) == list(range(1, 8))
+
+
+def test_console_with_accuracy_warnings_and_checkpoint_lines(tmp_path):
+    text = ("2024-05-01 10:00:00.1: W tensorflow/core/util.cc:42] oneDNN custom operations are on: 1\n"
+            + keras3_verbose1(L, V, accs=[0.5 + i / 20 for i in range(7)])
+            .replace("Epoch 3/7\n", "Epoch 3/7\nEpoch 2: val_loss improved from 0.9 to 0.8, saving model\n"))
+    h = load_history(write(tmp_path, "out.txt", text))
+    assert sorted(h.keys) == ["accuracy", "loss", "val_loss"] and len(h["loss"]) == 7
+
+
+def test_console_several_runs_diagnoses_the_last(tmp_path):
+    text = keras2_verbose2(L[:4], V[:4]) + "##### run 2\n" + keras2_verbose2(L, V)
+    h = load_history(write(tmp_path, "log.txt", text))
+    assert len(h["loss"]) == 7
+    assert any("found 2 fit() runs (4, 7 epochs)" in n for n in h.notes)
+
+
+def test_console_interrupted_epoch_is_left_out(tmp_path):
+    text = keras3_verbose1(L[:5], V[:5]) + "Epoch 6/7\n\r\x1b[1m3/5\x1b[0m 0s 2ms/step - loss: 0.4800"
+    h = load_history(write(tmp_path, "log.txt", text))
+    assert len(h["loss"]) == 5 and any("epoch 6 was interrupted" in n for n in h.notes)
+
+
+def test_console_nan_and_terminate(tmp_path):
+    text = keras2_verbose2([1.0, 0.5, float("nan")], [1.0, 0.6, float("nan")]).replace("nan", "nan") + \
+        "Batch 3: Invalid loss, terminating training\n"
+    h = load_history(write(tmp_path, "log.txt", text))
+    assert math.isnan(h["loss"].y[-1]) and diagnose(h).code == "non_finite"
+
+
+def test_notebook_stream_outputs(tmp_path):
+    h = load_history(write(tmp_path, "train.ipynb", notebook(keras2_verbose2(L, V))))
+    assert h.format == "notebook" and len(h["val_loss"]) == 7
+
+
+def test_lightning_sparse_rows_step_and_epoch_series(tmp_path):
+    h = load_history(write(tmp_path, "metrics.csv", lightning_metrics_csv()))
+    assert h.format == "lightning-csv"
+    step = h["train_loss_step"]
+    assert step.per_step and len(step) == 30
+    assert 0 < step.x.min() < 1 and step.x.max() == pytest.approx(6.0)
+    assert list(h["val_loss"].x) == [1, 2, 3, 4, 5, 6] and not h["val_loss"].per_step
+    d = diagnose(h)
+    assert (d.train.key, d.val.key) == ("train_loss_epoch", "val_loss")
+
+
+def test_hf_trainer_state_and_bare_log_history(tmp_path):
+    for bare in (False, True):
+        h = load_history(write(tmp_path, "trainer_state.json", hf_trainer_state(bare=bare)))
+        assert h.format == "hf-trainer"
+        assert h["loss"].per_step and len(h["loss"]) == 24 and h["loss"].x[0] == pytest.approx(0.25)
+        assert list(h["eval_loss"].x) == [1, 2, 3, 4, 5, 6]
+        assert "train_runtime" not in h and "total_flos" not in h
+        d = diagnose(h)
+        assert d.val.key == "eval_loss" and d.code == "learning"
+
+
+def test_json_shapes_found_in_the_wild(tmp_path):
+    runs = load_history(write(tmp_path, "a.json", json.dumps({"0": {"loss": L, "val_loss": V}, "1": {"loss": L[:3], "val_loss": V[:3]}})))
+    assert len(runs["loss"]) == 3 and any("diagnosing the last, '1'" in n for n in runs.notes)
+    pyrepr = load_history(write(tmp_path, "b.json", json.dumps(str({"loss": L, "val_loss": [float("nan")] + V[1:]}))))
+    assert len(pyrepr["loss"]) == 7 and math.isnan(pyrepr["val_loss"].y[0])
+    plural = load_history(write(tmp_path, "c.json", json.dumps({"train_losses": L, "val_losses": V, "stopped_early": "yes",
+                                                               "config": {"lr": 0.1}})))
+    assert plural.keys == ["loss", "val_loss"]
+    records = load_history(write(tmp_path, "d.json", json.dumps([{"epoch": i, "loss": l, "val_loss": v}
+                                                                 for i, (l, v) in enumerate(zip(L, V))])))
+    assert list(records["loss"].x) == list(range(1, 8))
+
+
+def test_evil_python_repr_is_not_evaluated(tmp_path):
+    with pytest.raises(HistoryFormatError, match="neither JSON nor a Python dict"):
+        load_history(write(tmp_path, "e.json", json.dumps("__import__('os').system('echo hacked')")))
+
+
+def test_csvlogger_appended_runs_and_pandas_index(tmp_path):
+    text = "epoch,loss,val_loss\n" + "".join(f"{i},{l},{v}\n" for i, (l, v) in enumerate(zip(L[:3], V[:3]))) + \
+        "".join(f"{i},{l},{v}\n" for i, (l, v) in enumerate(zip(L, V)))
+    h = load_history(write(tmp_path, "log.csv", text))
+    assert len(h["loss"]) == 7 and any("found 2 runs appended" in n for n in h.notes)
+    pandas = ",loss,val_loss\n" + "".join(f"{i},{l},{v}\n" for i, (l, v) in enumerate(zip(L, V)))
+    h = load_history(write(tmp_path, "p.csv", pandas))
+    assert h.keys == ["loss", "val_loss"] and any("pandas index" in n for n in h.notes)
+
+
+def test_duplicated_epochs_keep_the_last_and_say_so(tmp_path):
+    text = "epoch,loss,val_loss\n0,1.0,1.0\n1,0.9,0.95\n1,0.8,0.9\n2,0.7,0.85\n3,0.6,0.8\n4,0.5,0.75\n"
+    h = load_history(write(tmp_path, "log.csv", text))
+    # a repeated epoch does not go back, so it is not a new run: the later value wins
+    assert list(h["loss"].y) == [1.0, 0.8, 0.7, 0.6, 0.5]
+    assert "'loss' logged 1 epoch(s) twice; kept the last value of each" in diagnose(h).notes
+
+
+def test_non_numeric_cells_and_columns(tmp_path):
+    text = "epoch,loss,val_loss,created_at\n0,1.0,1.1,2020-01-01\n1,oops,1.0,2020-01-02\n2,0.8,0.9,2020-01-03\n"
+    h = load_history(write(tmp_path, "m.csv", text))
+    assert list(h["loss"].y) == [1.0, 0.8]
+    assert any("created_at" in n for n in h.notes)
+
+
+def test_tensorboard_keras_and_lightning_layouts(tmp_path):
+    pytest.importorskip("tensorboard")
+    import time
+
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    from tensorboard.util import tensor_util
+
+    def write_events(folder, tag_values, tensor=False):
+        folder.mkdir(parents=True, exist_ok=True)
+        w = EventFileWriter(str(folder))
+        for step, values in tag_values:
+            vals = []
+            for tag, v in values.items():
+                if tensor:
+                    vals.append(summary_pb2.Summary.Value(tag=tag, tensor=tensor_util.make_tensor_proto(v)))
+                else:
+                    vals.append(summary_pb2.Summary.Value(tag=tag, simple_value=v))
+            w.add_event(event_pb2.Event(step=step, wall_time=time.time(), summary=summary_pb2.Summary(value=vals)))
+        w.close()
+
+    keras_dir = tmp_path / "keras_run"
+    write_events(keras_dir / "train", [(i, {"epoch_loss": l, "epoch_accuracy": 0.5}) for i, l in enumerate(L)], tensor=True)
+    write_events(keras_dir / "validation", [(i, {"epoch_loss": v}) for i, v in enumerate(V)], tensor=True)
+    h = load_history(str(keras_dir))
+    assert h.format == "tensorboard" and sorted(h.keys) == ["accuracy", "loss", "val_loss"]
+    assert list(h["val_loss"].x) == list(range(1, 8)) and list(h["val_loss"].y) == pytest.approx(V)
+
+    pl_dir = tmp_path / "lightning" / "version_0"
+    events = []
+    for e in range(4):
+        for s in range(5):
+            events.append((e * 5 + s, {"train_loss": 1.0 / (1 + e + s / 5), "epoch": float(e)}))
+        events.append((e * 5 + 4, {"val_loss": 1.1 / (1 + e), "epoch": float(e)}))
+    write_events(pl_dir, events)
+    h = load_history(str(pl_dir))
+    assert list(h["val_loss"].x) == [1, 2, 3, 4] and h["train_loss"].per_step

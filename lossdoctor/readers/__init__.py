@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..errors import HistoryFormatError, InputFileError
 from ..history import History
-from . import console, csvlog, jsonlog
+from . import console, csvlog, jsonlog, tensorboard
 
 MAX_BYTES = 1 << 30  # 1 GiB: a log larger than this is almost certainly not a loss history
 
@@ -44,7 +44,7 @@ def register(fmt: Format, first: bool = False) -> None:
 
 
 def format_names() -> list[str]:
-    return [f.name for f in FORMATS]
+    return [f.name for f in FORMATS] + ["tensorboard"]
 
 
 def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> bytes:
@@ -53,7 +53,7 @@ def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> bytes:
         data = sys.stdin.buffer.read(max_bytes + 1)
     else:
         if os.path.isdir(path):
-            raise InputFileError(f"is a directory; pass a history file inside it (e.g. {path}/history.json)")
+            raise InputFileError("is a directory with no TensorBoard event files; pass a history file inside it")
         try:
             size = os.path.getsize(path)
             if size > max_bytes:
@@ -123,4 +123,6 @@ def load_history(path: str, input_format: str | None = None) -> History:
         HistoryFormatError: the content is not a history lossdoctor can read.
     """
     source = "<stdin>" if path == "-" else str(path)
+    if input_format == "tensorboard" or (input_format is None and path != "-" and tensorboard.is_event_path(source)):
+        return tensorboard.parse_path(source)
     return parse_text(decode(read_bytes(source if path != "-" else "-")), source, input_format)
