@@ -12,12 +12,9 @@ import re
 
 from ..errors import HistoryFormatError
 from ..history import History
-from ._numbers import to_float
 from .records import records_to_history
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-SEGMENTS = re.compile(r"[^\r\n\x08]+")
-EPOCH = re.compile(r"^\s*Epoch\s+(\d+)\s*/\s*(\d+)\b(.*)$", re.IGNORECASE)
 METRIC = re.compile(r"(?<![\w/])([A-Za-z_][\w/.\-]*?)\s*:\s+(nan|-?nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.:])",
                     re.IGNORECASE)
 PROGRESS = re.compile(r"^\s*(\d+)/(\d+)\b")
@@ -34,46 +31,69 @@ def sniff(text: str) -> bool:
 def _metrics(segment: str) -> dict[str, float]:
     out = {}
     for key, value in METRIC.findall(segment):
-        if key.lower() not in NOT_METRICS:
-            v = to_float(value)
-            if v is not None:
-                out[key.lower()] = v
+        key = key.lower()
+        if key not in NOT_METRICS:
+            out[key] = float(value)  # the pattern admits only numbers, nan and inf
+    return out
+
+
+HEADER = re.compile(r"(?:Epoch|EPOCH|epoch)[ \t]+(\d+)[ \t]*/[ \t]*(\d+)\b([^\r\n\x08]*)")
+LINE_START = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)*\Z")
+SEPARATORS = "\r\n\x08"
+SPLIT = re.compile(r"[\r\n\x08]")
+
+
+def _last_report(text: str, start: int, end: int) -> tuple[dict | None, bool]:
+    """The last segment in text[start:end] that reports a loss, and whether the epoch completed.
+
+    Only the tail of each epoch is read first (progress bars end with the epoch's values), so a
+    log with millions of progress-bar rewrites costs one scan for the headers plus a little per epoch.
+    """
+    for lo in (max(start, end - 512), max(start, end - 65536), start):
+        for seg in reversed(SPLIT.split(text[lo:end])):
+            if "oss" not in seg:
+                continue
+            seg = ANSI.sub("", seg)
+            values = _metrics(seg)
+            if any("loss" in k for k in values):
+                prog = PROGRESS.match(seg)
+                done = prog is None or prog.group(1) == prog.group(2) or any(k.startswith("val_") for k in values)
+                return values, done
+        if lo == start:
+            break
+    return None, True
+
+
+def _headers(text: str) -> list[re.Match]:
+    """`Epoch N/M` at the start of a line (after blanks or colour codes only)."""
+    out = []
+    for m in HEADER.finditer(text):
+        before = text[max(0, m.start() - 256):m.start()]
+        cut = max(before.rfind(c) for c in SEPARATORS)
+        if (cut >= 0 or m.start() <= 256) and LINE_START.match(before, cut + 1):
+            out.append(m)
     return out
 
 
 def parse_runs(text: str) -> tuple[list[list[dict]], list[str]]:
     """Every fit() run in the text, as lists of per-epoch records, and notes."""
-    text = ANSI.sub("", text)
+    heads = _headers(text)
     runs: list[list[dict]] = []
     notes: list[str] = []
-    epoch, last, complete = None, None, True
-
-    def flush():
-        if epoch is not None and last is not None:
-            runs[-1].append({"epoch": float(epoch), **last, "__complete__": complete})
-
-    for m in SEGMENTS.finditer(text):
-        seg = m.group()
-        head = EPOCH.match(seg)
-        if head:
-            flush()
-            n = int(head.group(1))
-            if not runs or epoch is None or n <= epoch:
-                runs.append([])
-            epoch, last, complete = n, None, True
-            same_line = _metrics(head.group(3))  # one-line custom logs: "Epoch 3/200 | Loss: 0.59"
-            if any("loss" in k for k in same_line):
-                last = same_line
-            continue
-        if epoch is None or "loss" not in seg.lower():
-            continue
-        values = _metrics(seg)
-        if not any("loss" in k for k in values):
-            continue
-        prog = PROGRESS.match(seg)
-        last = values
-        complete = prog is None or prog.group(1) == prog.group(2) or any(k.startswith("val_") for k in values)
-    flush()
+    previous = None
+    for i, head in enumerate(heads):
+        n = int(head.group(1))
+        if previous is None or n <= previous:
+            runs.append([])
+        previous = n
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        rest = head.group(3)  # one-line custom logs: "Epoch 3/200 | Loss: 0.59"
+        same_line = _metrics(ANSI.sub("", rest)) if rest.strip() else {}
+        values, done = _last_report(text, head.end(), end)
+        if values is None and any("loss" in k for k in same_line):
+            values, done = same_line, True
+        if values is not None:
+            runs[-1].append({"epoch": float(n), **values, "__complete__": done})
     runs = [r for r in runs if r]
     if runs and not runs[-1][-1]["__complete__"]:
         notes.append(f"epoch {int(runs[-1][-1]['epoch'])} was interrupted before it ended; left out")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 
 from ..errors import HistoryFormatError
 from ..history import History
+import numpy as np
+
 from ._numbers import is_number, to_float
-from .records import records_to_history, split_runs
+from .records import Column, columns_to_history, split_runs
 
 DELIMITERS = (",", "\t", ";")
 
@@ -19,13 +20,11 @@ def normalise_newlines(text: str) -> str:
 
 
 def _lines(text: str, limit: int | None = None) -> list[str]:
-    out = []
-    for line in io.StringIO(normalise_newlines(text)):
-        if line.strip():
-            out.append(line.rstrip("\n"))
-            if limit and len(out) >= limit:
-                break
-    return out
+    """Non-blank lines, at most `limit` of them."""
+    if limit:
+        text = text[: 4096 * limit]
+    lines = [line for line in normalise_newlines(text).split("\n") if line and not line.isspace()]
+    return lines[:limit] if limit else lines
 
 
 def _delimiter(header: str) -> str | None:
@@ -56,49 +55,62 @@ def sniff(text: str) -> bool:
     return any(is_number(c) for row in rows for c in row)
 
 
-def _read_rows(text: str) -> tuple[list[str], list[list[str]], list[str]]:
+def _read_rows(text: str) -> tuple[list[str], list[list[list[str]]], list[str]]:
+    """Header, then the data rows of each run (a repeated header starts a new run), and notes."""
     lines = _lines(text)
     d = _delimiter(lines[0]) or ","
     reader = csv.reader(lines, delimiter=d)
-    header = [h.strip() for h in next(reader)]
-    rows, notes, bad = [], [], 0
+    raw = next(reader)
+    header = [h.strip() for h in raw]
+    width = len(header)
+    runs: list[list[list[str]]] = [[]]
+    bad = 0
     for cells in reader:
-        if [c.strip() for c in cells] == header:
-            rows.append(None)  # a repeated header: a new run starts
-            continue
-        if len(cells) != len(header):
+        if len(cells) != width:
             bad += 1
-            continue
-        rows.append(cells)
+        elif cells[0] == raw[0] and [c.strip() for c in cells] == header:
+            runs.append([])
+        else:
+            runs[-1].append(cells)
+    notes = []
     if bad:
         notes.append(f"skipped {bad} row(s) whose number of fields does not match the header "
                      "(a truncated or hand-edited file?)")
-    return header, rows, notes
+    return header, [r for r in runs if r], notes
+
+
+def to_column(cells) -> Column:
+    """Strings to (values, present): vectorised when every cell is a number, else cell by cell."""
+    try:
+        values = np.fromiter(map(float, cells), dtype=float, count=len(cells))
+        return values, np.ones(len(values), dtype=bool)
+    except ValueError:
+        parsed = [to_float(c) for c in cells]
+        present = np.array([v is not None for v in parsed], dtype=bool)
+        return np.array([np.nan if v is None else v for v in parsed], dtype=float), present
 
 
 def parse(text: str, source: str) -> History:
     """Parse a CSV/TSV log. Several appended runs: the last is read and the others are noted."""
-    header, raw, notes = _read_rows(text)
+    header, raw_runs, notes = _read_rows(text)
     if header and header[0] == "":
         header[0] = "__index__"
         notes.append("ignored the unnamed first column (a pandas index)")
-    runs = [[]]
-    for cells in raw:
-        if cells is None:
-            runs.append([])
-        else:
-            runs[-1].append({h: to_float(c) for h, c in zip(header, cells) if h != "__index__"})
-    numeric = {h for run in runs for r in run for h, v in r.items() if v is not None}
-    dropped = [h for h in header if h not in numeric and h != "__index__"]
+    if not raw_runs:
+        raise HistoryFormatError("has a header but no data rows; was training stopped before the first epoch ended?")
+    runs = []
+    for rows in raw_runs:
+        table = {h: to_column(col) for h, col in zip(header, zip(*rows)) if h != "__index__"}
+        runs += split_runs(table, "epoch")
+    last = runs[-1]
+    dropped = [h for h, (_, present) in last.items() if not present.any()]
     if dropped:
         notes.append("ignored column(s) with no numbers: " + ", ".join(dropped))
-    runs = [r for run in runs if run for r in split_runs(run, "epoch")]
-    if not runs:
-        raise HistoryFormatError("has a header but no data rows; was training stopped before the first epoch ended?")
     if len(runs) > 1:
+        sizes = [len(next(iter(r.values()))[0]) for r in runs]
         notes.append(f"found {len(runs)} runs appended in one file; diagnosing the last "
-                     f"({len(runs[-1])} rows), the earlier ones have {', '.join(str(len(r)) for r in runs[:-1])} rows")
+                     f"({sizes[-1]} rows), the earlier ones have {', '.join(map(str, sizes[:-1]))} rows")
     fmt = "lightning-csv" if "step" in header and "epoch" in header else "csv"
-    if {"epoch", "loss"} <= set(header) or "val_loss" in header and fmt == "csv":
+    if fmt == "csv" and ("val_loss" in header or {"epoch", "loss"} <= set(header)):
         fmt = "csvlogger"
-    return records_to_history(runs[-1], source, fmt, notes)
+    return columns_to_history(last, source, fmt, notes)

@@ -1,6 +1,7 @@
-"""Rows of `{column: value}` (CSV rows, JSON records, HF log entries) to a `History`.
+"""Columns (or rows) of logged values to a `History`, with every value placed on the epoch axis.
 
-Placing each value on the epoch axis is the one subtle part:
+A table is `{column: (values, present)}`: float values, and a mask that tells a missing cell
+(`NA`, empty) from a logged NaN. Placing values on the epoch axis is the one subtle part:
 - integer epochs starting at 0 (Keras CSVLogger, Lightning) are shifted to 1-based;
 - fractional epochs (Hugging Face) are already positions on the epoch axis;
 - Lightning's step-level rows sit inside their epoch in proportion to their step;
@@ -9,31 +10,43 @@ Placing each value on the epoch axis is the one subtle part:
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from ..history import History, Series
 
-POSITION_KEYS = ("epoch", "step", "global_step", "iteration", "epochs", "Epoch", "Step")
+EPOCH_KEYS = ("epoch", "Epoch", "epochs")
+STEP_KEYS = ("step", "global_step", "Step", "iteration")
 SKIP_KEYS = {"created_at", "time", "timestamp", "wall_time", "total_flos", "train_runtime",
              "train_samples_per_second", "train_steps_per_second", "eval_runtime",
              "eval_samples_per_second", "eval_steps_per_second", "num_input_tokens_seen"}
 
+Column = tuple[np.ndarray, np.ndarray]  # values, present
 
-def split_runs(rows: list[dict], key: str) -> list[list[dict]]:
-    """Split rows where `key` goes back (a log appended to by several runs)."""
-    runs, current, last = [], [], None
-    for row in rows:
-        v = row.get(key)
-        if v is not None and last is not None and v < last:
-            runs.append(current)
-            current = []
-        if v is not None:
-            last = v
-        current.append(row)
-    runs.append(current)
-    return [r for r in runs if r]
+
+def rows_to_columns(rows: list[dict]) -> dict[str, Column]:
+    """`[{key: float or None}]` to a table; a key absent from a row is a missing cell."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    out = {}
+    for k in keys:
+        vals = [r.get(k) for r in rows]
+        present = np.array([v is not None for v in vals], dtype=bool)
+        out[k] = (np.array([np.nan if v is None else v for v in vals], dtype=float), present)
+    return out
+
+
+def take(table: dict[str, Column], index) -> dict[str, Column]:
+    return {k: (v[index], p[index]) for k, (v, p) in table.items()}
+
+
+def split_runs(table: dict[str, Column], key: str) -> list[dict[str, Column]]:
+    """Split a table where column `key` goes back (a log appended to by several runs)."""
+    if key not in table:
+        return [table]
+    values, present = table[key]
+    idx = np.flatnonzero(present)
+    drops = idx[1:][np.diff(values[idx]) < 0]
+    bounds = [0, *drops.tolist(), len(values)]
+    return [take(table, slice(a, b)) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
 def _lightning_positions(epochs: np.ndarray, steps: np.ndarray) -> np.ndarray:
@@ -48,66 +61,67 @@ def _lightning_positions(epochs: np.ndarray, steps: np.ndarray) -> np.ndarray:
     return x
 
 
-def positions(rows: list[dict]) -> tuple[np.ndarray, str]:
+def _column(table, keys) -> np.ndarray | None:
+    key = next((k for k in keys if k in table and table[k][1].any()), None)
+    if key is None:
+        return None
+    v, p = table[key]
+    return np.where(p, v, np.nan)
+
+
+def positions(table: dict[str, Column], n: int) -> tuple[np.ndarray, str]:
     """The epoch-axis position of each row, and the axis unit (`epoch` or `step`)."""
-    col = lambda k: np.array([np.nan if r.get(k) is None else r[k] for r in rows], dtype=float)
-    epoch_key = next((k for k in ("epoch", "Epoch", "epochs") if any(r.get(k) is not None for r in rows)), None)
-    step_key = next((k for k in ("step", "global_step", "Step", "iteration")
-                     if any(r.get(k) is not None for r in rows)), None)
-    if epoch_key:
-        ep = col(epoch_key)
+    ep, st = _column(table, EPOCH_KEYS), _column(table, STEP_KEYS)
+    if ep is not None:
         fin = ep[np.isfinite(ep)]
         if np.any(fin != np.round(fin)):
             return ep, "epoch"  # Hugging Face: fractional progress through training
         base = 1.0 if fin.size and fin.min() == 0 else 0.0
-        if step_key:
-            st = col(step_key)
-            if len(np.unique(st[np.isfinite(st)])) > len(np.unique(fin)) + 1 and base:
-                return _lightning_positions(ep, st), "epoch"
+        if st is not None and base and len(np.unique(st[np.isfinite(st)])) > len(np.unique(fin)) + 1:
+            return _lightning_positions(ep, st), "epoch"
         return ep + base, "epoch"
-    if step_key:
-        return col(step_key), "step"
-    return np.arange(1, len(rows) + 1, dtype=float), "epoch"
+    if st is not None:
+        return st, "step"
+    return np.arange(1, n + 1, dtype=float), "epoch"
 
 
-def records_to_history(rows: list[dict], source: str, fmt: str, notes: list[str] | None = None,
+def columns_to_history(table: dict[str, Column], source: str, fmt: str, notes: list[str] | None = None,
                        rename: dict | None = None) -> History:
-    """Build a `History` from rows whose values are floats or None (missing).
+    """Build a `History` from a table.
 
-    Rows without an epoch position (NaN) are placed after the last positioned row.
-    A series logged more than ~1.5 times per epoch is marked per-step. Duplicate positions
-    in a per-epoch series keep the last value, with a note.
+    Rows without a position are placed at the last known position. A series logged more than
+    ~1.5 times per epoch at positions inside epochs is marked per-step. Positions logged twice
+    in a per-epoch series keep the last value (counted in `Series.duplicates`).
     """
-    notes = list(notes or [])
-    x, unit = positions(rows)
+    n = len(next(iter(table.values()))[0]) if table else 0
+    x, unit = positions(table, n)
     if np.isnan(x).any():
-        x = np.where(np.isnan(x), np.nanmax(x) if np.isfinite(x).any() else 0.0, x)
-    cols: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
-    for xi, row in zip(x, rows):
-        for k, v in row.items():
-            if v is None or k in POSITION_KEYS or k in SKIP_KEYS:
-                continue
-            k = (rename or {}).get(k, k)
-            cols[k][0].append(xi)
-            cols[k][1].append(v)
-    n_epochs = len(np.unique(np.ceil(x[np.isfinite(x)]))) or 1
+        filled = np.fmax.accumulate(np.where(np.isnan(x), -np.inf, x))
+        x = np.where(np.isneginf(filled), 1.0, filled)
+    n_epochs = len(np.unique(np.ceil(x))) or 1
     series = {}
-    for k, (xs, ys) in cols.items():
-        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
-        # per step: logged more than once per epoch on average, at positions inside epochs
+    for k, (values, present) in table.items():
+        if k in EPOCH_KEYS or k in STEP_KEYS or k in SKIP_KEYS or not present.any():
+            continue
+        name = (rename or {}).get(k, k)
+        xs, ys = x[present], values[present]
         per_step = unit == "epoch" and len(xs) > 1.5 * n_epochs and bool(np.any(xs != np.round(xs)))
         dup = 0
         if not per_step:
             xs, ys, dup = _keep_last(xs, ys)
-        series[k] = Series(k, xs, ys, per_step=per_step, duplicates=dup)
-    return History(series, source, fmt, tuple(dict.fromkeys(notes)), x_unit=unit)
+        series[name] = Series(name, xs, ys, per_step=per_step, duplicates=dup)
+    return History(series, source, fmt, tuple(dict.fromkeys(notes or [])), x_unit=unit)
+
+
+def records_to_history(rows: list[dict], source: str, fmt: str, notes: list[str] | None = None,
+                       rename: dict | None = None) -> History:
+    """`columns_to_history` for rows of `{key: float or None}`."""
+    return columns_to_history(rows_to_columns(rows), source, fmt, notes, rename)
 
 
 def _keep_last(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    if len(np.unique(xs)) == len(xs):
-        return xs, ys, 0
-    last = {}
-    for i, xi in enumerate(xs):
-        last[xi] = i
-    keep = np.array(sorted(last.values()))
-    return xs[keep], ys[keep], len(xs) - len(keep)
+    """Sort by position and keep the last value logged at each position."""
+    order = np.argsort(xs, kind="stable")
+    xs, ys = xs[order], ys[order]
+    last = np.r_[xs[1:] != xs[:-1], True]
+    return xs[last], ys[last], int(len(xs) - last.sum())
