@@ -47,8 +47,9 @@ def format_names() -> list[str]:
     return [f.name for f in FORMATS] + ["tensorboard"]
 
 
-def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> bytes:
-    """Read a file (or standard input for `-`), refusing directories and huge files."""
+def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
+    """Read a file (or standard input for `-`), refusing directories and files over `MAX_BYTES`."""
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     if path == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
     else:

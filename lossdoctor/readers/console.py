@@ -124,6 +124,8 @@ def notebook_text(text: str) -> str:
     """The stream outputs of every code cell, in order."""
     try:
         nb = json.loads(text)
+    except RecursionError as err:
+        raise HistoryFormatError("is a notebook nested too deeply to read") from err
     except json.JSONDecodeError as err:
         raise HistoryFormatError(f"is not a valid notebook (line {err.lineno}: {err.msg})") from err
     parts = []

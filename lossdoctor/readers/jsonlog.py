@@ -24,6 +24,9 @@ def sniff(text: str) -> bool:
 def _load(text: str):
     try:
         return json.loads(text)
+    except RecursionError as err:
+        raise HistoryFormatError("is JSON nested too deeply to be a training history; "
+                                 "save it with json.dump(history.history, f)") from err
     except json.JSONDecodeError as err:
         end = "; the file looks cut short" if err.pos >= len(text.rstrip()) - 1 else ""
         raise HistoryFormatError(f"is not valid JSON (line {err.lineno}, column {err.colno}: "
