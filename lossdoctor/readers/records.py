@@ -43,7 +43,7 @@ def split_runs(table: dict[str, Column], key: str) -> list[dict[str, Column]]:
     if key not in table:
         return [table]
     values, present = table[key]
-    idx = np.flatnonzero(present)
+    idx = np.flatnonzero(present & np.isfinite(values))
     drops = idx[1:][np.diff(values[idx]) < 0]
     bounds = [0, *drops.tolist(), len(values)]
     return [take(table, slice(a, b)) for a, b in zip(bounds, bounds[1:]) if b > a]
