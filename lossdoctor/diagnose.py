@@ -213,6 +213,12 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     Raises:
         MissingSeriesError: the requested series, or any training loss, is absent.
     """
+    # absurd values (1e300 next to 1e-300) overflow harmlessly: the results are checked for finiteness
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return _diagnose(history, train_key, val_key, window, settings, rule_settings)
+
+
+def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> Diagnosis:
     tkey, vkey, notes = resolve_keys(history, train_key, val_key)
     train, val = history[tkey], (history[vkey] if vkey else None)
     present = [s for s in (train, val) if s is not None]

@@ -80,7 +80,7 @@ class History:
     @property
     def epochs(self) -> int:
         """The number of epochs covered (the last epoch position, rounded up)."""
-        last = [float(np.nanmax(s.x)) for s in self.series.values() if len(s)]
+        last = [float(np.max(s.x[np.isfinite(s.x)])) for s in self.series.values() if np.isfinite(s.x).any()]
         return int(np.ceil(max(last))) if last else 0
 
     def __contains__(self, key: str) -> bool:

@@ -3,6 +3,12 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import settings
+
+# Reproducible by default (CI); HYPOTHESIS_PROFILE=explore searches new random examples.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", max_examples=3000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 matplotlib.use("Agg")
 os.environ.setdefault("KERAS_BACKEND", "jax")

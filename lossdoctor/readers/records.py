@@ -95,6 +95,7 @@ def columns_to_history(table: dict[str, Column], source: str, fmt: str, notes: l
     """
     n = len(next(iter(table.values()))[0]) if table else 0
     x, unit = positions(table, n)
+    x = np.where(np.isfinite(x), x, np.nan)
     if np.isnan(x).any():
         filled = np.fmax.accumulate(np.where(np.isnan(x), -np.inf, x))
         x = np.where(np.isneginf(filled), 1.0, filled)
