@@ -16,8 +16,7 @@ class Advice:
     fixes: tuple[str, ...]
 
 
-ADD_VALIDATION = ("Add a validation set so overfitting can be seen: model.fit(..., validation_split=0.2) "
-                  "or validation_data=(x_val, y_val).")
+ADD_VALIDATION = "{validation_fix}"
 LOWER_LR = ("Lower the learning rate 3-10x (e.g. Adam(learning_rate=1e-4)), or let "
             "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3) lower it when progress stalls.")
 
@@ -33,7 +32,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
     ("learning", "no_val"): Advice(
         "Still learning (no validation loss to check against)",
         "{train_key} is still falling over epochs {train_window} ({train_change}), "
-        "but without a validation loss overfitting cannot be seen.",
+        "but {no_val_reason}, so overfitting cannot be seen.",
         (ADD_VALIDATION,
          "Keep training while the validation loss falls too; guard it with "
          "EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
@@ -120,7 +119,8 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Try to overfit 100 samples first: a model that cannot, has a bug.")),
     ("plateau", "no_val"): Advice(
         "Learning has hit a bottleneck (no validation loss)",
-        "{train_key} is flat ({train_change} over epochs {train_window}) after falling {progress} from its start.",
+        "{train_key} is flat ({train_change} over epochs {train_window}) after falling {progress} from its start; "
+        "{no_val_reason}.",
         (LOWER_LR, "Change the batch size.", ADD_VALIDATION)),
     ("diverging", "default"): Advice(
         "The worst case: both losses are rising",
@@ -141,7 +141,8 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Add TerminateOnNaN() and EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
     ("diverging", "no_val"): Advice(
         "Training loss is rising (no validation loss)",
-        "{train_key} is rising ({train_change} over epochs {train_window}): the learning rate is most likely too high.",
+        "{train_key} is rising ({train_change} over epochs {train_window}): the learning rate is most likely "
+        "too high ({no_val_reason}).",
         (LOWER_LR, "Add clipnorm=1.0 to the optimizer.", ADD_VALIDATION)),
     ("train_rising", "default"): Advice(
         "Unstable: training loss is rising",

@@ -326,4 +326,10 @@ def _context(facts: Facts, history: History, tkey, vkey, starts, end, best_epoch
                             f"{frac:.0%} of epochs." if frac and frac > 0.8 else ""),
         "insufficient": facts.train.reason[0].upper() + facts.train.reason[1:] + ".",
         "min_epochs": settings.min_points,
+        "no_val_reason": ("no validation loss was logged" if facts.val is None else
+                          f"the validation loss has only {facts.val.n_points} point(s) to judge"),
+        "validation_fix": ("Add a validation set so overfitting can be seen: model.fit(..., validation_split=0.2) "
+                           "or validation_data=(x_val, y_val)." if facts.val is None else
+                           "Evaluate more often (every epoch; eval_steps= in Hugging Face, val_check_interval= "
+                           "in Lightning) so the validation trend can be judged."),
     }

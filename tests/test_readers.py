@@ -222,3 +222,16 @@ def test_tensorboard_keras_and_lightning_layouts(tmp_path):
     write_events(pl_dir, events)
     h = load_history(str(pl_dir))
     assert list(h["val_loss"].x) == [1, 2, 3, 4] and h["train_loss"].per_step
+
+
+def test_pytorch_style_step_prints(tmp_path):
+    lines = []
+    for e in range(1, 5):
+        lines += [f"INFO:root:Epoch [{e}/4], Step [{s}/600], Loss: {1 / (e + s / 600):.4f}" for s in range(100, 700, 100)]
+        lines += [f"Training Loss: {1 / (e + 0.5):.4f}", f"Validation Loss: {1.1 / (e + 0.3):.4f}"]
+    h = load_history(write(tmp_path, "training.log", "\n".join(lines)))
+    assert h.format == "step-log"
+    assert h["loss"].per_step and len(h["loss"]) == 24 and h["loss"].x[0] == pytest.approx(1 / 6)
+    assert list(h["val_loss"].x) == [1, 2, 3, 4] and list(h["loss_epoch"].x) == [1, 2, 3, 4]
+    d = diagnose(h)
+    assert "only 4 point(s)" in d.summary and "Evaluate more often" in d.fixes[0]

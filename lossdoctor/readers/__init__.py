@@ -33,6 +33,8 @@ FORMATS: list[Format] = [
            "Keras History JSON, Hugging Face trainer_state.json, lists of per-epoch dicts"),
     Format("csv", csvlog.sniff, csvlog.parse,
            "Keras CSVLogger, PyTorch Lightning metrics.csv, pandas to_csv, any CSV/TSV with a header"),
+    Format("step-log", console.steps_sniff, console.steps_parse,
+           "PyTorch-style prints: 'Epoch [3/10], Step [100/600], Loss: 0.1234'"),
     Format("console", console.sniff, console.parse,
            "what Keras' fit() prints (Keras 1-3, verbose=1 or 2, progress bars included)"),
 ]

@@ -144,3 +144,38 @@ def notebook_parse(text: str, source: str) -> History:
                                  "save history.history with json.dump and pass that file")
     h = parse(inner, source)
     return History(h.series, source, "notebook", h.notes, h.x_unit)
+
+
+# -- PyTorch-style prints: "Epoch [3/10], Step [100/600], Loss: 0.1234" -------------------
+
+STEP_LINE = re.compile(r"Epoch\s*\[?\s*(\d+)\s*/\s*(\d+)\s*\]?\s*[,|:]?\s*(?:Step|Iter(?:ation)?|Batch)\s*\[?\s*(\d+)\s*/\s*(\d+)\s*\]?(.*)",
+                       re.IGNORECASE)
+SUMMARY_LINE = re.compile(r"\b(train(?:ing)?|val(?:id(?:ation)?)?|eval(?:uation)?|dev)\s+loss\s*[:=]\s*"
+                          r"(nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)", re.IGNORECASE)
+
+
+def steps_sniff(text: str) -> bool:
+    head = text[: 1 << 20]
+    return sum(1 for _ in zip(range(3), STEP_LINE.finditer(head))) >= 3 and "loss" in head.lower()
+
+
+def steps_parse(text: str, source: str) -> History:
+    """Step lines become a per-step `loss` inside their epoch; `Validation Loss: x` lines a per-epoch `val_loss`."""
+    rows, epoch = [], None
+    for line in SPLIT.split(ANSI.sub("", text)):
+        m = STEP_LINE.search(line)
+        if m:
+            epoch, step, total = int(m.group(1)), int(m.group(3)), max(int(m.group(4)), 1)
+            values = {k: v for k, v in _metrics(m.group(5)).items() if "loss" in k}
+            if values:
+                rows.append({"epoch": epoch - 1 + min(step, total) / total, **values})
+            continue
+        for kind, value in SUMMARY_LINE.findall(line):
+            if epoch is not None:
+                key = "loss_epoch" if kind.lower().startswith("train") else "val_loss"
+                rows.append({"epoch": float(epoch), key: float(value)})
+    if not rows:
+        raise HistoryFormatError("has 'Epoch [e/E], Step [s/S]' lines but none reports a loss")
+    # keep integer positions fractional-aware: positions are already on the epoch axis
+    h = records_to_history(rows, source, "step-log")
+    return h
