@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
 
 from . import __version__
 from .diagnose import diagnose as run_diagnosis
-from .errors import LossDoctorError
+from .errors import InputFileError, LossDoctorError
 from .readers import format_names, load_history
 from .advice import ADVICE
-from .render import RENDERERS, headline, to_markdown
+from .render import RENDERERS, headline, summary_line, to_markdown
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -43,7 +44,7 @@ def guarded(fn):
     """Turn lossdoctor errors into one line and exit 2; anything else into exit 3, no traceback."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        path = kwargs.get("file", "")
+        path = kwargs.get("file") or (kwargs.get("inputs") or ("",))[0]
         try:
             return fn(*args, **kwargs)
         except LossDoctorError as err:
@@ -72,21 +73,56 @@ def cli():
     """
 
 
+def is_batch(inputs: tuple[str, ...]) -> bool:
+    """Several inputs, a glob, or a folder that is not one TensorBoard run."""
+    from .readers.tensorboard import is_event_path  # noqa: PLC0415
+
+    if len(inputs) != 1:
+        return True
+    item = inputs[0]
+    return (any(c in item for c in "*?[") and not os.path.exists(item)) or (
+        os.path.isdir(item) and not is_event_path(item))
+
+
+def run_batch(inputs, options) -> "Batch":
+    from .batch import diagnose_many, expand  # noqa: PLC0415
+
+    show = sys.stderr.isatty() and not os.environ.get("CI")
+    if not show:
+        return diagnose_many(list(inputs), options)
+    total = len(expand(inputs))
+    with click.progressbar(length=total, label="diagnosing", file=sys.stderr) as bar:
+        return diagnose_many(list(inputs), options, progress=bar.update)
+
+
 @cli.command()
-@click.argument("file")
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
 @history_options
 @click.option("--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="text",
-              show_default=True, help="Report format.")
+              show_default=True, help="Report format (json: one object per run and line for several runs).")
 @guarded
-def diagnose(file, train_key, val_key, window, input_format, output_format):
+def diagnose(inputs, train_key, val_key, window, input_format, output_format):
     """Diagnose the training history in FILE (`-` reads standard input).
 
-    FILE may be a Keras History JSON or a CSVLogger CSV (the format is detected from the
-    content). Exit code 0: diagnosed; 2: the input could not be read or used.
+    FILE is a Keras History JSON, a CSVLogger CSV, Keras console output, a notebook, a Lightning
+    metrics.csv, a Hugging Face trainer_state.json or a TensorBoard run folder (detected from the
+    content). Several files, a folder or a glob diagnose a whole sweep: one row per run.
+    Exit code 0: diagnosed; 2: the input could not be read or used (for several runs: none could).
 
     Example: lossdoctor diagnose history.json --format json
     """
-    _, d = load_and_diagnose(file, train_key, val_key, window, input_format)
+    if is_batch(inputs):
+        from .render import BATCH_RENDERERS  # noqa: PLC0415
+
+        batch = run_batch(inputs, dict(train_key=train_key, val_key=val_key, window=window,
+                                       input_format=input_format))
+        click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
+        if not batch.results:
+            raise InputFileError("no training logs found there; pass history files or a folder holding them")
+        if batch.failed == len(batch.results):
+            sys.exit(EXIT_INPUT)
+        return
+    _, d = load_and_diagnose(inputs[0], train_key, val_key, window, input_format)
     text = RENDERERS[output_format](d)
     if output_format == "text" and sys.stdout.isatty():
         first, _, rest = text.partition("\n")
@@ -129,16 +165,43 @@ def draw(history, d, output, logy, smooth, shift_train) -> None:
     render_figure(history, d, output, logy=logy, smooth=smooth, shift_train=shift_train)
 
 
+GRID_MAX = 48
+
+
+def draw_grid(inputs, options, output) -> None:
+    from .plot import render_grid  # noqa: PLC0415
+
+    batch = run_batch(inputs, options)
+    ok = [r for r in batch.results if r.diagnosis is not None]
+    if not ok:
+        raise InputFileError("no run there could be diagnosed; nothing to draw")
+    items = []
+    for r in ok[:GRID_MAX]:
+        history, d = load_and_diagnose(r.source, options["train_key"], options["val_key"], options["window"],
+                                       options["input_format"])
+        items.append((r.name, history, d))
+    render_grid(items, output, total=len(ok))
+    click.echo(f"{summary_line(batch)}\nwrote {output}")
+
+
 @cli.command()
-@click.argument("file")
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
 @history_options
 @figure_options
 @guarded
-def plot(file, train_key, val_key, window, input_format, output, logy, smooth, shift_train):
+def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth, shift_train):
     """Draw FILE's loss curves with the trends, the best epoch and the diagnosis.
+
+    Several files, a folder or a glob draw a grid with one small panel per run, the most
+    urgent diagnoses first (at most 48).
 
     Example: lossdoctor plot history.json -o curves.png --smooth 0.6
     """
+    if is_batch(inputs):
+        draw_grid(inputs, dict(train_key=train_key, val_key=val_key, window=window,
+                               input_format=input_format), output)
+        return
+    file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format)
     draw(history, d, output, logy, smooth, shift_train)
     click.echo(f"{headline(d)}\nwrote {output}")
@@ -162,8 +225,6 @@ def report(file, train_key, val_key, window, input_format, output, logy, smooth,
 
     Example: lossdoctor report history.json -o report.png --markdown summary.md --fail-on overfitting,non_finite
     """
-    import os  # noqa: PLC0415
-
     from .atomic import write_text  # noqa: PLC0415
 
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format)

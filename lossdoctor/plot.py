@@ -196,3 +196,52 @@ def render_figure(history: History, d: Diagnosis, path: str, **kwargs) -> None:
     with matplotlib.rc_context(RC):
         fig = plot_diagnosis(history, d, **kwargs)
     save_figure(fig, path)
+
+
+CODE_COLORS = {"learning": "#009E73", "plateau": "#0072B2", "data_problem": "#E69F00",
+               "overfitting": "#D55E00", "train_rising": "#CC79A7", "diverging": "#CC0000",
+               "non_finite": "#CC0000", "insufficient_data": "#999999"}
+
+
+def plot_grid(items: list, total: int | None = None, columns: int | None = None):
+    """Small multiples: one panel per `(name, history, diagnosis)`, titled and coloured by diagnosis."""
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    n = len(items)
+    cols = columns or min(6, max(1, math.ceil(math.sqrt(n))))
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(3.2 * cols, 2.5 * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for ax, (name, history, d) in zip(axes, items):
+        train = history[d.train.key]
+        ax.axvspan(d.window[0], d.window[1], color=WINDOW_COLOR, alpha=0.15, lw=0)
+        ax.plot(train.x, train.y, color=TRAIN_COLOR, lw=1.0, alpha=0.5 if train.per_step else 1.0)
+        _draw_trend(ax, d.train, TRAIN_COLOR)
+        if d.val is not None:
+            val = history[d.val.key]
+            ax.plot(val.x, val.y, color=VAL_COLOR, lw=1.2)
+            _draw_trend(ax, d.val, VAL_COLOR)
+        if wants_log_scale(train, history[d.val.key] if d.val else None):
+            ax.set_yscale("log")
+        if d.nonfinite and not np.isfinite(train.y).any():
+            ax.text(0.5, 0.5, f"NaN/inf from epoch {fmt_epoch(min(d.nonfinite.values()))}", ha="center",
+                    va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=9)
+        color = CODE_COLORS.get(d.code, "#333333")
+        ax.set_title(textwrap.shorten(name, 38, placeholder="...") + f"\n[{d.code}]", fontsize=8, color=color, loc="left")
+        for side in ax.spines.values():
+            side.set_edgecolor(color)
+        ax.tick_params(labelsize=7)
+    for ax in axes[n:]:
+        ax.axis("off")
+    shown = f"{n} runs" if not total or total == n else f"the {n} most urgent of {total} runs"
+    fig.suptitle(f"lossdoctor: {shown} (train blue, validation orange, trends dashed over the window)",
+                 fontsize=10)
+    return fig
+
+
+def render_grid(items: list, path: str, total: int | None = None) -> None:
+    import matplotlib  # noqa: PLC0415
+
+    with matplotlib.rc_context(RC):
+        fig = plot_grid(items, total)
+    save_figure(fig, path)

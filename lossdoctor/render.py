@@ -79,3 +79,55 @@ RENDERERS = {"text": to_text, "json": lambda d: to_json(d) + "\n", "markdown": t
 
 def is_finite(v) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v)
+
+
+# -- batches --------------------------------------------------------------------------------
+
+def _batch_cells(r) -> list[str]:
+    if r.diagnosis is None:
+        return [r.name, "", "", "", "error", "", r.error or ""]
+    d = r.diagnosis
+    val = d["val"]["trend"] if d["val"] else "-"
+    best = "" if d["best_epoch"] is None else str(d["best_epoch"])
+    return [r.name, str(d["epochs"]), d["train"]["trend"], val, d["diagnosis"]["code"], best,
+            d["diagnosis"]["title"]]
+
+
+BATCH_HEADER = ["run", "epochs", "train", "val", "code", "best", "diagnosis"]
+
+
+def _shorten_left(s: str, width: int) -> str:
+    return s if len(s) <= width else "..." + s[-(width - 3):]
+
+
+def summary_line(batch) -> str:
+    parts = [f"{n} {code}" for code, n in sorted(batch.summary.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return f"{len(batch.results)} runs: " + ", ".join(parts)
+
+
+def batch_to_text(batch, width: int = 140) -> str:
+    """One row per run (most urgent first, unreadable last), then a summary of codes."""
+    rows = [_batch_cells(r) for r in batch.results]
+    rows = [[_shorten_left(c[0], 48), *c[1:]] for c in rows]
+    widths = [max(len(BATCH_HEADER[i]), *(len(r[i]) for r in rows)) for i in range(6)]
+    def line(cells):
+        head = "  ".join(c.ljust(w) if i != 1 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        full = f"{head}  {cells[6]}" if cells[6] else head.rstrip()
+        return full if len(full) <= width else full[: width - 3] + "..."
+    out = [line(BATCH_HEADER), line(["-" * w for w in widths] + [""])] + [line(r) for r in rows]
+    return "\n".join(out) + "\n\n" + summary_line(batch) + "\n"
+
+
+def batch_to_jsonl(batch) -> str:
+    """One JSON object per run and line (JSON Lines); unreadable runs carry `error`."""
+    return "".join(json.dumps(r.to_dict(), allow_nan=False) + "\n" for r in batch.results)
+
+
+def batch_to_markdown(batch) -> str:
+    out = ["## lossdoctor: " + summary_line(batch), "", "| " + " | ".join(BATCH_HEADER) + " |",
+           "|" + "---|" * len(BATCH_HEADER)]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _batch_cells(r)) + " |" for r in batch.results]
+    return "\n".join(out) + "\n"
+
+
+BATCH_RENDERERS = {"text": batch_to_text, "json": batch_to_jsonl, "markdown": batch_to_markdown}

@@ -134,3 +134,17 @@ def test_to_dict_is_json_safe():
     d = diagnose(hist(loss=y, val_loss=FALL)).to_dict()
     text = json.dumps(d, allow_nan=False)
     assert json.loads(text)["diagnosis"]["code"] == "non_finite"
+
+
+def test_step_level_noise_does_not_hide_the_trend():
+    from lossdoctor.history import Series
+    rng = np.random.default_rng(3)
+    steps = np.linspace(0.001, 10, 5000)                     # 500 logged steps per epoch
+    train = 1.0 / np.sqrt(steps + 1) * (1 + 0.3 * rng.standard_normal(steps.size))
+    val_x = np.arange(1, 11, dtype=float)
+    h = History({"train_loss_step": Series("train_loss_step", steps, train, per_step=True),
+                 "val_loss": Series("val_loss", val_x, 1.0 / np.sqrt(val_x + 1))})
+    d = diagnose(h)
+    assert d.train.trend == "falling" and d.train.n_points == 300
+    assert d.val.n_points == 5 and d.val.trend == "falling"
+    assert d.code == "learning"

@@ -1,0 +1,88 @@
+import json
+import shutil
+import subprocess
+import sys
+
+import matplotlib.image as mpimg
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLE_CODES, SAMPLES
+from lossdoctor.batch import SEVERITY, diagnose_many, expand
+from lossdoctor.cli import cli
+
+
+@pytest.fixture
+def sweep(tmp_path):
+    root = tmp_path / "runs"
+    for i, name in enumerate(sorted(SAMPLE_CODES)):
+        d = root / f"trial_{i}"
+        d.mkdir(parents=True)
+        shutil.copy(SAMPLES / name, d / name)
+    (root / "trial_0" / "notes.txt").write_text("learning rate 1e-3, nothing else here\n")
+    (root / ".hidden").mkdir()
+    (root / ".hidden" / "x.json").write_text("{}")
+    return root
+
+
+def test_expand_finds_logs_recursively_and_skips_hidden(sweep):
+    found = expand([str(sweep)])
+    assert len(found) == len(SAMPLE_CODES) + 1
+    assert not any(".hidden" in f for f in found)
+
+
+def test_batch_sorted_by_urgency_with_errors_last(sweep):
+    batch = diagnose_many([str(sweep)])
+    codes = [r.code for r in batch.results if r.code]
+    assert codes == sorted(codes, key=SEVERITY.index)
+    assert batch.results[-1].error and batch.results[-1].name.endswith("notes.txt")
+    assert batch.summary["overfitting"] == 2 and batch.summary["error"] == 1
+
+
+def test_parallel_and_serial_agree(sweep):
+    serial = diagnose_many([str(sweep)], workers=1)
+    parallel = diagnose_many([str(sweep)], workers=2)
+    assert [(r.name, r.code) for r in serial.results] == [(r.name, r.code) for r in parallel.results]
+
+
+def test_cli_table_json_lines_and_glob(sweep):
+    r = CliRunner().invoke(cli, ["diagnose", str(sweep)])
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    assert lines[0].split()[:6] == ["run", "epochs", "train", "val", "code", "best"]
+    assert lines[-1].startswith(f"{len(SAMPLE_CODES) + 1} runs: ")
+    assert any("error" in l and "notes.txt" in l for l in lines)
+    r = CliRunner().invoke(cli, ["diagnose", str(sweep), "--format", "json"])
+    objs = [json.loads(l) for l in r.output.splitlines()]
+    assert len(objs) == len(SAMPLE_CODES) + 1 and "error" in objs[-1] and objs[0]["diagnosis"]["code"] == "non_finite"
+    r = CliRunner().invoke(cli, ["diagnose", str(sweep / "*" / "*.json")])
+    assert r.exit_code == 0 and r.output.splitlines()[-1].startswith(f"{len(SAMPLE_CODES) - 1} runs")
+
+
+def test_only_unreadable_files_exit_2(tmp_path):
+    (tmp_path / "a.json").write_text("")
+    (tmp_path / "b.csv").write_text("junk")
+    r = CliRunner().invoke(cli, ["diagnose", str(tmp_path / "a.json"), str(tmp_path / "b.csv")])
+    assert r.exit_code == 2 and "2 runs: 2 error" in r.output
+
+
+def test_grid_figure(sweep, tmp_path):
+    out = tmp_path / "grid.png"
+    r = subprocess.run([sys.executable, "-m", "lossdoctor", "plot", str(sweep), "-o", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    img = mpimg.imread(str(out))
+    assert img.shape[1] >= 900 and img[..., :3].std() > 0.05
+
+
+def test_grid_axes_titles(sweep):
+    from lossdoctor import diagnose, load_history
+    from lossdoctor.plot import plot_grid
+    items = []
+    for p in sorted(sweep.glob("trial_*/*.json"))[:4]:
+        h = load_history(str(p))
+        items.append((p.name, h, diagnose(h)))
+    fig = plot_grid(items, total=10)
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert len(titles) == 4 and all("[" in t for t in titles)
+    assert "the 4 most urgent of 10 runs" in fig._suptitle.get_text()
