@@ -116,9 +116,10 @@ def diagnose(inputs, train_key, val_key, window, input_format, output_format):
 
         batch = run_batch(inputs, dict(train_key=train_key, val_key=val_key, window=window,
                                        input_format=input_format))
-        click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
         if not batch.results:
-            raise InputFileError("no training logs found there; pass history files or a folder holding them")
+            raise InputFileError("no training logs found there (.json, .csv, .tsv, .log, .txt, .ipynb or "
+                                 "TensorBoard runs); pass history files or a folder holding them")
+        click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
         if batch.failed == len(batch.results):
             sys.exit(EXIT_INPUT)
         return

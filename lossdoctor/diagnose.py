@@ -11,7 +11,7 @@ from .advice import ADVICE
 from .history import History, Series
 from .keys import resolve_keys
 from .rules import Facts, RuleSettings, chance_classes, classify
-from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend
+from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend, median
 
 ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
                  "sparse_categorical_accuracy", "train_acc", "train_accuracy")
@@ -140,7 +140,7 @@ def explosion_ratio(s: Series, start: float, above_start: bool) -> float:
     yw = yw[np.isfinite(yw)]
     if not len(y) or not len(yw) or y.min() <= 0:
         return 1.0
-    level = float(np.median(yw))
+    level = median(yw)
     return level / float(y.min()) if level > y[0] or not above_start else 1.0
 
 
@@ -156,14 +156,14 @@ def _recent_accuracy(history: History, start: float) -> float | None:
         return None
     _, y = _in_window(history[key], start)
     y = y[np.isfinite(y)]
-    return float(np.median(y)) if len(y) else None
+    return median(y) if len(y) else None
 
 
 def _frozen(y: np.ndarray, s: RuleSettings) -> bool:
     y = y[np.isfinite(y)]
     if len(y) < 3:
         return False
-    level = abs(float(np.median(y)))
+    level = abs(median(y))
     return float(np.ptp(y)) <= s.frozen_spread * max(level, 1e-12)
 
 

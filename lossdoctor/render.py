@@ -109,7 +109,7 @@ def batch_to_text(batch, width: int = 140) -> str:
     """One row per run (most urgent first, unreadable last), then a summary of codes."""
     rows = [_batch_cells(r) for r in batch.results]
     rows = [[_shorten_left(c[0], 48), *c[1:]] for c in rows]
-    widths = [max(len(BATCH_HEADER[i]), *(len(r[i]) for r in rows)) for i in range(6)]
+    widths = [max([len(BATCH_HEADER[i])] + [len(r[i]) for r in rows]) for i in range(6)]
     def line(cells):
         head = "  ".join(c.ljust(w) if i != 1 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
         full = f"{head}  {cells[6]}" if cells[6] else head.rstrip()

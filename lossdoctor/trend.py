@@ -97,6 +97,15 @@ def _json_number(v):
     return v
 
 
+def median(a: np.ndarray) -> float:
+    """Median of a 1-d array without np.median's overhead (this runs every epoch in the callback)."""
+    s = np.sort(a, kind="quicksort")
+    n = len(s)
+    if n == 0:
+        return float("nan")
+    return float(s[n // 2]) if n % 2 else float((s[n // 2 - 1] + s[n // 2]) / 2.0)
+
+
 def reduce_points(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
     """Replace a long series by `max_points` bin medians (the oldest remainder is dropped)."""
     n = len(y)
@@ -137,6 +146,11 @@ def mann_kendall(x: np.ndarray, y: np.ndarray, pairs=None) -> tuple[float, float
     return s, var, math.erfc(abs(z) / math.sqrt(2.0))
 
 
+@lru_cache(maxsize=8)
+def _z(confidence: float) -> float:
+    return NormalDist().inv_cdf((1.0 - confidence) / 2.0)
+
+
 def theil_sen(x: np.ndarray, y: np.ndarray, confidence: float = 0.95,
               pairs=None) -> tuple[float, float, float, float]:
     """Theil–Sen slope, intercept, and the slope's confidence interval (Sen 1968, as scipy computes it)."""
@@ -144,22 +158,22 @@ def theil_sen(x: np.ndarray, y: np.ndarray, confidence: float = 0.95,
     ok = dx != 0
     slopes = dy[ok] / dx[ok]
     if not len(slopes):
-        return 0.0, float(np.median(y)), 0.0, 0.0
+        return 0.0, median(y), 0.0, 0.0
     slopes.sort()
-    slope = float(np.median(slopes))
-    intercept = float(np.median(y) - slope * np.median(x))
-    n = len(x)
-    z = NormalDist().inv_cdf((1.0 - confidence) / 2.0)
-    sigma = math.sqrt(n * (n - 1) * (2 * n + 5) / 18.0)
     m = len(slopes)
+    slope = float(slopes[m // 2]) if m % 2 else float((slopes[m // 2 - 1] + slopes[m // 2]) / 2.0)
+    intercept = median(y) - slope * median(x)
+    n = len(x)
+    z = _z(confidence)
+    sigma = math.sqrt(n * (n - 1) * (2 * n + 5) / 18.0)
     upper = min(int(round((m - z * sigma) / 2.0)), m - 1)
     lower = max(int(round((m + z * sigma) / 2.0)) - 1, 0)
     return slope, intercept, float(slopes[lower]), float(slopes[upper])
 
 
-def _scale(y: np.ndarray, whole: np.ndarray | None) -> float:
+def _scale(level: float, y: np.ndarray, whole: np.ndarray | None) -> float:
     """The level a move is measured against: |median| of the window, else the series' range."""
-    level = abs(float(np.median(y)))
+    level = abs(level)
     if level > 0:
         return level
     ref = whole if whole is not None and len(whole) else y
@@ -200,15 +214,14 @@ def fit_trend(x, y, key: str = "loss", settings: TrendSettings = DEFAULT_SETTING
     nan = float("nan")
     first, last = (float(x[0]), float(x[-1])) if len(x) else (nan, nan)
     if len(y) < settings.min_points:
-        return Trend(key, UNKNOWN, nan, nan, nan, nan, nan,
-                     float(np.median(y)) if len(y) else nan, len(y), first, last,
+        return Trend(key, UNKNOWN, nan, nan, nan, nan, nan, median(y), len(y), first, last,
                      f"only {len(y)} finite point(s) in the window; at least "
                      f"{settings.min_points} are needed to call a trend")
     pairs = _pairs(x, y)
     slope, intercept, low, high = theil_sen(x, y, settings.confidence, pairs)
     _, _, p = mann_kendall(x, y, pairs)
-    scale = _scale(y, None if whole is None else np.asarray(whole, dtype=float))
+    level = median(y)
+    scale = _scale(level, y, None if whole is None else np.asarray(whole, dtype=float))
     rel = slope * (last - first) / scale if scale > 0 else 0.0
     trend, reason = _verdict(rel, p, settings)
-    return Trend(key, trend, slope, low, high, rel, p, float(np.median(y)), len(y),
-                 first, last, reason, intercept)
+    return Trend(key, trend, slope, low, high, rel, p, level, len(y), first, last, reason, intercept)
