@@ -29,6 +29,16 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Guard the longer run with EarlyStopping(monitor='val_loss', patience=5, "
          "restore_best_weights=True) so it stops itself when val_loss stops improving.",
          "If epochs are expensive, try a somewhat higher learning rate or a learning-rate schedule.")),
+    ("learning", "val_slow"): Advice(
+        "Still learning: validation loss improves slowly",
+        "{train_key} keeps falling ({train_change} over epochs {train_window}); {val_key} moves little "
+        "({val_change}) but is still reaching new lows (best {best_val} at epoch {best_epoch}). "
+        "Not overfitting yet; the gains on unseen data are getting small.",
+        ("Keep training, guarded by EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True): "
+         "it stops when the validation loss stops reaching new lows.",
+         "If the gap between training and validation loss keeps widening, add regularization "
+         "(Dropout, an L2 kernel_regularizer) before overfitting sets in.",
+         "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3) can buy a few more gains.")),
     ("learning", "no_val"): Advice(
         "Still learning (no validation loss to check against)",
         "{train_key} is still falling over epochs {train_window} ({train_change}), "

@@ -167,6 +167,17 @@ def _frozen(y: np.ndarray, s: RuleSettings) -> bool:
     return float(np.ptp(y)) <= s.frozen_spread * max(level, 1e-12)
 
 
+def _val_stalled(val: Series | None, trend: Trend | None, end: float) -> bool:
+    """No new best validation loss for max(2 epochs, a quarter of the validation window)."""
+    if val is None or trend is None:
+        return True
+    best_epoch, _ = _best(val)
+    if best_epoch is None:
+        return True
+    span = trend.last_epoch - trend.first_epoch if math.isfinite(trend.first_epoch) else 0.0
+    return end - best_epoch >= max(2.0, span / 4.0)
+
+
 def _best(series: Series) -> tuple[float | None, float | None]:
     ok = np.isfinite(series.y)
     if not ok.any():
@@ -244,7 +255,7 @@ def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> D
         frozen=_frozen(_in_window(train, starts[0])[1], rule_settings),
         progress=max(_progress(s, t.level) for s, t in zip(present, (ttrend, vtrend)) if t is not None),
         chance_classes=chance_classes(level, _recent_accuracy(history, starts[0]), rule_settings),
-        settings=rule_settings)
+        settings=rule_settings, val_stalled=_val_stalled(val, vtrend, end))
     rule = classify(facts)
 
     best_series = val if val is not None and np.isfinite(val.y).any() else train

@@ -48,6 +48,7 @@ class Facts:
     progress: float            # largest fraction a loss fell from its start to the window
     chance_classes: int | None  # K when the loss sits at ln K (and accuracy at 1/K, if logged)
     settings: RuleSettings
+    val_stalled: bool = True   # no new best validation loss for a quarter of its window (at least 2 epochs)
 
     @property
     def val_trend(self) -> str | None:
@@ -112,6 +113,16 @@ def never_learned(f: Facts) -> bool:
     return True
 
 
+def val_stalled(f: Facts) -> bool:
+    """Validation loss flat and no new best for a while: the model stopped generalising better."""
+    return f.val_stalled
+
+
+def val_still_improving(f: Facts) -> bool:
+    """Validation loss flat within noise but still reaching new lows: learning, slowly."""
+    return True
+
+
 PRECEDENCE_RULES = (
     Rule("non_finite", "non_finite", "default", non_finite),
     Rule("exploded", "diverging", "exploded", exploded),
@@ -121,7 +132,7 @@ PRECEDENCE_RULES = (
 # (train trend, val trend or None) -> (code, variant); variant None: see PLATEAU_RULES.
 TREND_TABLE: dict[tuple[str, str | None], tuple[str, str | None]] = {
     (FALLING, FALLING): ("learning", "default"),
-    (FALLING, FLAT): ("overfitting", "val_flat"),
+    (FALLING, FLAT): ("overfitting", None),
     (FALLING, RISING): ("overfitting", "val_rising"),
     (FLAT, FALLING): ("data_problem", "default"),
     (FLAT, FLAT): ("plateau", None),
@@ -143,6 +154,15 @@ PLATEAU_RULES = (
 )
 
 
+VAL_FLAT_RULES = (
+    Rule("overfitting:val_stalled", "overfitting", "val_flat", val_stalled),
+    Rule("learning:val_slow", "learning", "val_slow", val_still_improving),
+)
+
+# Table cells whose variant (or code) depends on more than the two trends: checked in order.
+REFINEMENTS = {"plateau": PLATEAU_RULES, "overfitting": VAL_FLAT_RULES}
+
+
 def classify(facts: Facts) -> Rule:
     """The rule that decides the diagnosis for these facts."""
     for rule in PRECEDENCE_RULES:
@@ -152,7 +172,7 @@ def classify(facts: Facts) -> Rule:
     if variant is not None:
         return Rule(f"trend:{facts.train.trend}/{facts.val_trend or 'none'}", code, variant,
                     lambda f: True)
-    return next(rule for rule in PLATEAU_RULES if rule.test(facts))
+    return next(rule for rule in REFINEMENTS[code] if rule.test(facts))
 
 
 def chance_classes(level: float, accuracy: float | None, s: RuleSettings) -> int | None:
