@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from .diagnose import diagnose
 from .errors import InputFileError, LossDoctorError
 from .readers import load_history
-from .readers.tensorboard import is_event_path
+from .readers import is_event_path
 
 LOG_SUFFIXES = (".json", ".csv", ".tsv", ".log", ".txt", ".ipynb")
 # most urgent first: the order of the batch table
@@ -96,12 +96,15 @@ def _walk(root: str) -> list[str]:
     return sorted(found)
 
 
-def run_name(path: str, roots: list[str]) -> str:
-    """The path relative to the folder it was found in, for the table."""
-    for root in roots:
-        if os.path.isdir(root) and os.path.abspath(path).startswith(os.path.abspath(root) + os.sep):
-            return os.path.relpath(path, root)
-    return path
+def run_names(paths: list[str], inputs: Iterable[str]) -> list[str]:
+    """Each path relative to the folder it was found in (as given otherwise), for the table."""
+    roots = [os.path.abspath(r) + os.sep for r in inputs if os.path.isdir(r) and not is_event_path(r)]
+    names = []
+    for p in paths:
+        full = os.path.abspath(p)
+        root = next((r for r in roots if full.startswith(r)), None)
+        names.append(full[len(root):] if root else p)
+    return names
 
 
 def diagnose_one(path: str, name: str = "", options: dict | None = None) -> RunResult:
@@ -138,7 +141,7 @@ def diagnose_many(inputs: list[str], options: dict | None = None, workers: int |
         A `Batch`, most urgent diagnoses first, unreadable files last.
     """
     paths = expand(inputs)
-    names = [run_name(p, list(inputs)) for p in paths]
+    names = run_names(paths, inputs)
     workers = workers or ((os.cpu_count() or 1) if len(paths) >= PARALLEL_FROM else 1)
     results: list[RunResult] = []
     if workers > 1:

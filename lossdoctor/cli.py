@@ -75,7 +75,7 @@ def cli():
 
 def is_batch(inputs: tuple[str, ...]) -> bool:
     """Several inputs, a glob, or a folder that is not one TensorBoard run."""
-    from .readers.tensorboard import is_event_path  # noqa: PLC0415
+    from .readers import is_event_path  # noqa: PLC0415
 
     if len(inputs) != 1:
         return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import warnings
 
 from .diagnose import Diagnosis, diagnose, fmt_epoch, fmt_value
@@ -23,10 +24,14 @@ class _LossDoctorMixin:
     def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
                  every: int = 1, stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
                  report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-                 verbose: int = 1):
+                 verbose: int = 1, budget: float | None = 0.01):
         super().__init__()
         if every < 1 or min_epochs < 1:
             raise ValueError("LossDoctor: every and min_epochs must be at least 1")
+        if budget is not None and not 0 < budget <= 1:
+            raise ValueError("LossDoctor: budget is a share of training time, in (0, 1], or None")
+        self.budget = budget
+        self._clock = time.perf_counter
         self.train_key, self.val_key = train_key, val_key
         self.min_epochs, self.every, self.window = min_epochs, every, window
         self.stop_on = tuple(stop_on or ())
@@ -43,6 +48,9 @@ class _LossDoctorMixin:
         self.best_value = math.inf
         self.best_weights = None
         self._warned: set[str] = set()
+        self._started = self._clock()
+        self._spent = 0.0       # seconds spent diagnosing
+        self._last_cost = 0.0   # seconds the last diagnosis took
 
     # -- Keras hooks -----------------------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -50,9 +58,27 @@ class _LossDoctorMixin:
 
     def on_epoch_end(self, epoch, logs=None):
         n = epoch + 1
-        self._record(n, logs or {})
-        if n >= self.min_epochs and n % self.every == 0:
+        logs = logs or {}
+        self._record(n, logs)
+        if self._nonfinite(logs):
+            self._diagnose_safely(n)  # at once, whatever the schedule: the run is lost from here
+        elif n >= self.min_epochs and n % self.every == 0 and self._within_budget():
             self._diagnose_safely(n)
+
+    def _nonfinite(self, logs: dict) -> bool:
+        for key in (self.train_key, self._monitored_val_key()):
+            try:
+                if key in logs and not math.isfinite(float(logs[key])):
+                    return True
+            except (TypeError, ValueError):
+                continue
+        return False
+
+    def _within_budget(self) -> bool:
+        """Diagnose now unless that would take more than `budget` of the training time so far."""
+        if self.budget is None or not self.diagnoses:
+            return True
+        return self._spent + self._last_cost <= self.budget * (self._clock() - self._started)
 
     def on_train_end(self, logs=None):
         n = len(self.logs.get(self.train_key, ()))
@@ -108,6 +134,14 @@ class _LossDoctorMixin:
                                  source="<LossDoctor callback>", format="keras-callback")
 
     def _diagnose_safely(self, n: int, announce: bool = True) -> None:
+        start = self._clock()
+        try:
+            self._diagnose(n, announce)
+        finally:
+            self._last_cost = self._clock() - start
+            self._spent += self._last_cost
+
+    def _diagnose(self, n: int, announce: bool) -> None:
         try:
             if not self._check_keys():
                 return
@@ -178,6 +212,10 @@ def LossDoctor(*args, base=None, **kwargs):  # noqa: N802 - reads as a class, li
         history_path: write the history as JSON here at the end (readable by `lossdoctor diagnose`).
         window: judge the last N epochs instead of the last third.
         verbose: 0 silent; 1 one line whenever the diagnosis changes.
+        budget: the largest share of training time spent diagnosing (default 1%): when a
+            diagnosis every `every` epochs would cost more (tiny models, very long runs), it runs
+            as often as the budget allows. NaN/inf is checked every epoch regardless and stops at
+            once. None: diagnose every `every` epochs whatever it costs.
         base: the Callback base class; by default `keras.callbacks.Callback` (Keras 3). Pass
             `tf.keras.callbacks.Callback` for a tf.keras model.
 

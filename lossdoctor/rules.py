@@ -15,7 +15,7 @@ from typing import Callable
 from .trend import FALLING, FLAT, RISING, UNKNOWN, Trend
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RuleSettings:
     """Thresholds of the rules.
 
@@ -35,7 +35,7 @@ class RuleSettings:
     max_classes: int = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Facts:
     """Everything the rules look at, computed once by `diagnose`."""
 
@@ -58,7 +58,7 @@ class Facts:
         return self.val.trend
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     id: str
     code: str

@@ -58,7 +58,7 @@ def drive(cb, losses, vals=None, model=None):
 
 def test_prints_only_when_the_diagnosis_changes(capsys):
     e = np.arange(1, 41)
-    cb = drive(LossDoctor(), list(1 + 2 * np.exp(-e / 8)), list(1.1 + 2 * np.exp(-e / 8)))
+    cb = drive(LossDoctor(budget=None), list(1 + 2 * np.exp(-e / 8)), list(1.1 + 2 * np.exp(-e / 8)))
     out = capsys.readouterr().out
     timeline = [(d.code, d.variant) for _, d in cb.diagnoses]
     changes = 1 + sum(a != b for a, b in zip(timeline, timeline[1:]))
@@ -69,7 +69,7 @@ def test_prints_only_when_the_diagnosis_changes(capsys):
 
 
 def test_every_and_min_epochs():
-    cb = drive(LossDoctor(min_epochs=10, every=5, verbose=0), list(np.linspace(2, 1, 30)), list(np.linspace(2, 1, 30)))
+    cb = drive(LossDoctor(min_epochs=10, every=5, verbose=0, budget=None), list(np.linspace(2, 1, 30)), list(np.linspace(2, 1, 30)))
     assert [n for n, _ in cb.diagnoses] == [10, 15, 20, 25, 30]
 
 
@@ -92,6 +92,30 @@ def test_warns_once_without_validation_and_diagnoses_train_only():
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="every and min_epochs"):
         LossDoctor(every=0)
+    with pytest.raises(ValueError, match="budget"):
+        LossDoctor(budget=2)
+
+
+def test_budget_bounds_the_time_spent_diagnosing(monkeypatch):
+    import lossdoctor.keras as lk
+    now = [0.0]
+    real = lk.diagnose
+
+    def slow_diagnose(*a, **k):
+        now[0] += 0.001          # each diagnosis "takes" 1 ms ...
+        return real(*a, **k)
+    monkeypatch.setattr(lk, "diagnose", slow_diagnose)
+    cb = LossDoctor(verbose=0, budget=0.01)
+    cb._clock = lambda: now[0]
+    cb.set_model(tiny_model())
+    cb.on_train_begin()
+    for e in range(300):
+        now[0] += 0.01           # ... and each epoch 10 ms: diagnosing every epoch would cost 10%
+        cb.on_epoch_end(e, {"loss": 1 / (e + 1), "val_loss": 1.1 / (e + 1)})
+    assert cb._spent <= 0.01 * now[0] + 0.001
+    assert 20 <= len(cb.diagnoses) <= 40
+    cb.on_epoch_end(300, {"loss": float("nan"), "val_loss": 1.0})  # NaN skips the budget
+    assert cb.diagnoses[-1][0] == 301 and cb.diagnosis.code == "non_finite" and cb.model.stop_training
 
 
 # -- real model.fit() ---------------------------------------------------------------------------
@@ -99,7 +123,7 @@ def test_invalid_arguments():
 def test_healthy_run_is_not_stopped():
     x, y = regression_data()
     model = tiny_model(lr=3e-3)
-    cb = LossDoctor(verbose=0)
+    cb = LossDoctor(verbose=0, budget=None)
     h = model.fit(x, y, validation_split=0.25, epochs=12, batch_size=32, verbose=0, callbacks=[cb])
     assert len(h.history["loss"]) == 12 and cb.stopped_epoch is None
     assert cb.diagnosis.code == "learning"

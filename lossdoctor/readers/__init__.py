@@ -9,33 +9,41 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Callable
 
 from ..errors import HistoryFormatError, InputFileError
 from ..history import History
-from . import console, csvlog, jsonlog, tensorboard
+from . import sniff as sniffers
 
 MAX_BYTES = 1 << 30  # 1 GiB: a log larger than this is almost certainly not a loss history
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Format:
+    """A reader: `sniff(text)` says whether it applies; `parser` names its `parse(text, source)`,
+    as "module:function" inside this package, imported only when the format is chosen."""
+
     name: str
     sniff: Callable[[str], bool]
-    parse: Callable[[str, str], History]
+    parser: str
     description: str
+
+    def parse(self, text: str, source: str) -> History:
+        module, func = self.parser.split(":")
+        return getattr(import_module(f"{__name__}.{module}"), func)(text, source)
 
 
 FORMATS: list[Format] = [
-    Format("notebook", console.notebook_sniff, console.notebook_parse,
+    Format("notebook", sniffers.notebook, "console:notebook_parse",
            "Jupyter notebook whose stream outputs hold a Keras training log"),
-    Format("json", jsonlog.sniff, jsonlog.parse,
+    Format("json", sniffers.json_like, "jsonlog:parse",
            "Keras History JSON, Hugging Face trainer_state.json, lists of per-epoch dicts"),
-    Format("csv", csvlog.sniff, csvlog.parse,
+    Format("csv", sniffers.table, "csvlog:parse",
            "Keras CSVLogger, PyTorch Lightning metrics.csv, pandas to_csv, any CSV/TSV with a header"),
-    Format("step-log", console.steps_sniff, console.steps_parse,
+    Format("step-log", sniffers.step_prints, "console:steps_parse",
            "PyTorch-style prints: 'Epoch [3/10], Step [100/600], Loss: 0.1234'"),
-    Format("console", console.sniff, console.parse,
+    Format("console", sniffers.console, "console:parse",
            "what Keras' fit() prints (Keras 1-3, verbose=1 or 2, progress bars included)"),
 ]
 
@@ -43,6 +51,31 @@ FORMATS: list[Format] = [
 def register(fmt: Format, first: bool = False) -> None:
     """Add a reader to the registry."""
     FORMATS.insert(0, fmt) if first else FORMATS.append(fmt)
+
+
+EVENTS = "events.out.tfevents"
+
+
+def is_event_path(path: str) -> bool:
+    """A TensorBoard event file, or a folder holding event files (directly or in train/, validation/)."""
+    if os.path.isfile(path):
+        return os.path.basename(path).startswith(EVENTS)
+    if not os.path.isdir(path):
+        return False
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return False
+    if any(e.name.startswith(EVENTS) and e.is_file() for e in entries):
+        return True
+    for e in entries:
+        if e.is_dir():
+            try:
+                if any(f.name.startswith(EVENTS) for f in os.scandir(e.path)):
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def format_names() -> list[str]:
@@ -126,6 +159,8 @@ def load_history(path: str, input_format: str | None = None) -> History:
         HistoryFormatError: the content is not a history lossdoctor can read.
     """
     source = "<stdin>" if path == "-" else str(path)
-    if input_format == "tensorboard" or (input_format is None and path != "-" and tensorboard.is_event_path(source)):
+    if input_format == "tensorboard" or (input_format is None and path != "-" and is_event_path(source)):
+        from . import tensorboard  # noqa: PLC0415 - only for TensorBoard logs
+
         return tensorboard.parse_path(source)
     return parse_text(decode(read_bytes(source if path != "-" else "-")), source, input_format)

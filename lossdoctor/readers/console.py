@@ -13,19 +13,12 @@ import re
 from ..errors import HistoryFormatError
 from ..history import History
 from .records import records_to_history
+from .sniff import ANSI, EPOCH_HEADER, STEP_LINE
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 METRIC = re.compile(r"(?<![\w/])([A-Za-z_][\w/.\-]*?)\s*:\s+(nan|-?nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.:])",
                     re.IGNORECASE)
 PROGRESS = re.compile(r"^\s*(\d+)/(\d+)\b")
 NOT_METRICS = {"eta", "epoch", "step", "time", "lr_step"}
-SNIFF = re.compile(r"^\s*Epoch\s+\d+\s*/\s*\d+\b", re.MULTILINE | re.IGNORECASE)
-
-
-def sniff(text: str) -> bool:
-    """An `Epoch N/M` header and a `loss: <number>` somewhere in the first MiB."""
-    head = ANSI.sub("", text[: 1 << 20]).replace("\r", "\n").replace("\x08", "\n")
-    return bool(SNIFF.search(head)) and bool(re.search(r"loss\s*:\s+[-+\d.naif]", head, re.IGNORECASE))
 
 
 def _metrics(segment: str) -> dict[str, float]:
@@ -115,11 +108,6 @@ def parse(text: str, source: str) -> History:
 
 # -- Jupyter notebooks --------------------------------------------------------------------
 
-def notebook_sniff(text: str) -> bool:
-    head = text[:4096]
-    return head.lstrip().startswith("{") and ('"nbformat"' in text[-4096:] or '"cells"' in head)
-
-
 def notebook_text(text: str) -> str:
     """The stream outputs of every code cell, in order."""
     try:
@@ -139,7 +127,7 @@ def notebook_text(text: str) -> str:
 
 def notebook_parse(text: str, source: str) -> History:
     inner = notebook_text(text)
-    if not SNIFF.search(ANSI.sub("", inner).replace("\r", "\n")):
+    if not EPOCH_HEADER.search(ANSI.sub("", inner).replace("\r", "\n")):
         raise HistoryFormatError("is a notebook, but none of its outputs is a Keras training log; "
                                  "save history.history with json.dump and pass that file")
     h = parse(inner, source)
@@ -148,15 +136,8 @@ def notebook_parse(text: str, source: str) -> History:
 
 # -- PyTorch-style prints: "Epoch [3/10], Step [100/600], Loss: 0.1234" -------------------
 
-STEP_LINE = re.compile(r"Epoch\s*\[?\s*(\d+)\s*/\s*(\d+)\s*\]?\s*[,|:]?\s*(?:Step|Iter(?:ation)?|Batch)\s*\[?\s*(\d+)\s*/\s*(\d+)\s*\]?(.*)",
-                       re.IGNORECASE)
 SUMMARY_LINE = re.compile(r"\b(train(?:ing)?|val(?:id(?:ation)?)?|eval(?:uation)?|dev)\s+loss\s*[:=]\s*"
                           r"(nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)", re.IGNORECASE)
-
-
-def steps_sniff(text: str) -> bool:
-    head = text[: 1 << 20]
-    return sum(1 for _ in zip(range(3), STEP_LINE.finditer(head))) >= 3 and "loss" in head.lower()
 
 
 def steps_parse(text: str, source: str) -> History:

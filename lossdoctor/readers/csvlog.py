@@ -8,52 +8,11 @@ from ..errors import HistoryFormatError
 from ..history import History
 import numpy as np
 
-from ._numbers import is_number, to_float
+from ._numbers import to_float
 from .records import Column, columns_to_history, split_runs
-
-DELIMITERS = (",", "\t", ";")
-
-
-def normalise_newlines(text: str) -> str:
-    """`\\r\\r\\n` (CSVLogger on Windows), `\\r\\n` and lone `\\r` all become `\\n`."""
-    return text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _lines(text: str, limit: int | None = None) -> list[str]:
-    """Non-blank lines, at most `limit` of them."""
-    if limit:
-        text = text[: 4096 * limit]
-    lines = [line for line in normalise_newlines(text).split("\n") if line and not line.isspace()]
-    return lines[:limit] if limit else lines
-
-
-def _delimiter(header: str) -> str | None:
-    counts = {d: header.count(d) for d in DELIMITERS}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else None
-
-
-def sniff(text: str) -> bool:
-    """A header of names, then rows with the same number of fields, mostly numbers."""
-    lines = _lines(text[:65536], 6)
-    if len(lines) < 2 or lines[0].lstrip()[:1] in "{[":
-        return False
-    d = _delimiter(lines[0])
-    if d is None:
-        return False
-    header = next(csv.reader([lines[0]], delimiter=d))
-    if sum(is_number(c) for c in header) == len(header):
-        return False
-    rows = list(csv.reader(lines[1:], delimiter=d))
-    if len(rows) > 1:
-        rows = rows[:-1]  # the last line read may be cut by the sniffing limit
-    for row in rows:
-        filled = [c for c in row if c.strip()]
-        # sparse rows (Lightning logs each metric on its own row) are fine: judge the filled cells
-        if len(row) != len(header) or sum(is_number(c) for c in filled) * 2 < len(filled):
-            return False
-    return any(is_number(c) for row in rows for c in row)
-
+from .sniff import delimiter as _delimiter
+from .sniff import lines as _lines
+from .sniff import normalise_newlines  # noqa: F401 - part of this reader's interface
 
 def _read_rows(text: str) -> tuple[list[str], list[list[list[str]]], list[str]]:
     """Header, then the data rows of each run (a repeated header starts a new run), and notes."""

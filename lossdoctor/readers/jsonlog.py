@@ -17,10 +17,6 @@ PLURALS = {"train_losses": "loss", "val_losses": "val_loss", "losses": "loss",
 WRAPPERS = ("history", "log_history", "metrics", "logs")
 
 
-def sniff(text: str) -> bool:
-    return text.lstrip()[:1] in ('{', '[', '"')
-
-
 def _load(text: str):
     try:
         return json.loads(text)

@@ -16,17 +16,8 @@ from ..errors import HistoryFormatError
 from ..history import History
 from .records import records_to_history
 
-EVENTS = "events.out.tfevents"
+from . import EVENTS, is_event_path  # noqa: F401 - re-exported
 VAL_DIRS = {"validation", "val", "valid", "eval"}
-
-
-def is_event_path(path: str) -> bool:
-    """An event file, or a directory holding event files (directly or in train/validation)."""
-    if os.path.isfile(path):
-        return os.path.basename(path).startswith(EVENTS)
-    if not os.path.isdir(path):
-        return False
-    return bool(event_files(path, max_depth=1))
 
 
 def event_files(root: str, max_depth: int = 1) -> list[str]:

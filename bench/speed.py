@@ -1,0 +1,190 @@
+"""Speed and memory of lossdoctor, as ratios measured side by side in one run.
+
+Usage: python bench/speed.py [--quick]
+
+1. CLI cold start: `python -m lossdoctor diagnose <sample>` against `python -c "import numpy, click"`
+   (target: at most 1.3x).
+2. Diagnosis time and peak traced memory for 1e3, 1e5 and 1e6 points (target: 1e6 points under
+   2 s and 300 MB), and how they grow.
+3. Batch throughput on 10,000 small history files, one process against all cores (target: above
+   500 files/s on 2 cores).
+4. The Keras callback's cost per epoch against a bare fit() of a small model (target: under 1%),
+   and per epoch after thousands of epochs (skipped without keras).
+Machines are shared and noisy: each figure is the median of interleaved repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lossdoctor import History, diagnose  # noqa: E402
+from lossdoctor.batch import diagnose_many  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+
+
+def timed(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - t
+
+
+def cold_start(repeats: int) -> None:
+    sample = str(ROOT / "sample_histories" / "overfitting.json")
+    script = shutil.which("lossdoctor")
+    ours = [script, "diagnose", sample] if script else [sys.executable, "-m", "lossdoctor", "diagnose", sample]
+    base = [sys.executable, "-c", "import numpy, click"]
+    timed(ours), timed(base)  # warm the file cache
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(timed(ours))
+        b.append(timed(base))
+    ma, mb = statistics.median(a), statistics.median(b)
+    print("1. CLI cold start (median of %d interleaved runs)" % repeats)
+    print(f"   {'lossdoctor diagnose' if script else 'python -m lossdoctor diagnose':<27}{ma * 1000:7.0f} ms")
+    print(f"   python -c 'import numpy, click' {mb * 1000:4.0f} ms")
+    print(f"   ratio                      {ma / mb:7.2f}x   (target <= 1.3x)\n")
+
+
+def history_of(n: int, seed: int = 0) -> History:
+    rng = np.random.default_rng(seed)
+    x = np.arange(1, n + 1, dtype=float)
+    base = 1 / np.sqrt(x / max(n / 100, 1))
+    return History.from_dict({"loss": base * (1 + 0.05 * rng.standard_normal(n)),
+                              "val_loss": base * 1.1 * (1 + 0.05 * rng.standard_normal(n))})
+
+
+def scaling(repeats: int) -> None:
+    print("2. Diagnosis time and peak traced memory by history length")
+    print(f"   {'points':>9}  {'time':>9}  {'peak memory':>12}")
+    times = {}
+    for n in (1_000, 100_000, 1_000_000):
+        h = history_of(n)
+        diagnose(h)
+        ts = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            diagnose(h)
+            ts.append(time.perf_counter() - t)
+        tracemalloc.start()
+        diagnose(h)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        times[n] = statistics.median(ts)
+        print(f"   {n:>9,}  {times[n] * 1000:7.1f} ms  {peak / 2**20:9.1f} MB")
+    print(f"   growth 1e3 -> 1e5: {times[100_000] / times[1_000]:.1f}x time for 100x points; "
+          f"1e5 -> 1e6: {times[1_000_000] / times[100_000]:.1f}x for 10x  (target: 1e6 under 2 s, 300 MB)\n")
+
+
+def batch_throughput(n_files: int) -> None:
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(n_files):
+            n = int(rng.integers(15, 80))
+            x = np.arange(1, n + 1)
+            loss = (1 / np.sqrt(x) * (1 + 0.03 * rng.standard_normal(n))).round(5).tolist()
+            val = (1.1 / np.sqrt(x) + rng.uniform(-0.002, 0.004) * x).round(5).tolist()
+            with open(os.path.join(tmp, f"run_{i:05d}.json"), "w") as fh:
+                json.dump({"loss": loss, "val_loss": val}, fh)
+        serial_n = min(n_files, 2000)
+        serial_files = sorted(Path(tmp).iterdir())[:serial_n]
+        t = time.perf_counter()
+        diagnose_many([str(p) for p in serial_files], workers=1)
+        serial = serial_n / (time.perf_counter() - t)
+        t = time.perf_counter()
+        batch = diagnose_many([tmp])
+        parallel = n_files / (time.perf_counter() - t)
+    cores = os.cpu_count() or 1
+    print(f"3. Batch throughput on {n_files:,} small files")
+    print(f"   one process                {serial:7.0f} files/s")
+    print(f"   {cores} processes (default)     {parallel:7.0f} files/s   ({parallel / serial:.2f}x; target > 500 files/s)")
+    print(f"   {len(batch.results):,} rows, {batch.failed} unreadable\n")
+
+
+def callback_overhead(epochs: int, repeats: int) -> None:
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    try:
+        import keras
+    except ImportError:
+        print("4. Keras callback overhead: skipped (pip install 'lossdoctor[keras]' and a backend)\n")
+        return
+    from lossdoctor.keras import LossDoctor
+
+    class Timed(LossDoctor().__class__):
+        spent = 0.0
+
+        def on_epoch_end(self, epoch, logs=None):
+            t = time.perf_counter()
+            super().on_epoch_end(epoch, logs)
+            type(self).spent += time.perf_counter() - t
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2000, 20)).astype("float32")
+    y = (x[:, :5].sum(axis=1) > 0).astype("float32")
+
+    def fit(callbacks):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(64, activation="relu"),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile("adam", "binary_crossentropy")
+        model.fit(x, y, validation_split=0.2, epochs=2, batch_size=32, verbose=0)  # compile outside the timing
+        t = time.perf_counter()
+        model.fit(x, y, validation_split=0.2, epochs=epochs, batch_size=32, verbose=0, callbacks=callbacks)
+        return time.perf_counter() - t
+
+    bare, with_cb, inside, raw = [], [], [], []
+    for _ in range(repeats):
+        bare.append(fit([]))
+        Timed.spent = 0.0
+        with_cb.append(fit([Timed(verbose=0)]))
+        inside.append(Timed.spent)
+        Timed.spent = 0.0
+        fit([Timed(verbose=0, budget=None)])
+        raw.append(Timed.spent)
+    mb, mc, mi, mr = (statistics.median(v) for v in (bare, with_cb, inside, raw))
+    per_epoch = mb / epochs
+    print(f"4. Keras callback ({keras.__version__}, {keras.backend.backend()} backend), a 64-unit MLP, "
+          f"1,600 samples, batch 32, {epochs} epochs")
+    print(f"   bare fit()                 {per_epoch * 1000:7.1f} ms/epoch")
+    print(f"   fit() with LossDoctor()    {mc / epochs * 1000:7.1f} ms/epoch   (difference {(mc - mb) / mb:+.1%}; "
+          "fit-to-fit noise is several %)")
+    print(f"   time inside the callback   {mi / epochs * 1000:7.2f} ms/epoch = {mi / mb:.2%} of training "
+          "(default budget=0.01; target < 1%)")
+    print(f"   budget=None, every epoch   {mr / epochs * 1000:7.2f} ms/epoch = {mr / mb:.2%} of training")
+    cb = LossDoctor(verbose=0, budget=None)
+    cb.on_train_begin()
+    long = 5000
+    for e in range(long):
+        cb._record(e + 1, {"loss": 1 / np.sqrt(e + 1), "val_loss": 1.1 / np.sqrt(e + 1)})
+    t = time.perf_counter()
+    for e in range(long, long + 50):
+        cb.on_epoch_end(e, {"loss": 1 / np.sqrt(e + 1), "val_loss": 1.1 / np.sqrt(e + 1)})
+    per = (time.perf_counter() - t) / 50
+    print(f"   one diagnosis after {long:,} epochs {per * 1000:5.2f} ms = {per / per_epoch:.0%} of a bare epoch here: "
+          "the budget spaces them out\n")
+
+
+def main() -> None:
+    print(f"lossdoctor speed benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
+    cold_start(5 if QUICK else 15)
+    scaling(1 if QUICK else 3)
+    batch_throughput(1000 if QUICK else 10_000)
+    callback_overhead(10 if QUICK else 40, 1 if QUICK else 3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Cheap content tests that pick a reader; the readers themselves are imported only when chosen."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from ._numbers import is_number
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+EPOCH_HEADER = re.compile(r"^\s*Epoch\s+\d+\s*/\s*\d+\b", re.MULTILINE | re.IGNORECASE)
+LOSS_VALUE = re.compile(r"loss\s*:\s+[-+\d.naif]", re.IGNORECASE)
+STEP_LINE = re.compile(r"Epoch\s*\[?\s*(\d+)\s*/\s*(\d+)\s*\]?\s*[,|:]?\s*(?:Step|Iter(?:ation)?|Batch)\s*\[?\s*(\d+)\s*/\s*(\d+)\s*\]?(.*)",
+                       re.IGNORECASE)
+DELIMITERS = (",", "\t", ";")
+
+
+def normalise_newlines(text: str) -> str:
+    """`\\r\\r\\n` (CSVLogger on Windows), `\\r\\n` and lone `\\r` all become `\\n`."""
+    return text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def lines(text: str, limit: int | None = None) -> list[str]:
+    """Non-blank lines, at most `limit` of them."""
+    if limit:
+        text = text[: 4096 * limit]
+    out = [line for line in normalise_newlines(text).split("\n") if line and not line.isspace()]
+    return out[:limit] if limit else out
+
+
+def delimiter(header: str) -> str | None:
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
+
+
+def notebook(text: str) -> bool:
+    head = text[:4096]
+    return head.lstrip().startswith("{") and ('"nbformat"' in text[-4096:] or '"cells"' in head)
+
+
+def json_like(text: str) -> bool:
+    return text.lstrip()[:1] in ('{', '[', '"')
+
+
+def table(text: str) -> bool:
+    """A header of names, then rows with the same number of fields, mostly numbers."""
+    found = lines(text[:65536], 6)
+    if len(found) < 2 or found[0].lstrip()[:1] in "{[":
+        return False
+    d = delimiter(found[0])
+    if d is None:
+        return False
+    header = next(csv.reader([found[0]], delimiter=d))
+    if sum(is_number(c) for c in header) == len(header):
+        return False
+    rows = list(csv.reader(found[1:], delimiter=d))
+    if len(rows) > 1:
+        rows = rows[:-1]  # the last line read may be cut by the sniffing limit
+    for row in rows:
+        filled = [c for c in row if c.strip()]
+        # sparse rows (Lightning logs each metric on its own row) are fine: judge the filled cells
+        if len(row) != len(header) or sum(is_number(c) for c in filled) * 2 < len(filled):
+            return False
+    return any(is_number(c) for row in rows for c in row)
+
+
+def step_prints(text: str) -> bool:
+    head = text[: 1 << 20]
+    return sum(1 for _ in zip(range(3), STEP_LINE.finditer(head))) >= 3 and "loss" in head.lower()
+
+
+def console(text: str) -> bool:
+    """An `Epoch N/M` header and a `loss: <number>` somewhere in the first MiB."""
+    head = ANSI.sub("", text[: 1 << 20]).replace("\r", "\n").replace("\x08", "\n")
+    return bool(EPOCH_HEADER.search(head)) and bool(LOSS_VALUE.search(head))
