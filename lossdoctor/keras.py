@@ -49,21 +49,23 @@ class _LossDoctorMixin:
         self.best_weights = None
         self._warned: set[str] = set()
         self._started = self._clock()
-        self._spent = 0.0       # seconds spent diagnosing
-        self._last_cost = 0.0   # seconds the last diagnosis took
+        self._spent = 0.0       # seconds spent in this callback
+        self._last_cost = 1e-3  # seconds the last diagnosis took (a first guess until one is measured)
 
     # -- Keras hooks -----------------------------------------------------------------------
     def on_train_begin(self, logs=None):
         self._reset()
 
     def on_epoch_end(self, epoch, logs=None):
+        start = self._clock()
         n = epoch + 1
         logs = logs or {}
         self._record(n, logs)
         if self._nonfinite(logs):
             self._diagnose_safely(n)  # at once, whatever the schedule: the run is lost from here
-        elif n >= self.min_epochs and n % self.every == 0 and self._within_budget():
+        elif n >= self.min_epochs and n % self.every == 0 and self._within_budget(start):
             self._diagnose_safely(n)
+        self._spent += self._clock() - start
 
     def _nonfinite(self, logs: dict) -> bool:
         for key in (self.train_key, self._monitored_val_key()):
@@ -74,11 +76,11 @@ class _LossDoctorMixin:
                 continue
         return False
 
-    def _within_budget(self) -> bool:
+    def _within_budget(self, now: float) -> bool:
         """Diagnose now unless that would take more than `budget` of the training time so far."""
-        if self.budget is None or not self.diagnoses:
+        if self.budget is None:
             return True
-        return self._spent + self._last_cost <= self.budget * (self._clock() - self._started)
+        return self._spent + self._last_cost <= self.budget * (now - self._started)
 
     def on_train_end(self, logs=None):
         n = len(self.logs.get(self.train_key, ()))
@@ -139,7 +141,6 @@ class _LossDoctorMixin:
             self._diagnose(n, announce)
         finally:
             self._last_cost = self._clock() - start
-            self._spent += self._last_cost
 
     def _diagnose(self, n: int, announce: bool) -> None:
         try:
