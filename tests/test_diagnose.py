@@ -148,3 +148,12 @@ def test_step_level_noise_does_not_hide_the_trend():
     assert d.train.trend == "falling" and d.train.n_points == 300
     assert d.val.n_points == 5 and d.val.trend == "falling"
     assert d.code == "learning"
+
+
+def test_flat_validation_still_reaching_new_lows_is_not_overfitting():
+    val = 0.8 - 0.0004 * E                      # -1.5% over the window: flat, but a new best every epoch
+    d = diagnose(hist(loss=FALL, val_loss=val))
+    assert (d.code, d.variant) == ("learning", "val_slow")
+    stalled = np.concatenate([0.8 - 0.004 * E[:30], np.full(10, 0.68) + 0.002 * np.cos(E[30:])])
+    d = diagnose(hist(loss=FALL, val_loss=stalled))
+    assert (d.code, d.variant) == ("overfitting", "val_flat") and d.epochs_since_best >= 2
