@@ -140,7 +140,7 @@ def test_nan_run_is_stopped():
 
 
 def test_overfitting_run_is_stopped_with_best_weights_restored():
-    from sklearn.datasets import make_moons  # noqa: PLC0415
+    make_moons = pytest.importorskip("sklearn.datasets").make_moons
     x, y = make_moons(600, noise=0.35, random_state=0)
     x, y = x.astype("float32"), y.astype("float32")
     model = tiny_model(hidden=(256, 256), lr=1e-2, inputs=2, out_activation="sigmoid", loss="binary_crossentropy")
