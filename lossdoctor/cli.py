@@ -248,4 +248,4 @@ def main() -> None:  # pragma: no cover - the console script
 if __name__ == "__main__":  # pragma: no cover
     main()
 
-__all__ = ["cli", "headline"]
+__all__ = ["cli", "main"]

@@ -199,7 +199,7 @@ def _train_above_val(train: Series, val: Series | None) -> float | None:
     """Fraction of epochs whose training loss is >10% above the validation loss."""
     if val is None or train.per_step or val.per_step:
         return None
-    common, it, iv = np.intersect1d(train.x, val.x, return_indices=True)
+    _, it, iv = np.intersect1d(train.x, val.x, return_indices=True)
     a, b = train.y[it], val.y[iv]
     ok = np.isfinite(a) & np.isfinite(b)
     if ok.sum() < 5:
@@ -235,7 +235,6 @@ def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> D
     present = [s for s in (train, val) if s is not None]
     end = max(float(np.nanmax(s.x)) for s in present if len(s))
     starts = [window_start(end, s, window, settings.min_points) for s in present]
-    start = starts[0]
 
     ttrend = fit_trend(*_in_window(train, starts[0]), key=tkey, settings=settings, whole=train.y)
     vtrend = fit_trend(*_in_window(val, starts[1]), key=vkey, settings=settings,

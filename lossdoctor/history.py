@@ -36,11 +36,6 @@ class Series:
     def __len__(self) -> int:
         return len(self.y)
 
-    @property
-    def finite(self) -> np.ndarray:
-        """Boolean mask of the finite values."""
-        return np.isfinite(self.y)
-
 
 def epoch_series(key: str, values) -> Series:
     """Build a once-per-epoch `Series` at epochs 1, 2, ..., n."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import textwrap
 
 from .diagnose import Diagnosis, fmt_epoch, fmt_value
@@ -76,9 +75,6 @@ def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> 
 
 RENDERERS = {"text": to_text, "json": lambda d: to_json(d) + "\n", "markdown": to_markdown}
 
-
-def is_finite(v) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)
 
 
 # -- batches --------------------------------------------------------------------------------

@@ -48,11 +48,6 @@ FORMATS: list[Format] = [
 ]
 
 
-def register(fmt: Format, first: bool = False) -> None:
-    """Add a reader to the registry."""
-    FORMATS.insert(0, fmt) if first else FORMATS.append(fmt)
-
-
 EVENTS = "events.out.tfevents"
 
 
