@@ -157,3 +157,10 @@ def test_flat_validation_still_reaching_new_lows_is_not_overfitting():
     stalled = np.concatenate([0.8 - 0.004 * E[:30], np.full(10, 0.68) + 0.002 * np.cos(E[30:])])
     d = diagnose(hist(loss=FALL, val_loss=stalled))
     assert (d.code, d.variant) == ("overfitting", "val_flat") and d.epochs_since_best >= 2
+
+
+def test_frozen_loss_after_an_early_blow_up_is_its_own_plateau():
+    y = np.concatenate([[2.476], np.full(39, 5.9307)])   # blew up inside epoch 1, then never moved
+    d = diagnose(hist(loss=y, val_loss=np.full(40, 5.957)))
+    assert (d.code, d.variant, d.rule) == ("plateau", "frozen", "plateau:frozen")
+    assert "has not moved at all" in d.summary
