@@ -1,0 +1,41 @@
+"""The benchmark and checking scripts run (their figures are read by people, not asserted)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SHARED
+
+
+def run(*args, timeout=300):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_speed_benchmark_runs_quick():
+    r = run("bench/speed.py", "--quick", "--files", "200")
+    assert r.returncode == 0, r.stderr
+    for heading in ("1. CLI cold start", "2. Diagnosis time", "3. Batch throughput", "4. Keras callback",
+                    "5. Annotated figure"):
+        assert heading in r.stdout
+
+
+def test_accuracy_benchmark_runs(corpus):
+    r = run("bench/accuracy.py", str(corpus))
+    assert r.returncode == 0, r.stderr
+    assert "EarlyStopping(patience=10)" in r.stdout and "SageMaker Overfit rule" in r.stdout
+    assert "Confusion matrix, lossdoctor" in r.stdout
+
+
+def test_wild_check_runs():
+    wild = SHARED / "wild"
+    if not wild.is_dir():
+        pytest.skip("../shared/wild is not beside this clone")
+    r = run("bench/check_wild.py", str(wild), "--originals-only")
+    assert r.returncode == 0, r.stderr
+    assert "internal errors (exit 3)" in r.stdout and " 0 internal errors" in r.stdout
+
+
+def test_benchmarks_say_what_is_missing(tmp_path):
+    r = run("bench/accuracy.py", str(tmp_path))
+    assert r.returncode == 1 and "no labelled corpus there" in r.stderr
