@@ -13,6 +13,7 @@ from .keys import resolve_keys
 from .rules import Facts, RuleSettings, chance_classes, classify
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend, median
 
+NOISY = 0.1  # epoch-to-epoch spread, as a fraction of the level, worth pointing out
 ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
                  "sparse_categorical_accuracy", "train_acc", "train_accuracy")
 
@@ -291,7 +292,13 @@ def _evidence(facts: Facts, train: Series, val: Series | None, best_key: str,
         lines.append(f"{train.key} sits {facts.explosion:.0f}x above its best value")
     frac = _train_above_val(train, val)
     if frac is not None and frac > 0.8:
-        lines.append(f"training loss >10% above validation loss in {frac:.0%} of epochs")
+        lines.append(f"training loss >10% above validation loss in {frac:.0%} of epochs (part of it is "
+                     "expected: Keras reports the training loss as a mean over the epoch, about half an epoch "
+                     "behind the validation loss, and with dropout active)")
+    if (facts.train.trend in ("flat", "falling") and not facts.exploded and not facts.nonfinite
+            and not train.per_step and facts.train.noise > NOISY):
+        lines.append(f"{train.key} oscillates by about {facts.train.noise:.0%} of its level from epoch to epoch: "
+                     "very small batches or a learning rate near the edge of stability make steps noisy")
     if facts.chance_classes:
         k = facts.chance_classes
         lines.append(f"{train.key} level {fmt_value(facts.train.level)} = ln {k} "

@@ -58,6 +58,8 @@ class Trend:
         first_epoch, last_epoch: where the window starts and ends on the epoch axis.
         reason: one sentence on why this verdict.
         intercept: of the fitted line `slope * epoch + intercept` (for drawing it).
+        noise: robust spread of the points around the fitted line (1.4826 x median absolute
+            deviation), as a fraction of the level: how much the series oscillates.
     """
 
     key: str
@@ -73,6 +75,7 @@ class Trend:
     last_epoch: float
     reason: str
     intercept: float = float("nan")
+    noise: float = float("nan")
 
     @property
     def start_value(self) -> float:
@@ -233,4 +236,6 @@ def fit_trend(x, y, key: str = "loss", settings: TrendSettings = DEFAULT_SETTING
     scale = _scale(level, y, None if whole is None else np.asarray(whole, dtype=float))
     rel = slope * (last - first) / scale if scale > 0 else 0.0
     trend, reason = _verdict(rel, p, settings)
-    return Trend(key, trend, slope, low, high, rel, p, level, len(y), first, last, reason, intercept)
+    resid = y - (slope * x + intercept)
+    noise = 1.4826 * median(np.abs(resid - median(resid))) / scale if scale > 0 else 0.0
+    return Trend(key, trend, slope, low, high, rel, p, level, len(y), first, last, reason, intercept, noise)

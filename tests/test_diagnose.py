@@ -164,3 +164,11 @@ def test_frozen_loss_after_an_early_blow_up_is_its_own_plateau():
     d = diagnose(hist(loss=y, val_loss=np.full(40, 5.957)))
     assert (d.code, d.variant, d.rule) == ("plateau", "frozen", "plateau:frozen")
     assert "has not moved at all" in d.summary
+
+
+def test_oscillating_training_loss_is_pointed_out():
+    rng = np.random.default_rng(0)
+    noisy = 0.5 * (1 + 0.3 * rng.standard_normal(40))
+    d = diagnose(hist(loss=noisy, val_loss=np.full(40, 0.6)))
+    assert any("oscillates by about" in e and "very small batches" in e for e in d.evidence)
+    assert not any("oscillates" in e for e in diagnose(hist(loss=RISE * np.exp(E / 3), val_loss=RISE)).evidence)
