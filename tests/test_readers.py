@@ -82,6 +82,9 @@ V = [1.1, 0.9, 0.8, 0.75, 0.74, 0.76, 0.8]
 def test_console_logs_all_keras_versions(tmp_path, maker):
     h = load_history(write(tmp_path, "train.log", maker(L, V)))
     assert h.format == "keras-console"
+    if maker is not keras1_console:  # Keras 1 printed no step counter
+        steps = 5 if maker is keras3_verbose1 else 38
+        assert f"Keras reported {steps} steps per epoch (= ceil(training samples / batch_size))" in h.notes
     assert list(h["loss"].y) == pytest.approx(L, abs=1e-4)
     assert list(h["val_loss"].y) == pytest.approx(V, abs=1e-4)
     assert list(h["loss"].x) == list(range(1, 8))

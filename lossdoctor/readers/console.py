@@ -51,6 +51,8 @@ def _last_report(text: str, start: int, end: int) -> tuple[dict | None, bool]:
             if any("loss" in k for k in values):
                 prog = PROGRESS.match(seg)
                 done = prog is None or prog.group(1) == prog.group(2) or any(k.startswith("val_") for k in values)
+                if prog is not None and done:
+                    values["__steps__"] = float(prog.group(2))
                 return values, done
         if lo == start:
             break
@@ -102,7 +104,11 @@ def parse(text: str, source: str) -> History:
     if len(runs) > 1:
         notes.append(f"found {len(runs)} fit() runs ({', '.join(str(len(r)) for r in runs)} epochs); "
                      "diagnosing the last")
-    rows = [{k: v for k, v in r.items() if k != "__complete__"} for r in runs[-1]]
+    steps = [r["__steps__"] for r in runs[-1] if "__steps__" in r]
+    if steps:
+        notes.append(f"Keras reported {int(max(set(steps), key=steps.count))} steps per epoch "
+                     "(= ceil(training samples / batch_size))")
+    rows = [{k: v for k, v in r.items() if k not in ("__complete__", "__steps__")} for r in runs[-1]]
     return records_to_history(rows, source, "keras-console", notes)
 
 
