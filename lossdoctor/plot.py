@@ -67,10 +67,10 @@ def _draw_trend(ax, t, color: str, shift: float = 0.0) -> None:
             label=f"{t.key} trend: {t.trend} ({t.relative_change:+.1%})", zorder=5)
 
 
-def _mark_nonfinite(ax, s: Series, color: str) -> None:
+def _mark_nonfinite(ax, s: Series, color: str, height: float = 0.97) -> None:
     bad = ~np.isfinite(s.y)
     if bad.any():
-        ax.plot(s.x[bad], np.full(bad.sum(), 0.97), transform=ax.get_xaxis_transform(), ls="none",
+        ax.plot(s.x[bad], np.full(bad.sum(), height), transform=ax.get_xaxis_transform(), ls="none",
                 marker="x", ms=7, mew=2, color=color, label=f"{s.key} NaN/inf", clip_on=False)
 
 
@@ -90,6 +90,8 @@ def evidence_line(d: Diagnosis) -> str:
     def part(t):
         if t is None:
             return "no validation loss"
+        if t.key in d.nonfinite and t.trend == "unknown":
+            return f"{t.key} NaN/inf"
         if t.trend == "unknown":
             return f"{t.key} unknown (too few points)"
         return f"{t.key} {t.trend} {t.relative_change:+.1%}"
@@ -145,9 +147,17 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     if val is not None:
         _draw_series(ax, val, VAL_COLOR, f"validation {val.key}", smooth)
         _draw_trend(ax, d.val, VAL_COLOR)
-    for s in (train, val):
+    for s, color, height in ((train, TRAIN_COLOR, 0.97), (val, VAL_COLOR, 0.92)):
         if s is not None:
-            _mark_nonfinite(ax, s, BAD_COLOR)
+            _mark_nonfinite(ax, s, color, height)
+    if not any(np.isfinite(s.y).any() for s in (train, val) if s is not None):
+        ax.text(0.5, 0.5, f"no finite loss value: NaN/inf from epoch {fmt_epoch(min(d.nonfinite.values()))}",
+                ha="center", va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=12)
+        ax.set_yticks([])
+    if history.x_unit == "epoch" and not train.per_step:
+        from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _mark_best(ax, d)
     use_log = wants_log_scale(train, val) if logy is None else logy
     if use_log:
