@@ -9,6 +9,7 @@ import numpy as np
 
 from .advice import ADVICE
 from .history import History, Series
+from .errors import MissingSeriesError
 from .keys import resolve_keys
 from .rules import Facts, RuleSettings, chance_classes, classify
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend, median
@@ -233,8 +234,13 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
 def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> Diagnosis:
     tkey, vkey, notes = resolve_keys(history, train_key, val_key)
     train, val = history[tkey], (history[vkey] if vkey else None)
+    if not np.isfinite(train.x).any():
+        raise MissingSeriesError(f"{tkey!r} has no values; was training stopped before the first epoch ended?")
+    if val is not None and not np.isfinite(val.x).any():
+        notes.append(f"{vkey!r} has no values; judged on {tkey!r} alone")
+        vkey, val = None, None
     present = [s for s in (train, val) if s is not None]
-    end = max(float(np.nanmax(s.x)) for s in present if len(s))
+    end = max(float(np.max(s.x[np.isfinite(s.x)])) for s in present)
     starts = [window_start(end, s, window, settings.min_points) for s in present]
 
     ttrend = fit_trend(*_in_window(train, starts[0]), key=tkey, settings=settings, whole=train.y)

@@ -172,3 +172,10 @@ def test_oscillating_training_loss_is_pointed_out():
     assert d.train.trend == "flat" and d.train.noise > 0.2
     assert any("oscillates by about" in e and "very small batches" in e for e in d.evidence)
     assert not any("oscillates" in e for e in diagnose(hist(loss=RISE * np.exp(E / 3), val_loss=RISE)).evidence)
+
+
+def test_empty_training_series_is_a_clear_error_and_empty_validation_is_ignored():
+    with pytest.raises(MissingSeriesError, match="'loss' has no values"):
+        diagnose(hist(loss=[], val_loss=[1.0, 0.9]))
+    d = diagnose(hist(loss=FALL, val_loss=[]))
+    assert d.val is None and "'val_loss' has no values; judged on 'loss' alone" in d.notes
