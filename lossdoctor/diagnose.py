@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -38,6 +39,7 @@ class Diagnosis:
         epochs_since_best: how many epochs the last epoch is past the best.
         nonfinite: for each series that went NaN/inf, the first epoch it did.
         notes: what the reader and the key choice noticed.
+        unit: the axis the numbers are on: `epoch`, or `step` for logs that carry only steps.
     """
 
     source: str
@@ -59,6 +61,7 @@ class Diagnosis:
     epochs_since_best: float | None
     nonfinite: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    unit: str = "epoch"
 
     @property
     def ok(self) -> bool:
@@ -271,15 +274,23 @@ def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> D
     context = _context(facts, history, tkey, vkey, starts, end, best_epoch, best_value, since,
                        _best(train)[1], settings)
     advice = ADVICE[(rule.code, rule.variant)]
+    unit = in_unit(history.x_unit)
     return Diagnosis(
         source=history.source, format=history.format, epochs=history.epochs,
         window=(_window_first(present, starts), end),
         train=ttrend, val=vtrend, code=rule.code, variant=rule.variant, rule=rule.id,
-        title=advice.title, summary=advice.summary.format(**context),
-        fixes=tuple(f.format(**context) for f in advice.fixes), evidence=evidence,
+        title=advice.title, summary=unit(advice.summary.format(**context)),
+        fixes=tuple(f.format(**context) for f in advice.fixes), evidence=tuple(map(unit, evidence)),
         best_epoch=best_epoch, best_value=best_value, best_key=best_series.key,
         epochs_since_best=since, nonfinite=nonfinite,
-        notes=tuple([*history.notes, *notes]))
+        notes=tuple([*history.notes, *notes]), unit=history.x_unit)
+
+
+def in_unit(unit: str):
+    """Rewrite 'epoch(s)' as 'step(s)' for logs whose axis is steps."""
+    if unit == "epoch":
+        return lambda text: text
+    return lambda text: re.sub(r"\bepoch(s?)\b(?!=)", r"step\1", text)
 
 
 def _evidence(facts: Facts, train: Series, val: Series | None, best_key: str,

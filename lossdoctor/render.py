@@ -22,8 +22,8 @@ def headline(d: Diagnosis) -> str:
 
 
 def context_line(d: Diagnosis) -> str:
-    unit = "epochs"
-    return (f"{d.source} ({d.format}, {d.epochs} {unit}; judged on epochs "
+    unit = f"{d.unit}s"
+    return (f"{d.source} ({d.format}, {d.epochs} {unit}; judged on {unit} "
             f"{fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])})")
 
 
@@ -55,7 +55,7 @@ def _trend_row(label: str, t: Trend | None) -> str:
 def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> str:
     """A Markdown summary for a CI job summary or a pull request comment."""
     out = [f"{heading} lossdoctor: {d.title}", "",
-           f"`{d.code}` · `{d.source}` · {d.epochs} epochs · judged on epochs "
+           f"`{d.code}` · `{d.source}` · {d.epochs} {d.unit}s · judged on {d.unit}s "
            f"{fmt_epoch(d.window[0])}–{fmt_epoch(d.window[1])}", "", d.summary, ""]
     if image:
         out += [f"![loss curves with lossdoctor's diagnosis]({image})", ""]
