@@ -15,6 +15,7 @@ from .keys import resolve_keys
 from .rules import Facts, RuleSettings, chance_classes, classify
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend, median
 
+SHORT_WINDOW = 8  # fewer points than this and a verdict is flagged as tentative
 NOISY = 0.1  # epoch-to-epoch spread, as a fraction of the level, worth pointing out
 ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
                  "sparse_categorical_accuracy", "train_acc", "train_accuracy")
@@ -251,6 +252,10 @@ def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> D
                        whole=val.y) if val is not None else None
     notes += [f"{s.key!r} logged {s.duplicates} epoch(s) twice; kept the last value of each"
               for s in present if s.duplicates]
+    for t in (ttrend, vtrend):
+        if t is not None and t.trend != "unknown" and t.n_points < SHORT_WINDOW:
+            notes.append(f"{t.key!r} is judged on only {t.n_points} points: so few that one bump can hide a "
+                         "trend; treat the verdict as tentative, or train longer")
     if vtrend is not None and vtrend.trend == "unknown":
         notes.append(f"{vkey!r} has too few points in the window to judge; judged on {tkey!r} alone")
 

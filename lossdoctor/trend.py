@@ -193,6 +193,9 @@ def _scale(level: float, y: np.ndarray, whole: np.ndarray | None) -> float:
 
 
 def _verdict(rel: float, p: float, s: TrendSettings) -> tuple[str, str]:
+    if p >= s.alpha and abs(rel) >= s.min_change:
+        return FLAT, (f"moves {rel:+.1%} over the window, but not steadily enough to call a trend "
+                      f"(Mann-Kendall p={p:.2g})")
     if p >= s.alpha:
         return FLAT, f"no trend stands out from the noise (Mann-Kendall p={p:.2g})"
     if abs(rel) < s.min_change:

@@ -179,3 +179,10 @@ def test_empty_training_series_is_a_clear_error_and_empty_validation_is_ignored(
         diagnose(hist(loss=[], val_loss=[1.0, 0.9]))
     d = diagnose(hist(loss=FALL, val_loss=[]))
     assert d.val is None and "'val_loss' has no values; judged on 'loss' alone" in d.notes
+
+
+def test_short_windows_are_flagged_as_tentative():
+    d = diagnose(hist(loss=[0.55, 0.31, 0.17, 0.23, 0.05], val_loss=[0.22, 0.08, 0.05, 0.046, 0.023]))
+    assert "not steadily enough" in d.train.reason
+    assert any("judged on only 5 points" in n and "tentative" in n for n in d.notes)
+    assert not any("tentative" in n for n in diagnose(hist(loss=FALL, val_loss=FALL)).notes)
