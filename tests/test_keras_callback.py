@@ -184,3 +184,54 @@ def test_failure_inside_the_diagnosis_does_not_stop_fit(monkeypatch):
     msgs = [str(w.message) for w in caught if "LossDoctor" in str(w.message)]
     assert len(msgs) == 1 and "diagnosis failed at epoch 5 (RuntimeError: injected); training goes on" in msgs[0]
     assert not math.isnan(h.history["loss"][-1])
+
+
+FIT_SCRIPT = """
+import json, os, sys
+os.environ["KERAS_BACKEND"] = sys.argv[1]
+import keras, numpy as np
+from lossdoctor.keras import LossDoctor
+keras.utils.set_random_seed(0)
+x = np.random.default_rng(0).standard_normal((256, 4)).astype("float32")
+y = x @ np.array([1.0, -2.0, 0.5, 3.0], dtype="float32")
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+model.compile(keras.optimizers.Adam(3e-3), "mse")
+cb = LossDoctor(verbose=0, budget=None)
+model.fit(x, y, validation_split=0.25, epochs=8, verbose=0, callbacks=[cb])
+print(json.dumps({"backend": keras.backend.backend(), "code": cb.diagnosis.code, "n": len(cb.diagnoses)}))
+"""
+
+
+@pytest.mark.parametrize("backend,module", [("jax", "jax"), ("torch", "torch"), ("tensorflow", "tensorflow")])
+def test_real_fit_on_every_installed_backend(backend, module):
+    import importlib.util
+    import subprocess
+    import sys
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed")
+    r = subprocess.run([sys.executable, "-c", FIT_SCRIPT, backend], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out == {"backend": backend, "code": "learning", "n": 4}
+
+
+def test_any_callback_base_class_works_like_tf_keras():
+    class Base:  # the interface Keras 2 / tf.keras callbacks have
+        def __init__(self):
+            self.model = None
+
+        def set_model(self, model):
+            self.model = model
+
+    class Model:
+        stop_training = False
+
+    cb = LossDoctor(base=Base, verbose=0, budget=None)
+    assert isinstance(cb, Base) and type(cb).__name__ == "LossDoctor"
+    cb.set_model(Model())
+    cb.on_train_begin()
+    for e in range(8):
+        cb.on_epoch_end(e, {"loss": 1.0 if e < 6 else float("nan"), "val_loss": 1.0})
+        if cb.model.stop_training:
+            break
+    assert cb.stopped_epoch == 7 and cb.diagnosis.code == "non_finite"
