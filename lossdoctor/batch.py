@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from .diagnose import diagnose
 from .errors import InputFileError, LossDoctorError
 from .readers import load_history
-from .readers import is_event_path
+from .readers import EVENTS, is_event_path, is_glob
 
 LOG_SUFFIXES = (".json", ".csv", ".tsv", ".log", ".txt", ".ipynb")
 # most urgent first: the order of the batch table
@@ -59,7 +59,7 @@ class Batch:
 
 def _is_log(path: str) -> bool:
     name = os.path.basename(path)
-    return not name.startswith(".") and (name.lower().endswith(LOG_SUFFIXES) or name.startswith("events.out.tfevents"))
+    return not name.startswith(".") and name.lower().endswith(LOG_SUFFIXES)
 
 
 def expand(inputs: Iterable[str]) -> list[str]:
@@ -70,7 +70,7 @@ def expand(inputs: Iterable[str]) -> list[str]:
     """
     out: list[str] = []
     for item in inputs:
-        if any(c in item for c in "*?[") and not os.path.exists(item):
+        if is_glob(item):
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
                 raise InputFileError(f"{item}: the pattern matches no file")
@@ -86,11 +86,11 @@ def _walk(root: str) -> list[str]:
     found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if folder != root and is_event_path(folder) and any(f.startswith("events.out.tfevents") for f in files):
+        if folder != root and is_event_path(folder) and any(f.startswith(EVENTS) for f in files):
             found.append(folder)
             dirs[:] = []
             continue
-        found += [os.path.join(folder, f) for f in sorted(files) if _is_log(f) and not f.startswith("events.out")]
+        found += [os.path.join(folder, f) for f in sorted(files) if _is_log(f)]
         found += [os.path.join(folder, d) for d in dirs if is_event_path(os.path.join(folder, d))]
         dirs[:] = [d for d in dirs if not is_event_path(os.path.join(folder, d))]
     return sorted(found)

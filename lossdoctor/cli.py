@@ -75,12 +75,12 @@ def cli():
 
 def is_batch(inputs: tuple[str, ...]) -> bool:
     """Several inputs, a glob, or a folder that is not one TensorBoard run."""
-    from .readers import is_event_path  # noqa: PLC0415
+    from .readers import is_event_path, is_glob  # noqa: PLC0415
 
     if len(inputs) != 1:
         return True
     item = inputs[0]
-    return (any(c in item for c in "*?[") and not os.path.exists(item)) or (
+    return is_glob(item) or (
         os.path.isdir(item) and not is_event_path(item))
 
 

@@ -269,7 +269,8 @@ def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> D
         frozen=_frozen(_in_window(train, starts[0])[1], rule_settings),
         progress=max(_progress(s, t.level) for s, t in zip(present, (ttrend, vtrend)) if t is not None),
         chance_classes=chance_classes(level, _recent_accuracy(history, starts[0]), rule_settings),
-        settings=rule_settings, val_stalled=_val_stalled(val, vtrend, end))
+        settings=rule_settings, val_stalled=_val_stalled(val, vtrend, end),
+        train_above_val=_train_above_val(train, val))
     rule = classify(facts)
 
     best_series = val if val is not None and np.isfinite(val.y).any() else train
@@ -312,7 +313,7 @@ def _evidence(facts: Facts, train: Series, val: Series | None, best_key: str,
                      f" ({fmt_epoch(since)} epoch(s) before the last)")
     if facts.exploded:
         lines.append(f"{train.key} sits {facts.explosion:.0f}x above its best value")
-    frac = _train_above_val(train, val)
+    frac = facts.train_above_val
     if frac is not None and frac > 0.8:
         lines.append(f"training loss >10% above validation loss in {frac:.0%} of epochs (part of it is "
                      "expected: Keras reports the training loss as a mean over the epoch, about half an epoch "
@@ -344,7 +345,7 @@ def _span(t: Trend | None) -> str:
 
 def _context(facts: Facts, history: History, tkey, vkey, starts, end, best_epoch, best_value,
              since, best_train, settings: TrendSettings) -> dict:
-    frac = _train_above_val(history[tkey], history[vkey] if vkey else None)
+    frac = facts.train_above_val
     k = facts.chance_classes
     nonfinite = "; ".join(f"{key} became NaN/inf at epoch {fmt_epoch(e)}"
                           for key, e in facts.nonfinite.items())

@@ -49,6 +49,7 @@ class Facts:
     chance_classes: int | None  # K when the loss sits at ln K (and accuracy at 1/K, if logged)
     settings: RuleSettings
     val_stalled: bool = True   # no new best validation loss for a quarter of its window (at least 2 epochs)
+    train_above_val: float | None = None  # share of epochs whose training loss is >10% above validation
 
     @property
     def val_trend(self) -> str | None:

@@ -73,6 +73,11 @@ def is_event_path(path: str) -> bool:
     return False
 
 
+def is_glob(item: str) -> bool:
+    """A glob pattern (`runs/*/history.json`) rather than a path that exists."""
+    return any(c in item for c in "*?[") and not os.path.exists(item)
+
+
 def format_names() -> list[str]:
     return [f.name for f in FORMATS] + ["tensorboard"]
 

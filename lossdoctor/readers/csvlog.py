@@ -12,7 +12,6 @@ from ._numbers import to_float
 from .records import Column, columns_to_history, split_runs
 from .sniff import delimiter as _delimiter
 from .sniff import lines as _lines
-from .sniff import normalise_newlines  # noqa: F401 - part of this reader's interface
 
 def _read_rows(text: str) -> tuple[list[str], list[list[list[str]]], list[str]]:
     """Header, then the data rows of each run (a repeated header starts a new run), and notes."""
