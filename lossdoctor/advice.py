@@ -77,6 +77,36 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
          "Add regularization: Dropout, an L2 kernel_regularizer, or weight decay.",
          "Get more training data, or augment it.")),
+    ("overfitting", "val_above_best"): Advice(
+        "Overfitting: validation loss sits above its best",
+        "Both losses are flat now ({train_change} and {val_change} over epochs {window_first}-{window_last}), but "
+        "{val_key} ({val_now}) sits {val_excess} above its best {best_val} at epoch {best_epoch}, {since_best} "
+        "epoch(s) ago: the model generalised better then and has not come back.",
+        ("Use the weights of epoch {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
+         "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
+         "Add regularization: Dropout, an L2 kernel_regularizer, or weight decay.",
+         "Get more training data, or augment it.")),
+    ("plateau", "slow"): Advice(
+        "Learning slowly: the loss falls steadily, but little",
+        "{train_key} still falls every epoch, steadily but only {train_change} over epochs {train_window} "
+        "({val_key}: {val_change}). Progress this slow usually means the learning rate is too low, or "
+        "that the model is close to what it can reach.",
+        ("Raise the learning rate 3x (e.g. Adam(learning_rate=3e-3)) and compare the first epochs: "
+         "if the loss falls faster and stays smooth, keep it.",
+         "Or keep training longer, guarded by EarlyStopping(monitor='val_loss', patience=5, "
+         "restore_best_weights=True).",
+         "If the loss is still too high, the bottleneck is the model: add capacity or better features.")),
+    ("plateau", "unstable"): Advice(
+        "Unstable: the loss oscillates too much to show a trend",
+        "Over epochs {window_first}-{window_last} the losses move a lot ({train_change} and {val_change}) but "
+        "jump up and down from epoch to epoch (about {train_noise} of the level), so no steady trend can be "
+        "called: the steps are too noisy.",
+        ("Lower the learning rate 3-10x (e.g. Adam(learning_rate=1e-4)), or decay it with "
+         "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3).",
+         "Use larger batches (batch_size=64 or more): very small batches make every step noisy.",
+         "Add clipnorm=1.0 to the optimizer if single batches throw the loss up.",
+         "Keep the best weights while it oscillates: EarlyStopping(monitor='val_loss', "
+         "restore_best_weights=True).")),
     ("data_problem", "default"): Advice(
         "The dataset has a problem: validation improves while training does not",
         "{train_key} is flat ({train_change} over epochs {train_window}) while {val_key} keeps falling ({val_change}). "

@@ -14,6 +14,7 @@ from .errors import MissingSeriesError
 from .keys import resolve_keys
 from .rules import Facts, RuleSettings, chance_classes, classify
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend, median
+from .words import fmt_epoch, fmt_value, reason_text, trend_line
 
 SHORT_WINDOW = 8  # fewer points than this and a verdict is flagged as tentative
 NOISY = 0.1  # epoch-to-epoch spread, as a fraction of the level, worth pointing out
@@ -90,17 +91,6 @@ def _epoch_number(v):
     if v is None or not math.isfinite(v):
         return None
     return int(round(v)) if abs(v - round(v)) < 1e-9 else round(float(v), 3)
-
-
-def fmt_epoch(v: float | None) -> str:
-    n = _epoch_number(v)
-    return "?" if n is None else str(n)
-
-
-def fmt_value(v: float | None) -> str:
-    if v is None or not math.isfinite(v):
-        return str(v)
-    return f"{v:.4g}"
 
 
 def window_start(history_end: float, series: Series, window: float | None, min_points: int) -> float:
@@ -184,21 +174,32 @@ def _val_stalled(val: Series | None, trend: Trend | None, end: float) -> bool:
     return end - best_epoch >= max(2.0, span / 4.0)
 
 
+def _above_best(val: Series | None, trend: Trend | None, end: float, s: RuleSettings) -> float | None:
+    """How far the validation loss' fitted level now sits above its best, in noise units.
+
+    None unless the best is well behind (see `RuleSettings.above_best_epochs`/`_share`) and the
+    level is above it by at least `above_best_min`.
+    """
+    if val is None or trend is None or trend.trend == "unknown" or not trend.end_value > 0:
+        return None
+    best_epoch, best = _best(val)
+    if best_epoch is None or not best or best <= 0:
+        return None
+    first = float(np.min(val.x[np.isfinite(val.x)]))
+    if end - best_epoch < max(s.above_best_epochs, s.above_best_share * (end - first + 1)):
+        return None
+    excess = math.log(trend.end_value / best)
+    if excess < math.log1p(s.above_best_min):
+        return None
+    return excess / max(math.log1p(trend.noise), 1e-12)
+
+
 def _best(series: Series) -> tuple[float | None, float | None]:
     ok = np.isfinite(series.y)
     if not ok.any():
         return None, None
     i = int(np.argmin(np.where(ok, series.y, np.inf)))
     return float(series.x[i]), float(series.y[i])
-
-
-def _trend_line(label: str, t: Trend) -> str:
-    if t.trend == "unknown":
-        return f"{label} loss ({t.key}): unknown, {t.reason}"
-    return (f"{label} loss ({t.key}): {t.trend}, fitted {fmt_value(t.start_value)} -> "
-            f"{fmt_value(t.end_value)} over epochs {fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)} "
-            f"({t.relative_change:+.1%} of its level; slope {t.slope:+.3g}/epoch, "
-            f"95% CI [{t.slope_low:+.3g}, {t.slope_high:+.3g}]; Mann-Kendall p={t.p_value:.2g})")
 
 
 def _train_above_val(train: Series, val: Series | None) -> float | None:
@@ -245,16 +246,16 @@ def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> D
         vkey, val = None, None
     present = [s for s in (train, val) if s is not None]
     end = max(float(np.max(s.x[np.isfinite(s.x)])) for s in present)
-    starts = [window_start(end, s, window, settings.min_points) for s in present]
+    starts = [window_start(end, s, window, settings.window_points) for s in present]
 
-    ttrend = fit_trend(*_in_window(train, starts[0]), key=tkey, settings=settings, whole=train.y)
-    vtrend = fit_trend(*_in_window(val, starts[1]), key=vkey, settings=settings,
-                       whole=val.y) if val is not None else None
+    ttrend = fit_trend(train.x, train.y, key=tkey, settings=settings, window_start=starts[0])
+    vtrend = fit_trend(val.x, val.y, key=vkey, settings=settings,
+                       window_start=starts[1]) if val is not None else None
     notes += [f"{s.key!r} logged {s.duplicates} epoch(s) twice; kept the last value of each"
               for s in present if s.duplicates]
     for t in (ttrend, vtrend):
-        if t is not None and t.trend != "unknown" and t.n_points < SHORT_WINDOW:
-            notes.append(f"{t.key!r} is judged on only {t.n_points} points: so few that one bump can hide a "
+        if t is not None and t.trend != "unknown" and t.fit_points < SHORT_WINDOW:
+            notes.append(f"{t.key!r} is judged on only {t.fit_points} points: so few that one bump can hide a "
                          "trend; treat the verdict as tentative, or train longer")
     if vtrend is not None and vtrend.trend == "unknown":
         notes.append(f"{vkey!r} has too few points in the window to judge; judged on {tkey!r} alone")
@@ -270,7 +271,8 @@ def _diagnose(history, train_key, val_key, window, settings, rule_settings) -> D
         progress=max(_progress(s, t.level) for s, t in zip(present, (ttrend, vtrend)) if t is not None),
         chance_classes=chance_classes(level, _recent_accuracy(history, starts[0]), rule_settings),
         settings=rule_settings, val_stalled=_val_stalled(val, vtrend, end),
-        train_above_val=_train_above_val(train, val))
+        train_above_val=_train_above_val(train, val),
+        val_above_best=_above_best(val, vtrend, end, rule_settings))
     rule = classify(facts)
 
     best_series = val if val is not None and np.isfinite(val.y).any() else train
@@ -301,9 +303,9 @@ def in_unit(unit: str):
 
 def _evidence(facts: Facts, train: Series, val: Series | None, best_key: str,
               best_epoch, best_value, since) -> tuple[str, ...]:
-    lines = [_trend_line("train", facts.train)]
+    lines = [trend_line("train", facts.train)]
     if facts.val is not None:
-        lines.append(_trend_line("val", facts.val))
+        lines.append(trend_line("val", facts.val))
     else:
         lines.append("val loss: none logged")
     for key, epoch in facts.nonfinite.items():
@@ -359,15 +361,19 @@ def _context(facts: Facts, history: History, tkey, vkey, starts, end, best_epoch
         "best_epoch": fmt_epoch(best_epoch), "best_val": fmt_value(best_value),
         "since_best": fmt_epoch(since), "best_train": fmt_value(best_train),
         "train_level": fmt_value(facts.train.level), "progress": f"{facts.progress:.0%}",
+        "train_noise": f"{facts.train.noise:.0%}" if math.isfinite(facts.train.noise) else "?",
+        "val_now": fmt_value(facts.val.end_value) if facts.val else "?",
+        "val_excess": (f"{facts.val.end_value / best_value - 1:.1%}" if facts.val and best_value
+                       and math.isfinite(facts.val.end_value) else "?"),
         "explosion": f"{facts.explosion:.0f}",
         "classes": k or "", "chance_loss": f"{math.log(k):.4f}" if k else "",
         "nonfinite_what": (nonfinite + ".") if nonfinite else "",
         "train_above_val": (f" The training loss is also >10% above the validation loss in "
                             f"{frac:.0%} of epochs." if frac and frac > 0.8 else ""),
-        "insufficient": facts.train.reason[0].upper() + facts.train.reason[1:] + ".",
+        "insufficient": f"{tkey!r} has {reason_text(facts.train)}.",
         "min_epochs": settings.min_points,
         "no_val_reason": ("no validation loss was logged" if facts.val is None else
-                          f"the validation loss has only {facts.val.n_points} point(s) to judge"),
+                          f"the validation loss has only {facts.val.fit_points} point(s) to judge"),
         "validation_fix": ("Add a validation set so overfitting can be seen: model.fit(..., validation_split=0.2) "
                            "or validation_data=(x_val, y_val)." if facts.val is None else
                            "Evaluate more often (every epoch; eval_steps= in Hugging Face, val_check_interval= "

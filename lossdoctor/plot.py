@@ -58,11 +58,10 @@ def _draw_series(ax, s: Series, color: str, label: str, smooth: float, shift: fl
 
 
 def _draw_trend(ax, t, color: str, shift: float = 0.0) -> None:
-    if t is None or t.trend == "unknown" or not math.isfinite(t.slope):
+    if t is None or t.trend == "unknown" or not math.isfinite(t.start_value) or not math.isfinite(t.end_value):
         return
     xs = np.linspace(t.first_epoch, t.last_epoch, 50)
-    ys = t.slope * xs + t.intercept
-    ys[ys <= 0] = np.nan  # a straight line through an exponential goes negative: off a log axis
+    ys = t.fitted(xs)
     ax.plot(xs - shift, ys, color=color, lw=2.2, ls="--",
             label=f"{t.key} trend: {t.trend} ({t.relative_change:+.1%})", zorder=5)
 

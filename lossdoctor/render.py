@@ -7,6 +7,7 @@ import textwrap
 
 from .diagnose import Diagnosis, fmt_epoch, fmt_value
 from .trend import Trend
+from .words import reason_text
 
 WIDTH = 88
 
@@ -47,7 +48,7 @@ def _trend_row(label: str, t: Trend | None) -> str:
     if t is None:
         return f"| {label} | - | none logged | | | |"
     if t.trend == "unknown":
-        return f"| {label} | `{t.key}` | unknown | | | {t.reason} |"
+        return f"| {label} | `{t.key}` | unknown | | | {reason_text(t)} |"
     return (f"| {label} | `{t.key}` | **{t.trend}** | {t.relative_change:+.1%} | "
             f"{t.slope:+.3g} [{t.slope_low:+.3g}, {t.slope_high:+.3g}] | {t.p_value:.2g} |")
 

@@ -26,6 +26,12 @@ class RuleSettings:
             start is convergence; less is a model that never learned.
         chance_tolerance: relative distance to ln K that counts as "at chance level".
         max_classes: chance levels ln 2 .. ln max_classes are considered.
+        above_best_sigmas, above_best_min: a validation loss whose fitted level now sits above its
+            best by this many noise units and by at least this fraction has lost ground...
+        above_best_epochs, above_best_share: ...when the best is at least this many epochs and
+            this share of the run behind (a best that far back is not a passing dip).
+        creep_change, creep_sigmas: a training loss too flat to call falling that still fell by
+            this fraction over the window, by this many noise units, is learning slowly.
     """
 
     explosion_factor: float = 10.0
@@ -33,6 +39,12 @@ class RuleSettings:
     converged_progress: float = 0.15
     chance_tolerance: float = 0.01
     max_classes: int = 10
+    above_best_sigmas: float = 3.0
+    above_best_min: float = 0.05
+    above_best_epochs: float = 2.0
+    above_best_share: float = 0.2
+    creep_change: float = 0.015
+    creep_sigmas: float = 10.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +62,7 @@ class Facts:
     settings: RuleSettings
     val_stalled: bool = True   # no new best validation loss for a quarter of its window (at least 2 epochs)
     train_above_val: float | None = None  # share of epochs whose training loss is >10% above validation
+    val_above_best: float | None = None  # how far the validation loss now sits above its best, in noise units
 
     @property
     def val_trend(self) -> str | None:
@@ -119,6 +132,27 @@ def val_stalled(f: Facts) -> bool:
     return f.val_stalled
 
 
+def val_lost_ground(f: Facts) -> bool:
+    """Both flat now, but the validation loss sits clearly above a best that is well behind.
+
+    The model generalised better earlier and has not come back: overfitting that the last few
+    points, taken alone, would hide.
+    """
+    return f.val_above_best is not None and f.val_above_best >= f.settings.above_best_sigmas
+
+
+def unsteady(f: Facts) -> bool:
+    """A loss moves a lot over the window but too unsteadily to call a trend: oscillating."""
+    return any(t is not None and t.reason == "unsteady" for t in (f.train, f.val))
+
+
+def creeping(f: Facts) -> bool:
+    """Flat by size, but falling steadily: a small, sure decline every epoch (learning slowly)."""
+    t = f.train
+    return (t.reason == "small" and t.relative_change <= -f.settings.creep_change
+            and t.z_score <= -f.settings.creep_sigmas)
+
+
 def val_still_improving(f: Facts) -> bool:
     """Validation loss flat within noise but still reaching new lows: learning, slowly."""
     return True
@@ -149,7 +183,10 @@ TREND_TABLE: dict[tuple[str, str | None], tuple[str, str | None]] = {
 PLATEAU_RULES = (
     Rule("plateau:frozen", "plateau", "frozen", frozen),
     Rule("plateau:chance", "plateau", "chance", at_chance),
+    Rule("overfitting:val_lost_ground", "overfitting", "val_above_best", val_lost_ground),
+    Rule("plateau:unsteady", "plateau", "unstable", unsteady),
     Rule("plateau:converged", "plateau", "converged", converged),
+    Rule("plateau:creeping", "plateau", "slow", creeping),
     Rule("plateau:train_only", "plateau", "no_val", train_only),
     Rule("plateau:never_learned", "plateau", "stuck", never_learned),
 )

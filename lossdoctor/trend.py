@@ -1,19 +1,36 @@
-"""Robust trend of one loss series: Theil–Sen slope, Mann–Kendall test, a three-way verdict.
+"""The recent trend of one loss series, judged against the noise of the whole run.
 
-The estimators are written here with numpy (about twenty lines) instead of calling
-`scipy.stats.theilslopes` / `kendalltau`: importing scipy.stats costs about 0.7 s, four
-times the whole CLI start-up budget. tests/test_trend.py checks both against scipy.
+How it reads a curve (the estimators are in `regime.py`):
+
+1. The series is put on the scale losses live on: log(loss) when every value is positive.
+2. Its epoch-to-epoch noise is estimated from the whole run (robust, trend-free).
+3. The run is split where its behaviour last changed (an optimal piecewise-linear fit whose
+   change points must each pay a penalty proportional to the noise): the current regime.
+4. The loss now is the current regime's fitted line at the last epoch; the loss at the start of
+   the window is the fitted line of the regime the window starts in. Their difference is the
+   move over the window, and its standard error follows from the noise and from how many
+   points each line rests on.
+5. The move is a trend when it is large enough to matter (`min_change`) and stands out from the
+   noise (`z` standard errors); a large move that does not is `flat`, with the reason
+   `unsteady`.
+
+A fitted value is never negative and a change never below -100%. The verdict is scale-free
+(multiplying a loss by a constant changes nothing) and symmetric in time.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from .regime import Scaled, fit_at, noise_sigma, regimes, spikes, to_scale
+
 FALLING, FLAT, RISING, UNKNOWN = "falling", "flat", "rising", "unknown"
+
+# reason codes of a verdict (the words are made from them in `diagnose`)
+REASONS = ("moving", "small", "unsteady", "too_few")
 
 
 @dataclass(frozen=True, eq=False)
@@ -21,20 +38,34 @@ class TrendSettings:
     """What counts as a trend.
 
     Attributes:
-        min_change: the smallest move of the fitted line over the window, as a fraction
-            of the series' level there, that matters in practice (4.5%: a loss that drops
-            2% over the last third of training has stopped learning for any practical purpose).
-        alpha: significance level of the Mann–Kendall test: a move that does not stand
-            out from the epoch-to-epoch noise is flat, however large.
-        min_points: fewer points than this in the window and the verdict is `unknown`.
-        max_points: longer windows are reduced to this many bin medians first, which
-            keeps the estimate O(n) and stops step-level noise from hiding the trend.
+        min_change: the smallest move over the window, as a fraction of the loss' level, that
+            matters in practice (3.5%: below that, the loss has stopped moving for any practical
+            purpose over the recent part of training).
+        z: how many standard errors (from the run's own noise) the move must stand out by.
+        min_points: fewer finite points in the series and the verdict is `unknown`.
+        window_points: the analysis window holds at least this many points.
+        regime_min_points: the shortest regime a change point may cut off.
+        regime_penalty: cost of a change point, in units of noise variance x log(points):
+            the evidence a new regime needs.
+        regime_cap: the current regime's line rests on at most this many windows of points
+            (a long regime bends; the recent part of it is what the verdict is about).
+        regime_points: the change-point search looks at the last this many points.
+        spike_sigmas: a one-point jump above both neighbours by this many noise units, which
+            then recovered, is a spike: reported, and left out of the fit.
+        max_points: longer series are reduced to this many bin medians first, which keeps the
+            estimate O(n) and stops step-level noise from hiding the trend.
         confidence: level of the slope's confidence interval.
     """
 
-    min_change: float = 0.045
-    alpha: float = 0.05
+    min_change: float = 0.035
+    z: float = 2.0
     min_points: int = 5
+    window_points: int = 3
+    regime_min_points: int = 3
+    regime_penalty: float = 5.0
+    regime_cap: int = 3
+    regime_points: int = 120
+    spike_sigmas: float = 6.0
     max_points: int = 300
     confidence: float = 0.95
 
@@ -49,17 +80,24 @@ class Trend:
     Attributes:
         key: the series' name.
         trend: `falling`, `flat`, `rising`, or `unknown` (too few finite points).
-        slope: Theil–Sen slope, in loss units per epoch.
+        slope: mean slope over the window, in loss units per epoch.
         slope_low, slope_high: its confidence interval.
-        relative_change: the fitted line's move across the window, as a fraction of the level.
-        p_value: two-sided Mann–Kendall p-value.
+        relative_change: the fitted loss at the window's end over the one at its start, minus 1
+            (never below -100%).
+        p_value: two-sided p-value of the move against the run's noise (normal approximation).
         level: median of the series in the window.
-        n_points: points used (after binning, see `TrendSettings.max_points`).
+        n_points: points in the window (after binning, see `TrendSettings.max_points`).
         first_epoch, last_epoch: where the window starts and ends on the epoch axis.
-        reason: one sentence on why this verdict.
-        intercept: of the fitted line `slope * epoch + intercept` (for drawing it).
-        noise: robust spread of the points around the fitted line (1.4826 x median absolute
-            deviation), as a fraction of the level: how much the series oscillates.
+        reason: why this verdict, as a code: `moving`, `small`, `unsteady` or `too_few`.
+        start_value, end_value: the fitted loss at the window's first and last epoch.
+        noise: the run's epoch-to-epoch noise, as a fraction of the level.
+        z_score: the move over the window in standard errors.
+        regime_start: where the current regime begins (epoch axis).
+        fit_points: points the current regime's line rests on.
+        scale: `log`, or `linear` for series that are not all positive.
+        spikes: epoch positions of one-point spikes that recovered (left out of the fit).
+        last_jump: how far the last point leapt above the trend of the points before it, as a
+            fraction (0 when it did not): not yet a trend, so left out of the fit.
     """
 
     key: str
@@ -74,22 +112,35 @@ class Trend:
     first_epoch: float
     last_epoch: float
     reason: str
-    intercept: float = float("nan")
+    start_value: float = float("nan")
+    end_value: float = float("nan")
     noise: float = float("nan")
+    z_score: float = float("nan")
+    regime_start: float = float("nan")
+    fit_points: int = 0
+    scale: str = "log"
+    spikes: tuple = ()
+    last_jump: float = 0.0
 
     @property
-    def start_value(self) -> float:
-        """The fitted line at the window's first epoch."""
-        return self.slope * self.first_epoch + self.intercept
+    def change(self) -> float:
+        """The move on the judged scale: log(end / start), or (end - start) / level."""
+        if self.scale == "log":
+            return math.log1p(self.relative_change) if self.relative_change > -1 else -math.inf
+        return self.relative_change
 
-    @property
-    def end_value(self) -> float:
-        """The fitted line at the window's last epoch."""
-        return self.slope * self.last_epoch + self.intercept
+    def fitted(self, xs) -> np.ndarray:
+        """The fitted curve across the window (geometric on the log scale), for drawing."""
+        xs = np.asarray(xs, dtype=float)
+        span = self.last_epoch - self.first_epoch
+        f = (xs - self.first_epoch) / span if span > 0 else np.zeros_like(xs)
+        if self.scale == "log" and self.start_value > 0 and self.end_value > 0:
+            return self.start_value * (self.end_value / self.start_value) ** f
+        return self.start_value + (self.end_value - self.start_value) * f
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["start_value"], d["end_value"] = self.start_value, self.end_value
+        d["spikes"] = [_json_number(v) for v in self.spikes]
         return {k: _json_number(v) for k, v in d.items()}
 
 
@@ -120,37 +171,8 @@ def reduce_points(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.nda
     return xs, ys
 
 
-@lru_cache(maxsize=16)
-def _pair_index(n: int) -> tuple[np.ndarray, np.ndarray]:
-    i, j = np.triu_indices(n, 1)
-    return i.astype(np.int32), j.astype(np.int32)
-
-
-def _pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    i, j = _pair_index(len(y))
-    return x[j] - x[i], y[j] - y[i]
-
-
-def mann_kendall(x: np.ndarray, y: np.ndarray, pairs=None) -> tuple[float, float, float]:
-    """Mann–Kendall S, its tie-corrected variance, and the two-sided p-value (normal approximation).
-
-    `x` must be sorted; ties in x contribute nothing to S. `pairs` are `_pairs(x, y)` if known.
-    """
-    n = len(y)
-    dx, dy = pairs if pairs is not None else _pairs(x, y)
-    s = float(np.sum(np.sign(dy) * (dx != 0)))
-    _, counts = np.unique(y, return_counts=True)
-    ties = float(np.sum(counts * (counts - 1.0) * (2.0 * counts + 5.0)))
-    var = (n * (n - 1.0) * (2.0 * n + 5.0) - ties) / 18.0
-    if var <= 0:
-        return s, var, 1.0
-    z = (s - math.copysign(1.0, s)) / math.sqrt(var) if s else 0.0
-    return s, var, math.erfc(abs(z) / math.sqrt(2.0))
-
-
-@lru_cache(maxsize=8)
 def _z(confidence: float) -> float:
-    """The normal quantile at (1 - confidence) / 2, by Newton's method on math.erf.
+    """The normal quantile at (1 + confidence) / 2, by Newton's method on math.erf.
 
     (statistics.NormalDist would do, but importing it costs 4 ms of the CLI's start-up budget.)
     """
@@ -160,65 +182,60 @@ def _z(confidence: float) -> float:
         z -= step
         if abs(step) < 1e-14:
             break
-    return z
+    return -z
 
 
-def theil_sen(x: np.ndarray, y: np.ndarray, confidence: float = 0.95,
-              pairs=None) -> tuple[float, float, float, float]:
-    """Theil–Sen slope, intercept, and the slope's confidence interval (Sen 1968, as scipy computes it)."""
-    dx, dy = pairs if pairs is not None else _pairs(x, y)
-    ok = dx != 0
-    slopes = dy[ok] / dx[ok]
-    if not len(slopes):
-        return 0.0, median(y), 0.0, 0.0
-    slopes.sort()
-    m = len(slopes)
-    slope = float(slopes[m // 2]) if m % 2 else float((slopes[m // 2 - 1] + slopes[m // 2]) / 2.0)
-    intercept = median(y) - slope * median(x)
-    n = len(x)
-    z = _z(confidence)
-    sigma = math.sqrt(n * (n - 1) * (2 * n + 5) / 18.0)
-    upper = min(int(round((m - z * sigma) / 2.0)), m - 1)
-    lower = max(int(round((m + z * sigma) / 2.0)) - 1, 0)
-    return slope, intercept, float(slopes[lower]), float(slopes[upper])
+@dataclass(frozen=True, eq=False)
+class _Move:
+    """The move over the window on the judged scale, with its standard error."""
+
+    start: float
+    end: float
+    se: float
+    regime_start: int
+    fit_points: int
 
 
-def _scale(level: float, y: np.ndarray, whole: np.ndarray | None) -> float:
-    """The level a move is measured against: |median| of the window, else the series' range."""
-    level = abs(level)
-    if level > 0:
-        return level
-    ref = whole if whole is not None and len(whole) else y
-    return float(np.max(ref) - np.min(ref))
+def _move(x: np.ndarray, z: np.ndarray, sigma: float, w0: int, s: TrendSettings, x_end: float) -> _Move:
+    """The fitted level at the window's start and at its end, from the current regime.
 
-
-def _verdict(rel: float, p: float, s: TrendSettings) -> tuple[str, str]:
-    if p >= s.alpha and abs(rel) >= s.min_change:
-        return FLAT, (f"moves {rel:+.1%} over the window, but not steadily enough to call a trend "
-                      f"(Mann-Kendall p={p:.2g})")
-    if p >= s.alpha:
-        return FLAT, f"no trend stands out from the noise (Mann-Kendall p={p:.2g})"
-    if abs(rel) < s.min_change:
-        return FLAT, (f"moves only {rel:+.1%} over the window "
-                      f"(less than {s.min_change:.1%} of its level)")
-    word = FALLING if rel < 0 else RISING
-    return word, f"{word} {rel:+.1%} over the window (Mann-Kendall p={p:.2g})"
+    When the current regime began before the window, one line through it (at most
+    `regime_cap` windows of points) gives both levels. When it began inside the window, the
+    level now comes from its own line and the level at the window's start from the line of
+    the regime before: a turn or a jump inside the window is part of the move.
+    """
+    n = len(z)
+    lo = max(0, min(w0, n - s.regime_points))  # the search covers the window at least
+    cuts = [lo + c for c in regimes(x[lo:], z[lo:], sigma, s.regime_min_points,
+                                     s.regime_penalty * math.log(max(n - lo, 3)))]
+    r = cuts[-1]
+    reach = s.regime_cap * (n - w0)
+    if r <= w0:
+        fit_from = max(r, n - reach, 0)
+        (start, end), cov = fit_at(x[fit_from:], z[fit_from:], sigma, [x[w0], x_end])
+        var = cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]
+        return _Move(float(start), float(end), math.sqrt(max(var, 0.0)), r, n - fit_from)
+    prev = max(max(c for c in cuts if c <= w0), r - reach, 0)
+    (end,), var_end = fit_at(x[r:], z[r:], sigma, [x_end])
+    (start,), var_start = fit_at(x[prev:r], z[prev:r], sigma, [x[w0]])
+    var = var_end[0, 0] + var_start[0, 0]
+    return _Move(float(start), float(end), math.sqrt(max(var, 0.0)), r, n - r)
 
 
 def fit_trend(x, y, key: str = "loss", settings: TrendSettings = DEFAULT_SETTINGS,
-              whole=None) -> Trend:
-    """Estimate and classify the trend of `y` against epoch positions `x`.
+              window_start: float | None = None) -> Trend:
+    """Estimate and classify the recent trend of `y` against epoch positions `x`.
 
     Args:
-        x: epoch positions of the window's points (any order).
+        x: epoch positions of the whole series (any order).
         y: the values; non-finite values are left out here (the diagnosis reports them).
         key: the series' name, carried into the result.
         settings: thresholds, see `TrendSettings`.
-        whole: optionally the whole finite series, used only to scale a window whose
-            median is zero.
+        window_start: the window holds the points at positions > window_start (at least
+            `settings.window_points` of them); None: the last third of the points.
 
     Returns:
-        A `Trend`. Scale-free: multiplying `y` by a positive constant gives the same verdict.
+        A `Trend`.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -226,19 +243,82 @@ def fit_trend(x, y, key: str = "loss", settings: TrendSettings = DEFAULT_SETTING
     x, y = x[ok], y[ok]
     order = np.argsort(x, kind="stable")
     x, y = reduce_points(x[order], y[order], settings.max_points)
+    n = len(y)
+    w0 = _window_index(x, window_start, settings)
     nan = float("nan")
-    first, last = (float(x[0]), float(x[-1])) if len(x) else (nan, nan)
-    if len(y) < settings.min_points:
-        return Trend(key, UNKNOWN, nan, nan, nan, nan, nan, median(y), len(y), first, last,
-                     f"only {len(y)} finite point(s) in the window; at least "
-                     f"{settings.min_points} are needed to call a trend")
-    pairs = _pairs(x, y)
-    slope, intercept, low, high = theil_sen(x, y, settings.confidence, pairs)
-    _, _, p = mann_kendall(x, y, pairs)
-    level = median(y)
-    scale = _scale(level, y, None if whole is None else np.asarray(whole, dtype=float))
-    rel = slope * (last - first) / scale if scale > 0 else 0.0
-    trend, reason = _verdict(rel, p, settings)
-    resid = y - (slope * x + intercept)
-    noise = 1.4826 * median(np.abs(resid - median(resid))) / scale if scale > 0 else 0.0
-    return Trend(key, trend, slope, low, high, rel, p, level, len(y), first, last, reason, intercept, noise)
+    if n < settings.min_points:
+        first, last = (float(x[w0]), float(x[-1])) if n else (nan, nan)
+        return Trend(key, UNKNOWN, nan, nan, nan, nan, nan, median(y[w0:]), n - w0, first, last,
+                     "too_few", fit_points=n)
+    level = median(y[w0:])
+    scaled = to_scale(y, level if level else float(np.max(y) - np.min(y)))
+    return _judge(key, x, y, scaled, w0, level, settings)
+
+
+def _window_index(x: np.ndarray, window_start: float | None, s: TrendSettings) -> int:
+    n = len(x)
+    if window_start is None:
+        w = max(s.window_points, math.ceil(n / 3))
+        return max(n - w, 0)
+    inside = int(np.sum(x > window_start))
+    return max(n - max(inside, s.window_points), 0)
+
+
+def _judge(key: str, x, y, scaled: Scaled, w0: int, level: float, s: TrendSettings) -> Trend:
+    z = scaled.z
+    sigma = noise_sigma(z)
+    spiky = spikes(z, sigma, s.spike_sigmas)
+    keep = np.ones(len(z), dtype=bool)
+    keep[spiky] = False
+    jump = _last_jump(x[keep], z[keep], sigma, s)
+    if jump:
+        keep[len(z) - 1] = False
+    kx, kz = x[keep], z[keep]
+    kw0 = int(np.searchsorted(kx, x[w0]))
+    kw0 = min(kw0, len(kz) - 1)
+    m = _move(kx, kz, sigma, kw0, s, float(x[-1]))
+    change = m.end - m.start
+    zscore = change / m.se if m.se > 0 else (math.copysign(math.inf, change) if change else 0.0)
+    trend, reason = _verdict(change, zscore, s)
+    start_v, end_v = (float(v) for v in scaled.to_values([m.start, m.end]))
+    span = float(x[-1] - x[w0])
+    slope = (end_v - start_v) / span if span > 0 else 0.0
+    half = _z(s.confidence) * m.se
+    scale = start_v if scaled.log else scaled.level
+    slope_low = scale * scaled.relative(change - half) / span if span > 0 else 0.0
+    slope_high = scale * scaled.relative(change + half) / span if span > 0 else 0.0
+    p = math.erfc(abs(zscore) / math.sqrt(2.0)) if math.isfinite(zscore) else 0.0
+    rel = end_v / start_v - 1.0 if scaled.log else change
+    return Trend(key, trend, slope, slope_low, slope_high, rel, p, level, len(y) - w0,
+                 float(x[w0]), float(x[-1]), reason, start_v, end_v,
+                 _noise_fraction(sigma, scaled), zscore, float(kx[m.regime_start]), m.fit_points,
+                 "log" if scaled.log else "linear", tuple(float(x[i]) for i in spiky),
+                 scaled.relative(jump) if jump else 0.0)
+
+
+def _last_jump(x: np.ndarray, z: np.ndarray, sigma: float, s: TrendSettings) -> float:
+    """How far the last point jumped above the line of the points before it (0 if it did not).
+
+    One point that leaps up, like a spike that has not had the chance to recover, is not yet
+    a regime: it is reported, and left out of the fit until the next points confirm it.
+    """
+    if len(z) < s.min_points + 1:
+        return 0.0
+    prev = slice(max(len(z) - 6, 0), len(z) - 1)
+    (pred,), _ = fit_at(x[prev], z[prev], sigma, [x[-1]])
+    excess = float(z[-1] - pred)
+    return excess if excess > s.spike_sigmas * sigma else 0.0
+
+
+def _noise_fraction(sigma: float, scaled: Scaled) -> float:
+    return scaled.relative(sigma)
+
+
+def _verdict(change: float, zscore: float, s: TrendSettings) -> tuple[str, str]:
+    big = abs(change) >= s.min_change
+    steady = abs(zscore) >= s.z
+    if big and steady:
+        return (FALLING if change < 0 else RISING), "moving"
+    if big:
+        return FLAT, "unsteady"
+    return FLAT, "small"

@@ -66,7 +66,7 @@ def data_problem():
     noisy[idx] = rng.permutation(noisy[idx])
     m = mlp(30, (), 1, "sigmoid")
     m.compile(keras.optimizers.SGD(3e-3), "binary_crossentropy", metrics=["accuracy"])
-    return m.fit(xt, noisy, validation_data=(xv, yv), epochs=30, batch_size=32, verbose=0)
+    return m.fit(xt, noisy, validation_data=(xv, yv), epochs=100, batch_size=32, verbose=0)
 
 
 def plateau_converged():

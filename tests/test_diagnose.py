@@ -145,8 +145,8 @@ def test_step_level_noise_does_not_hide_the_trend():
     h = History({"train_loss_step": Series("train_loss_step", steps, train, per_step=True),
                  "val_loss": Series("val_loss", val_x, 1.0 / np.sqrt(val_x + 1))})
     d = diagnose(h)
-    assert d.train.trend == "falling" and d.train.n_points == 300
-    assert d.val.n_points == 5 and d.val.trend == "falling"
+    assert d.train.trend == "falling" and 90 <= d.train.n_points <= 110  # the last third of 300 bins
+    assert d.val.n_points == 4 and d.val.trend == "falling"
     assert d.code == "learning"
 
 
@@ -181,8 +181,8 @@ def test_empty_training_series_is_a_clear_error_and_empty_validation_is_ignored(
     assert d.val is None and "'val_loss' has no values; judged on 'loss' alone" in d.notes
 
 
-def test_short_windows_are_flagged_as_tentative():
+def test_short_runs_are_judged_and_flagged_as_tentative():
     d = diagnose(hist(loss=[0.55, 0.31, 0.17, 0.23, 0.05], val_loss=[0.22, 0.08, 0.05, 0.046, 0.023]))
-    assert "not steadily enough" in d.train.reason
+    assert d.train.trend == "falling" and d.code == "learning"  # one bump does not hide a 10x fall
     assert any("judged on only 5 points" in n and "tentative" in n for n in d.notes)
     assert not any("tentative" in n for n in diagnose(hist(loss=FALL, val_loss=FALL)).notes)

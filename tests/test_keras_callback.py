@@ -122,7 +122,7 @@ def test_budget_bounds_the_time_spent_diagnosing(monkeypatch):
 
 def test_healthy_run_is_not_stopped():
     x, y = regression_data()
-    model = tiny_model(lr=3e-3)
+    model = tiny_model(lr=1e-2)
     cb = LossDoctor(verbose=0, budget=None)
     h = model.fit(x, y, validation_split=0.25, epochs=12, batch_size=32, verbose=0, callbacks=[cb])
     assert len(h.history["loss"]) == 12 and cb.stopped_epoch is None
@@ -159,7 +159,7 @@ def test_overfitting_run_is_stopped_with_best_weights_restored():
 
 def test_report_and_history_files_are_written_and_readable(tmp_path):
     x, y = regression_data()
-    model = tiny_model(lr=3e-3)
+    model = tiny_model(lr=1e-2)
     png, hist = tmp_path / "loss.png", tmp_path / "history.json"
     cb = LossDoctor(report_path=str(png), history_path=str(hist), verbose=0)
     model.fit(x, y, validation_split=0.25, epochs=8, batch_size=32, verbose=0, callbacks=[cb])
@@ -195,7 +195,7 @@ keras.utils.set_random_seed(0)
 x = np.random.default_rng(0).standard_normal((256, 4)).astype("float32")
 y = x @ np.array([1.0, -2.0, 0.5, 3.0], dtype="float32")
 model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
-model.compile(keras.optimizers.Adam(3e-3), "mse")
+model.compile(keras.optimizers.Adam(1e-2), "mse")
 cb = LossDoctor(verbose=0, budget=None)
 model.fit(x, y, validation_split=0.25, epochs=8, verbose=0, callbacks=[cb])
 print(json.dumps({"backend": keras.backend.backend(), "code": cb.diagnosis.code, "n": len(cb.diagnoses)}))

@@ -1,0 +1,151 @@
+"""The estimators behind a trend verdict: the scale a loss lives on, its noise, its current regime.
+
+A loss falls geometrically, so it is judged on a log scale: there a fitted line is a constant rate
+of change, a fitted value is never negative and a change is never below -100%. Losses that are
+not all positive (a few custom losses are) fall back to a linear scale divided by their level.
+
+The noise of a series comes from the whole run: the robust spread of each point around the
+midpoint of its neighbours, which a smooth trend does not inflate. The current regime is the last
+segment of an optimal piecewise-linear fit of the scaled series, with a penalty per change point
+proportional to the noise, so that a new regime needs evidence that stands out from the noise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# 1.4826 x median absolute deviation estimates a normal sigma; the midpoint residual
+# y_i - (y_{i-1} + y_{i+1}) / 2 of white noise has variance 1.5 sigma^2.
+_MAD_TO_SIGMA = 1.4826
+_MIDPOINT_VAR = 1.5
+
+
+@dataclass(frozen=True, eq=False)
+class Scaled:
+    """A series on the scale it is judged on.
+
+    Attributes:
+        z: the transformed values (natural log, or value / level on the linear scale).
+        log: True when `z` is log(value); False on the linear fallback.
+        level: the divisor of the linear fallback (1 on the log scale).
+    """
+
+    z: np.ndarray
+    log: bool
+    level: float
+
+    def to_values(self, z):
+        """Back from the judged scale to loss units."""
+        z = np.asarray(z, dtype=float)
+        return np.exp(z) if self.log else z * self.level
+
+    def relative(self, dz: float) -> float:
+        """A move of `dz` on the judged scale, as a fraction of the loss' level."""
+        if self.log:
+            return math.expm1(dz) if dz < 700 else math.inf
+        return dz
+
+
+def to_scale(y: np.ndarray, level: float) -> Scaled:
+    """log(y) when every value is positive, else y / |level| (the window's median or the range)."""
+    if len(y) and np.all(y > 0):
+        return Scaled(np.log(y), True, 1.0)
+    scale = abs(level) if level else 1.0
+    return Scaled(y / scale, False, scale)
+
+
+def noise_sigma(z: np.ndarray, floor: float = 1e-6) -> float:
+    """Robust epoch-to-epoch noise of a series: sigma of the midpoint residuals, by MAD.
+
+    A straight trend leaves the residuals untouched and a curved one barely, so this reads the
+    noise of the whole run, not of its slope. At least `floor` (a loss that does not move at
+    all would otherwise make any move infinitely significant).
+    """
+    if len(z) < 3:
+        return floor
+    mid = z[1:-1] - 0.5 * (z[:-2] + z[2:])
+    sigma = _MAD_TO_SIGMA * float(np.median(np.abs(mid))) / math.sqrt(_MIDPOINT_VAR)
+    return max(sigma, floor)
+
+
+def spikes(z: np.ndarray, sigma: float, k: float) -> np.ndarray:
+    """Indices of one-point spikes that recovered: far above both neighbours, which agree.
+
+    The last point is never a spike (it has not recovered yet): a jump there is news.
+    """
+    if len(z) < 3:
+        return np.zeros(0, dtype=int)
+    mid = z[1:-1] - 0.5 * (z[:-2] + z[2:])
+    gap = np.abs(z[:-2] - z[2:])
+    hit = (mid > k * sigma) & (mid > 2.0 * gap)
+    return np.nonzero(hit)[0] + 1
+
+
+def _segment_costs(x: np.ndarray, z: np.ndarray, end: int, min_len: int) -> np.ndarray:
+    """Residual sum of squares of a least-squares line through points i..end-1, for every i."""
+    cx, cz = np.cumsum(np.r_[0.0, x]), np.cumsum(np.r_[0.0, z])
+    cxx, cxz, czz = (np.cumsum(np.r_[0.0, x * x]), np.cumsum(np.r_[0.0, x * z]),
+                     np.cumsum(np.r_[0.0, z * z]))
+    i = np.arange(end)
+    n = (end - i).astype(float)
+    sx, sz = cx[end] - cx[i], cz[end] - cz[i]
+    sxx = cxx[end] - cxx[i] - sx * sx / n
+    sxz = cxz[end] - cxz[i] - sx * sz / n
+    szz = czz[end] - czz[i] - sz * sz / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rss = szz - np.where(sxx > 0, sxz * sxz / sxx, 0.0)
+    rss = np.maximum(rss, 0.0)
+    rss[n < min_len] = np.inf
+    return rss
+
+
+def regimes(x: np.ndarray, z: np.ndarray, sigma: float, min_len: int, penalty: float) -> list[int]:
+    """Start indices of the segments of the optimal piecewise-linear fit of `z` (first is 0).
+
+    Optimal partitioning (Jackson et al. 2005) with a cost of `penalty * sigma^2` per change
+    point and segments of at least `min_len` points; O(n^2) on at most a few hundred points.
+    """
+    n = len(z)
+    if n < 2 * min_len:
+        return [0]
+    beta = penalty * sigma * sigma
+    best = np.full(n + 1, np.inf)
+    best[0] = -beta
+    start = np.zeros(n + 1, dtype=int)
+    for end in range(min_len, n + 1):
+        total = best[:end] + _segment_costs(x, z, end, min_len) + beta
+        i = int(np.argmin(total))
+        best[end], start[end] = total[i], i
+    cuts, end = [], n
+    while end > 0:
+        cuts.append(int(start[end]))
+        end = cuts[-1]
+    return cuts[::-1]
+
+
+def fit_at(x: np.ndarray, z: np.ndarray, sigma: float, at, knot: float | None = None):
+    """Least-squares broken line (a line when `knot` is None): its values at `at`, and their covariance.
+
+    The noise is the run's `sigma`, raised to the points' own scatter when that is larger
+    and there are enough points to tell (three residual degrees of freedom or more).
+    """
+    at = np.asarray(at, dtype=float)
+    X = hinge_design(x, knot, float(x[-1]))
+    A = hinge_design(at, knot, float(x[-1]))
+    coef, *_ = np.linalg.lstsq(X, z, rcond=None)
+    dof = len(z) - X.shape[1]
+    if dof >= 3:
+        sigma = max(sigma, math.sqrt(float(np.sum((z - X @ coef) ** 2)) / dof))
+    cov = np.linalg.pinv(X.T @ X) * sigma * sigma
+    return A @ coef, A @ cov @ A.T
+
+
+def hinge_design(x: np.ndarray, knot: float | None, origin: float) -> np.ndarray:
+    """Columns of a continuous broken line: 1, x - origin, and max(x - knot, 0) when there is a knot."""
+    cols = [np.ones_like(x), x - origin]
+    if knot is not None:
+        cols.append(np.maximum(x - knot, 0.0))
+    return np.column_stack(cols)
