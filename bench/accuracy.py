@@ -1,8 +1,14 @@
 """lossdoctor against the rules other tools use, on a labelled corpus (default ../shared/corpus).
 
-Usage: python bench/accuracy.py [CORPUS_DIR]
+Usage: python bench/accuracy.py [CORPUS_DIR] [--seeds SEEDS_DIR] [--no-live]
 
-Prints, for lossdoctor and a naive last-5-epochs least-squares slope, agreement on the train
+First, on the short real histories with a multi-seed truth (default ../shared/seeds, see
+seeds_agreement.py): agreement of lossdoctor, the naive slope and the previous release on the
+train trend, the val trend, the code and all three, per truth code and per history length; then
+(unless --no-live) the live callback replayed epoch by epoch: verdict changes per run and how
+many epochs after the truth's overfitting onset it is announced, beside EarlyStopping.
+
+Then, on the labelled corpus (default ../shared/corpus), for lossdoctor and a naive last-5-epochs least-squares slope, agreement on the train
 trend, the val trend and the code, and a confusion matrix; for every detector (lossdoctor,
 Keras EarlyStopping, SageMaker Debugger's Overfit rule, the naive slope) how well it finds the
 runs labelled overfitting; and for the live setting, how many epochs after the val-loss minimum
@@ -35,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_agreement import DEFAULT_CORPUS, EXPECTED, read_labels  # noqa: E402
 from lossdoctor import History, diagnose  # noqa: E402
-from lossdoctor.rules import TREND_TABLE  # noqa: E402
+from seeds_agreement import DEFAULT_SEEDS, live_report, naive_code, replay, report as seeds_report  # noqa: E402
 
 CODES = ["learning", "overfitting", "data_problem", "plateau", "diverging", "train_rising", "non_finite",
          "insufficient_data"]
@@ -70,30 +76,9 @@ def sagemaker_overfit_epoch(train: list[float], val: list[float], ratio_threshol
     return None
 
 
-def naive_trend(y: list[float], last: int = 5, tolerance: float = 0.01) -> str:
-    seg = np.asarray(y[-last:], dtype=float)
-    if len(seg) < 2 or not np.all(np.isfinite(seg)):
-        return "unknown"
-    slope = np.polyfit(np.arange(len(seg)), seg, 1)[0]
-    rel = slope * (len(seg) - 1) / max(abs(seg.mean()), 1e-12)
-    return "flat" if abs(rel) < tolerance else ("falling" if rel < 0 else "rising")
-
-
-def naive_code(train: list[float], val: list[float]) -> tuple[str, str, str]:
-    t, v = naive_trend(train), naive_trend(val)
-    if not (np.all(np.isfinite(train)) and np.all(np.isfinite(val))):
-        return t, v, "non_finite"
-    if t == "unknown":
-        return t, v, "insufficient_data"
-    return t, v, TREND_TABLE[(t, None if v == "unknown" else v)][0]
-
-
-def live_detection_epoch(train: list[float], val: list[float], min_epochs: int = 5) -> int | None:
-    """First epoch at which lossdoctor's callback (default settings) would say overfitting."""
-    for n in range(min_epochs, len(train) + 1):
-        if diagnose(History.from_dict({"loss": train[:n], "val_loss": val[:n]})).code == "overfitting":
-            return n
-    return None
+def live_detection_epoch(train: list[float], val: list[float]) -> int | None:
+    """First epoch at which lossdoctor's callback (default settings) announces overfitting."""
+    return next((e for e, code in replay({"loss": train, "val_loss": val}, 2) if code == "overfitting"), None)
 
 
 # -- scoring ------------------------------------------------------------------------------------
@@ -103,9 +88,19 @@ def pct(a, b):
 
 
 def main() -> None:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
+    args = sys.argv[1:]
+    seeds = Path(args[args.index("--seeds") + 1]) if "--seeds" in args else DEFAULT_SEEDS
+    positional = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] != "--seeds")]
+    corpus = Path(positional[0]) if positional else DEFAULT_CORPUS
     if not (corpus / "README.md").exists():
         sys.exit(f"Error: {corpus}: no labelled corpus there; pass its folder")
+    if (seeds / "truth.json").exists():
+        seeds_report(seeds)
+        if "--no-live" not in args:
+            live_report(seeds)
+        print()
+    else:
+        print(f"({seeds}: no truth.json there; the seeds sections are left out)\n")
     labels = read_labels(corpus)
     runs = {}
     for rid in sorted(labels):

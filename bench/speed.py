@@ -174,7 +174,7 @@ def callback_overhead(epochs: int, repeats: int) -> None:
     cb.on_train_begin()
     long = 5000
     for e in range(long):
-        cb._record(e + 1, {"loss": 1 / np.sqrt(e + 1), "val_loss": 1.1 / np.sqrt(e + 1)})
+        cb.core._record(e + 1, {"loss": 1 / np.sqrt(e + 1), "val_loss": 1.1 / np.sqrt(e + 1)})
     t = time.perf_counter()
     for e in range(long, long + 50):
         cb.on_epoch_end(e, {"loss": 1 / np.sqrt(e + 1), "val_loss": 1.1 / np.sqrt(e + 1)})

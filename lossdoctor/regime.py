@@ -84,21 +84,21 @@ def spikes(z: np.ndarray, sigma: float, k: float) -> np.ndarray:
     return np.nonzero(hit)[0] + 1
 
 
-def _segment_costs(x: np.ndarray, z: np.ndarray, end: int, min_len: int) -> np.ndarray:
-    """Residual sum of squares of a least-squares line through points i..end-1, for every i."""
-    cx, cz = np.cumsum(np.r_[0.0, x]), np.cumsum(np.r_[0.0, z])
-    cxx, cxz, czz = (np.cumsum(np.r_[0.0, x * x]), np.cumsum(np.r_[0.0, x * z]),
-                     np.cumsum(np.r_[0.0, z * z]))
-    i = np.arange(end)
-    n = (end - i).astype(float)
-    sx, sz = cx[end] - cx[i], cz[end] - cz[i]
-    sxx = cxx[end] - cxx[i] - sx * sx / n
-    sxz = cxz[end] - cxz[i] - sx * sz / n
-    szz = czz[end] - czz[i] - sz * sz / n
+def segment_costs(x: np.ndarray, z: np.ndarray, min_len: int) -> np.ndarray:
+    """cost[i, j]: residual sum of squares of a least-squares line through points i..j-1.
+
+    From cumulative sums, all segments at once; segments shorter than `min_len` cost inf.
+    """
+    n = len(z)
+    c = [np.concatenate(([0.0], np.cumsum(v))) for v in (np.ones(n), x, z, x * x, x * z, z * z)]
+    i, j = np.arange(n + 1)[:, None], np.arange(n + 1)[None, :]
+    cnt, sx, sz, sxx, sxz, szz = (v[j] - v[i] for v in c)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rss = szz - np.where(sxx > 0, sxz * sxz / sxx, 0.0)
-    rss = np.maximum(rss, 0.0)
-    rss[n < min_len] = np.inf
+        vxx = sxx - sx * sx / cnt
+        vxz = sxz - sx * sz / cnt
+        rss = szz - sz * sz / cnt - np.where(vxx > 0, vxz * vxz / vxx, 0.0)
+    rss = np.maximum(np.nan_to_num(rss, nan=np.inf), 0.0)
+    rss[cnt < min_len] = np.inf
     return rss
 
 
@@ -111,14 +111,15 @@ def regimes(x: np.ndarray, z: np.ndarray, sigma: float, min_len: int, penalty: f
     n = len(z)
     if n < 2 * min_len:
         return [0]
+    cost = segment_costs(x - x[-1], z, min_len)
     beta = penalty * sigma * sigma
     best = np.full(n + 1, np.inf)
     best[0] = -beta
     start = np.zeros(n + 1, dtype=int)
     for end in range(min_len, n + 1):
-        total = best[:end] + _segment_costs(x, z, end, min_len) + beta
-        i = int(np.argmin(total))
-        best[end], start[end] = total[i], i
+        total = best[:end] + cost[:end, end] + beta
+        k = int(np.argmin(total))
+        best[end], start[end] = total[k], k
     cuts, end = [], n
     while end > 0:
         cuts.append(int(start[end]))
@@ -126,26 +127,22 @@ def regimes(x: np.ndarray, z: np.ndarray, sigma: float, min_len: int, penalty: f
     return cuts[::-1]
 
 
-def fit_at(x: np.ndarray, z: np.ndarray, sigma: float, at, knot: float | None = None):
-    """Least-squares broken line (a line when `knot` is None): its values at `at`, and their covariance.
+def fit_at(x: np.ndarray, z: np.ndarray, sigma: float, at):
+    """Least-squares line through the points: its values at `at`, and their covariance.
 
     The noise is the run's `sigma`, raised to the points' own scatter when that is larger
     and there are enough points to tell (three residual degrees of freedom or more).
     """
     at = np.asarray(at, dtype=float)
-    X = hinge_design(x, knot, float(x[-1]))
-    A = hinge_design(at, knot, float(x[-1]))
-    coef, *_ = np.linalg.lstsq(X, z, rcond=None)
-    dof = len(z) - X.shape[1]
-    if dof >= 3:
-        sigma = max(sigma, math.sqrt(float(np.sum((z - X @ coef) ** 2)) / dof))
-    cov = np.linalg.pinv(X.T @ X) * sigma * sigma
-    return A @ coef, A @ cov @ A.T
-
-
-def hinge_design(x: np.ndarray, knot: float | None, origin: float) -> np.ndarray:
-    """Columns of a continuous broken line: 1, x - origin, and max(x - knot, 0) when there is a knot."""
-    cols = [np.ones_like(x), x - origin]
-    if knot is not None:
-        cols.append(np.maximum(x - knot, 0.0))
-    return np.column_stack(cols)
+    n = len(z)
+    xm, zm = float(np.mean(x)), float(np.mean(z))
+    dx = x - xm
+    sxx = float(dx @ dx)
+    slope = float(dx @ (z - zm)) / sxx if sxx > 0 else 0.0
+    if n - 2 >= 3:
+        resid = z - zm - slope * dx
+        sigma = max(sigma, math.sqrt(float(resid @ resid) / (n - 2)))
+    d = at - xm
+    inv_sxx = 1.0 / sxx if sxx > 0 else 0.0
+    cov = sigma * sigma * (1.0 / max(n, 1) + np.outer(d, d) * inv_sxx)
+    return zm + slope * d, cov

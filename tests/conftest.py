@@ -43,6 +43,14 @@ def corpus() -> Path:
     return path
 
 
+@pytest.fixture
+def seeds() -> Path:
+    path = SHARED / "seeds"
+    if not (path / "truth.json").exists():
+        pytest.skip("../shared/seeds is not beside this clone")
+    return path
+
+
 def write(tmp_path: Path, name: str, content) -> str:
     p = tmp_path / name
     if isinstance(content, bytes):

@@ -21,7 +21,7 @@ def test_speed_benchmark_runs_quick():
 
 
 def test_accuracy_benchmark_runs(corpus):
-    r = run("bench/accuracy.py", str(corpus))
+    r = run("bench/accuracy.py", str(corpus), "--no-live")
     assert r.returncode == 0, r.stderr
     assert "EarlyStopping(patience=10)" in r.stdout and "SageMaker Overfit rule" in r.stdout
     assert "Confusion matrix, lossdoctor" in r.stdout

@@ -1,0 +1,265 @@
+"""Live diagnosis during training, with no framework in sight: the core every callback adapts.
+
+A framework adapter (Keras, and any other) feeds `LiveDoctor.update(epoch, logs)` once per epoch
+and acts on the `Verdict` it returns: keep the weights of a new best epoch, print the line, stop
+training. Everything else lives here: collecting the logs, the NaN check, the time budget, the
+schedule, the stability of what is announced, the stop decision and the files written at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from .diagnose import Diagnosis, diagnose
+from .history import History
+from .words import fmt_epoch, fmt_value
+
+# codes that are announced (and acted on) the first time they are seen: the run is lost
+URGENT = ("non_finite",)
+
+
+@dataclass(frozen=True, eq=False)
+class Verdict:
+    """What one epoch's update says the adapter should do.
+
+    Attributes:
+        epoch: the 1-based epoch.
+        diagnosis: the diagnosis made at this epoch, or None when none was due (schedule, budget).
+        changed: the announced diagnosis changed at this epoch (see `message`).
+        message: the line to print when it changed, in the style of Keras' callbacks.
+        stop: training should stop now.
+        new_best: this epoch set a new best validation loss: keep its weights.
+    """
+
+    epoch: int
+    diagnosis: Diagnosis | None = None
+    changed: bool = False
+    message: str | None = None
+    stop: bool = False
+    new_best: bool = False
+
+
+def as_float(value) -> float | None:
+    """A logged value as a float, or None for what is not one number (None, text, arrays, dicts)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        size = getattr(value, "size", 1)
+        if size != 1:
+            return None
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f
+
+
+class LiveDoctor:
+    """Collects per-epoch logs, diagnoses them within a time budget, and decides what to announce.
+
+    Args:
+        train_key: the training series (default `loss`); val_key: the validation series
+            (default `val_<train_key>`).
+        min_epochs: diagnose from this epoch on; every: then every N epochs.
+        stop_on: diagnosis codes that stop training.
+        window: judge the last N epochs instead of the last third.
+        budget: the largest share of training time spent diagnosing (None: no limit).
+        confirm: a change of diagnosis is announced (and acted on) only after this many
+            diagnoses in a row agree on it, so one noisy epoch does not flip the verdict; the
+            first diagnosis and `non_finite` are announced at once.
+        clock: seconds, monotonic (for tests).
+    """
+
+    def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
+                 every: int = 1, stop_on=("non_finite", "diverging"), window: float | None = None,
+                 budget: float | None = 0.01, confirm: int = 2,
+                 clock: Callable[[], float] = time.perf_counter):
+        if every < 1 or min_epochs < 1 or confirm < 1:
+            raise ValueError("LossDoctor: every, min_epochs and confirm must be at least 1")
+        if budget is not None and not 0 < budget <= 1:
+            raise ValueError("LossDoctor: budget is a share of training time, in (0, 1], or None")
+        self.train_key, self.val_key = train_key, val_key
+        self.min_epochs, self.every, self.window = min_epochs, every, window
+        self.stop_on = tuple(stop_on or ())
+        self.budget, self.confirm, self._clock = budget, confirm, clock
+        self.reset()
+
+    @property
+    def monitored_val_key(self) -> str:
+        return self.val_key or f"val_{self.train_key}"
+
+    def reset(self) -> None:
+        """Forget everything: a new training run starts."""
+        self.logs: dict[str, list[float]] = {}
+        self.diagnoses: list[tuple[int, Diagnosis]] = []
+        self.diagnosis: Diagnosis | None = None      # the latest diagnosis made
+        self.announced: Diagnosis | None = None      # the latest diagnosis announced
+        self.announcements: list[tuple[int, Diagnosis]] = []  # the timeline people see
+        self.stopped_epoch: int | None = None
+        self.best_epoch: int | None = None
+        self.best_value = math.inf
+        self._pending: list[tuple[str, str]] = []
+        self._warned: set[str] = set()
+        self._started = self._clock()
+        self._spent = 0.0
+        self._last_cost = 1e-3
+
+    # -- the per-epoch step ------------------------------------------------------------------
+    def update(self, epoch: int, logs) -> Verdict:
+        """Record epoch `epoch`'s logs (1-based) and say what to do. Never raises."""
+        start = self._clock()
+        try:
+            return self._update(epoch, logs, start)
+        except Exception as err:  # never break training
+            self.warn_once(f"error:{type(err).__name__}", f"LossDoctor: epoch {epoch} could not be "
+                           f"recorded ({type(err).__name__}: {err}); training goes on.")
+            return Verdict(epoch)
+        finally:
+            self._spent += self._clock() - start
+
+    def _update(self, epoch: int, logs, start: float) -> Verdict:
+        if not isinstance(logs, Mapping):
+            self.warn_once("logs", f"LossDoctor: the epoch logs are a {type(logs).__name__}, not a dict; "
+                                   "nothing recorded.")
+            return Verdict(epoch)
+        values = self._record(epoch, logs)
+        new_best = self._track_best(epoch, values)
+        nonfinite = any(k in values and not math.isfinite(values[k])
+                        for k in (self.train_key, self.monitored_val_key))
+        due = epoch >= self.min_epochs and epoch % self.every == 0 and self._within_budget(start)
+        if not (nonfinite or due):
+            return Verdict(epoch, new_best=new_best)
+        d = self._diagnose_timed(epoch)
+        if d is None:
+            return Verdict(epoch, new_best=new_best)
+        changed = self._confirm(d)
+        if changed:
+            self.announcements.append((epoch, d))
+        stop = changed and self.announced.code in self.stop_on and self.stopped_epoch is None
+        if stop:
+            self.stopped_epoch = epoch
+        message = f"Epoch {epoch}: LossDoctor: [{d.code}] {d.title}{best_note(d)}" if changed else None
+        return Verdict(epoch, d, changed, message, stop, new_best)
+
+    def _record(self, n: int, logs: Mapping) -> dict[str, float]:
+        values = {}
+        for k, v in logs.items():
+            f = as_float(v)
+            if f is None or not isinstance(k, str):
+                continue
+            series = self.logs.setdefault(k, [])
+            series.extend([math.nan] * (n - 1 - len(series)))  # keys that appear late
+            del series[n - 1:]                                 # an epoch logged again replaces the last
+            series.append(f)
+            values[k] = f
+        return values
+
+    def _track_best(self, n: int, values: dict[str, float]) -> bool:
+        v = values.get(self.monitored_val_key)
+        if v is not None and math.isfinite(v) and v < self.best_value:
+            self.best_value, self.best_epoch = v, n
+            return True
+        return False
+
+    def _within_budget(self, now: float) -> bool:
+        """Diagnose now unless that would take more than `budget` of the training time so far."""
+        if self.budget is None:
+            return True
+        return self._spent + self._last_cost <= self.budget * (now - self._started)
+
+    def _confirm(self, d: Diagnosis) -> bool:
+        """Announce `d` once `confirm` diagnoses in a row agree on its code and variant."""
+        key = (d.code, d.variant)
+        if self.announced is not None and key == (self.announced.code, self.announced.variant):
+            self._pending = []
+            self.announced = d
+            return False
+        self._pending = [p for p in self._pending if p == key] + [key]
+        if self.announced is None or len(self._pending) >= self.confirm or d.code in URGENT:
+            self._pending = []
+            self.announced = d
+            return True
+        return False
+
+    # -- diagnosis ----------------------------------------------------------------------------
+    def _diagnose_timed(self, n: int) -> Diagnosis | None:
+        start = self._clock()
+        try:
+            return self._diagnose(n)
+        finally:
+            self._last_cost = self._clock() - start
+
+    def _diagnose(self, n: int) -> Diagnosis | None:
+        if not self._check_keys():
+            return None
+        try:
+            vkey = self.monitored_val_key if self.monitored_val_key in self.logs else None
+            d = diagnose(self.history(), self.train_key, vkey, self.window)
+        except Exception as err:  # never break training
+            self.warn_once(f"error:{type(err).__name__}", f"LossDoctor: diagnosis failed at epoch {n} "
+                           f"({type(err).__name__}: {err}); training goes on.")
+            return None
+        self.diagnoses.append((n, d))
+        self.diagnosis = d
+        return d
+
+    def _check_keys(self) -> bool:
+        keys = ", ".join(self.logs) or "none"
+        if self.train_key not in self.logs:
+            self.warn_once("train", f"LossDoctor: no {self.train_key!r} in the epoch logs (available: {keys}); "
+                                    "pass train_key= to diagnose another series.")
+            return False
+        if self.monitored_val_key not in self.logs:
+            self.warn_once("val", f"LossDoctor: no {self.monitored_val_key!r} in the epoch logs "
+                                  f"(available: {keys}); pass validation data to training to see "
+                                  f"overfitting. Diagnosing on {self.train_key!r} alone.")
+        return True
+
+    def history(self) -> History:
+        """What has been recorded so far, as a `History`."""
+        n = max(len(v) for v in self.logs.values())
+        return History.from_dict({k: v + [math.nan] * (n - len(v)) for k, v in self.logs.items()},
+                                 source="<LossDoctor callback>", format="keras-callback")
+
+    # -- the end of training -----------------------------------------------------------------
+    def finish(self, report_path: str | None = None, history_path: str | None = None) -> Diagnosis | None:
+        """The final diagnosis (made now if the last epoch has none), and the files asked for."""
+        n = len(self.logs.get(self.train_key, ()))
+        if n and (not self.diagnoses or self.diagnoses[-1][0] != n):
+            self._diagnose_timed(n)
+        if history_path:
+            self._safely("writing the history", lambda: self._write_history(history_path))
+        if report_path and self.diagnosis is not None:
+            self._safely("writing the report", lambda: self._write_report(report_path))
+        return self.diagnosis
+
+    def warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, stacklevel=4)
+
+    def _safely(self, what: str, fn) -> None:
+        try:
+            fn()
+        except Exception as err:
+            warnings.warn(f"LossDoctor: {what} failed ({type(err).__name__}: {err}).", stacklevel=4)
+
+    def _write_history(self, path: str) -> None:
+        from .atomic import write_text  # noqa: PLC0415
+        # Python's json writes NaN/Infinity tokens, as json.dump(history.history) does; lossdoctor reads them
+        write_text(path, json.dumps({k: [float(v) for v in vs] for k, vs in self.logs.items()}))
+
+    def _write_report(self, path: str) -> None:
+        from .plot import render_figure  # noqa: PLC0415
+        render_figure(self.history(), self.diagnosis, path)
+
+
+def best_note(d: Diagnosis) -> str:
+    """' (best val_loss 0.2913 at epoch 12)', or '' without a best epoch."""
+    if d.best_epoch is None:
+        return ""
+    return f" (best {d.best_key} {fmt_value(d.best_value)} at epoch {fmt_epoch(d.best_epoch)})"
