@@ -71,7 +71,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
     ("overfitting", "late"): Advice(
         "Overfitting: validation loss rises after training has converged",
-        "{train_key} has levelled off ({train_change} over epochs {train_window}) while {val_key} is rising ({val_change}); "
+        "{train_key} {train_state} ({train_change} over epochs {train_window}) while {val_key} is rising ({val_change}); "
         "its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago.",
         ("Use the weights of epoch {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
          "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
@@ -79,7 +79,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Get more training data, or augment it.")),
     ("overfitting", "val_above_best"): Advice(
         "Overfitting: validation loss sits above its best",
-        "Both losses are flat now ({train_change} and {val_change} over epochs {window_first}-{window_last}), but "
+        "Neither loss shows a clear trend now ({train_change} and {val_change} over epochs {window_first}-{window_last}), but "
         "{val_key} ({val_now}) sits {val_excess} above its best {best_val} at epoch {best_epoch}, {since_best} "
         "epoch(s) ago: the model generalised better then and has not come back.",
         ("Use the weights of epoch {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "

@@ -336,6 +336,8 @@ def _change(t: Trend | None) -> str:
         return "no validation loss"
     if t.trend == "unknown":
         return "too few points"
+    if t.reason == "unsteady":
+        return f"{t.relative_change:+.1%} but unsteady"
     return f"{t.relative_change:+.1%}"
 
 
@@ -361,6 +363,8 @@ def _context(facts: Facts, history: History, tkey, vkey, starts, end, best_epoch
         "best_epoch": fmt_epoch(best_epoch), "best_val": fmt_value(best_value),
         "since_best": fmt_epoch(since), "best_train": fmt_value(best_train),
         "train_level": fmt_value(facts.train.level), "progress": f"{facts.progress:.0%}",
+        "train_state": ("moves unsteadily, with no clear trend" if facts.train.reason == "unsteady"
+                        else "has levelled off"),
         "train_noise": f"{facts.train.noise:.0%}" if math.isfinite(facts.train.noise) else "?",
         "val_now": fmt_value(facts.val.end_value) if facts.val else "?",
         "val_excess": (f"{facts.val.end_value / best_value - 1:.1%}" if facts.val and best_value
