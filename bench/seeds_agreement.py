@@ -52,7 +52,7 @@ def naive_code(train, val) -> tuple[str, str, str]:
         return t, v, "non_finite"
     if t == "unknown":
         return t, v, "insufficient_data"
-    return t, v, TREND_TABLE[(t, None if v == "unknown" else v)][0]
+    return t, v, TREND_TABLE[(t, None if v == "unknown" else v)].code
 
 
 def lossdoctor_answer(path: Path) -> tuple[str, str | None, str]:

@@ -23,7 +23,7 @@ LOWER_LR = ("Lower the learning rate 3-10x (e.g. Adam(learning_rate=1e-4)), or l
 ADVICE: dict[tuple[str, str], Advice] = {
     ("learning", "default"): Advice(
         "Still learning: the best case",
-        "Both {train_key} and {val_key} are still falling over epochs {window_first}-{window_last} "
+        "Both {train_key} and {val_key} are still falling over {epochs} {window_first}-{window_last} "
         "({train_change} and {val_change}). The model has not finished learning.",
         ("Keep training: raise epochs= and resume from the last weights.",
          "Guard the longer run with EarlyStopping(monitor='val_loss', patience=5, "
@@ -31,8 +31,8 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "If epochs are expensive, try a somewhat higher learning rate or a learning-rate schedule.")),
     ("learning", "val_slow"): Advice(
         "Still learning: validation loss improves slowly",
-        "{train_key} keeps falling ({train_change} over epochs {train_window}); {val_key} moves little "
-        "({val_change}) but is still reaching new lows (best {best_val} at epoch {best_epoch}). "
+        "{train_key} keeps falling ({train_change} over {epochs} {train_window}); {val_key} moves little "
+        "({val_change}) but is still reaching new lows (best {best_val} at {epoch} {best_epoch}). "
         "Not overfitting yet; the gains on unseen data are getting small.",
         ("Keep training, guarded by EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True): "
          "it stops when the validation loss stops reaching new lows.",
@@ -41,18 +41,18 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3) can buy a few more gains.")),
     ("learning", "no_val"): Advice(
         "Still learning (no validation loss to check against)",
-        "{train_key} is still falling over epochs {train_window} ({train_change}), "
+        "{train_key} is still falling over {epochs} {train_window} ({train_change}), "
         "but {no_val_reason}, so overfitting cannot be seen.",
         (ADD_VALIDATION,
          "Keep training while the validation loss falls too; guard it with "
          "EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
     ("overfitting", "val_flat"): Advice(
         "Overfitting: training loss falls, validation loss does not",
-        "{train_key} keeps falling ({train_change} over epochs {train_window}) while {val_key} has stopped improving "
-        "({val_change}); its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago. "
+        "{train_key} keeps falling ({train_change} over {epochs} {train_window}) while {val_key} has stopped improving "
+        "({val_change}); its best was {best_val} at {epoch} {best_epoch}, {since_best} {epoch}(s) ago. "
         "The model is memorising the training set.",
-        ("Stop at the best validation epoch: EarlyStopping(monitor='val_loss', patience=5, "
-         "restore_best_weights=True), or keep the checkpoint of epoch {best_epoch}.",
+        ("Stop at the best validation {epoch}: EarlyStopping(monitor='val_loss', patience=5, "
+         "restore_best_weights=True), or keep the checkpoint of {epoch} {best_epoch}.",
          "Add regularization: Dropout(0.2-0.5) between layers, an L2 kernel_regularizer "
          "(e.g. regularizers.l2(1e-4)), or weight decay in the optimizer.",
          "Reduce capacity: fewer or smaller layers; in a CNN, MaxPooling2D / global pooling "
@@ -60,35 +60,35 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
     ("overfitting", "val_rising"): Advice(
         "Overfitting: validation loss is rising while training loss falls",
-        "{train_key} keeps falling ({train_change} over epochs {train_window}) while {val_key} is rising ({val_change}); "
-        "its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago. "
-        "Every further epoch makes the model worse on unseen data.",
-        ("Stop at the best validation epoch: EarlyStopping(monitor='val_loss', patience=5, "
-         "restore_best_weights=True), or keep the checkpoint of epoch {best_epoch}.",
+        "{train_key} keeps falling ({train_change} over {epochs} {train_window}) while {val_key} is rising ({val_change}); "
+        "its best was {best_val} at {epoch} {best_epoch}, {since_best} {epoch}(s) ago. "
+        "Every further {epoch} makes the model worse on unseen data.",
+        ("Stop at the best validation {epoch}: EarlyStopping(monitor='val_loss', patience=5, "
+         "restore_best_weights=True), or keep the checkpoint of {epoch} {best_epoch}.",
          "Add regularization: Dropout(0.2-0.5), an L2 kernel_regularizer, or weight decay.",
          "Reduce capacity: fewer or smaller layers; in a CNN, MaxPooling2D / global pooling "
          "instead of large Dense layers.",
          "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
     ("overfitting", "late"): Advice(
         "Overfitting: validation loss rises after training has converged",
-        "{train_key} {train_state} ({train_change} over epochs {train_window}) while {val_key} is rising ({val_change}); "
-        "its best was {best_val} at epoch {best_epoch}, {since_best} epoch(s) ago.",
-        ("Use the weights of epoch {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
+        "{train_key} {train_state} ({train_change} over {epochs} {train_window}) while {val_key} is rising ({val_change}); "
+        "its best was {best_val} at {epoch} {best_epoch}, {since_best} {epoch}(s) ago.",
+        ("Use the weights of {epoch} {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
          "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
          "Add regularization: Dropout, an L2 kernel_regularizer, or weight decay.",
          "Get more training data, or augment it.")),
     ("overfitting", "val_above_best"): Advice(
         "Overfitting: validation loss sits above its best",
-        "Neither loss shows a clear trend now ({train_change} and {val_change} over epochs {window_first}-{window_last}), but "
-        "{val_key} ({val_now}) sits {val_excess} above its best {best_val} at epoch {best_epoch}, {since_best} "
-        "epoch(s) ago: the model generalised better then and has not come back.",
-        ("Use the weights of epoch {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
+        "Neither loss shows a clear trend now ({train_change} and {val_change} over {epochs} {window_first}-{window_last}), but "
+        "{val_key} ({val_now}) sits {val_excess} above its best {best_val} at {epoch} {best_epoch}, {since_best} "
+        "{epoch}(s) ago: the model generalised better then and has not come back.",
+        ("Use the weights of {epoch} {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
          "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
          "Add regularization: Dropout, an L2 kernel_regularizer, or weight decay.",
          "Get more training data, or augment it.")),
     ("plateau", "slow"): Advice(
         "Learning slowly: the loss falls steadily, but little",
-        "{train_key} still falls every epoch, steadily but only {train_change} over epochs {train_window} "
+        "{train_key} still falls every {epoch}, steadily but only {train_change} over {epochs} {train_window} "
         "({val_key}: {val_change}). Progress this slow usually means the learning rate is too low, or "
         "that the model is close to what it can reach.",
         ("Raise the learning rate 3x (e.g. Adam(learning_rate=3e-3)) and compare the first epochs: "
@@ -98,8 +98,8 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "If the loss is still too high, the bottleneck is the model: add capacity or better features.")),
     ("plateau", "unstable"): Advice(
         "Unstable: the loss oscillates too much to show a trend",
-        "Over epochs {window_first}-{window_last} the losses move a lot ({train_change} and {val_change}) but "
-        "jump up and down from epoch to epoch (about {train_noise} of the level), so no steady trend can be "
+        "Over {epochs} {window_first}-{window_last} the losses move a lot ({train_change} and {val_change}) but "
+        "jump up and down from {epoch} to {epoch} (about {train_noise} of the level), so no steady trend can be "
         "called: the steps are too noisy.",
         ("Lower the learning rate 3-10x (e.g. Adam(learning_rate=1e-4)), or decay it with "
          "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3).",
@@ -109,7 +109,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "restore_best_weights=True).")),
     ("data_problem", "default"): Advice(
         "The dataset has a problem: validation improves while training does not",
-        "{train_key} is flat ({train_change} over epochs {train_window}) while {val_key} keeps falling ({val_change}). "
+        "{train_key} is flat ({train_change} over {epochs} {train_window}) while {val_key} keeps falling ({val_change}). "
         "Validation data that is easier than the training data, or leaks into it, behaves like this.{train_above_val}",
         ("Check the split: are validation samples duplicated in, or drawn from a different "
          "(easier) distribution than, the training set? Shuffle before validation_split: Keras "
@@ -120,7 +120,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "on a harder task: compare model.evaluate() on the training set with val_loss.")),
     ("plateau", "converged"): Advice(
         "Learning has hit a bottleneck: converged",
-        "Both losses have levelled off ({train_change} and {val_change} over epochs {window_first}-{window_last}) "
+        "Both losses have levelled off ({train_change} and {val_change} over {epochs} {window_first}-{window_last}) "
         "after falling {progress} from their start. The model has learned what it can at this learning rate and capacity.",
         ("Lower the learning rate to squeeze out the rest: ReduceLROnPlateau(monitor='val_loss', "
          "factor=0.2, patience=3), or a cosine / exponential decay schedule.",
@@ -129,7 +129,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Stop training here: more epochs at this setting will not help (EarlyStopping does this automatically).")),
     ("plateau", "stuck"): Advice(
         "Learning has hit a bottleneck: the loss never really fell",
-        "Both losses are flat ({train_change} and {val_change} over epochs {window_first}-{window_last}) "
+        "Both losses are flat ({train_change} and {val_change} over {epochs} {window_first}-{window_last}) "
         "and fell only {progress} from their start: the model is not learning.",
         ("Check the learning rate first: a very small one (1e-6) barely moves the weights, a very "
          "large one bounces; try 1e-3 with Adam.",
@@ -140,7 +140,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Change the batch size, and check that labels match the loss (sparse vs one-hot).")),
     ("plateau", "frozen"): Advice(
         "Learning has stopped completely: the loss is frozen",
-        "{train_key} has not moved at all in the last epochs (it sits at {train_level}). The network's "
+        "{train_key} has not moved at all in the last {epochs} (it sits at {train_level}). The network's "
         "output no longer depends on its weights: saturated or dead units, or weights that blew "
         "up early (often inside the first epoch) and never recovered.",
         ("Lower the learning rate 10-100x and start again from fresh weights; add "
@@ -159,15 +159,15 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Try to overfit 100 samples first: a model that cannot, has a bug.")),
     ("plateau", "no_val"): Advice(
         "Learning has hit a bottleneck (no validation loss)",
-        "{train_key} is flat ({train_change} over epochs {train_window}) after falling {progress} from its start; "
+        "{train_key} is flat ({train_change} over {epochs} {train_window}) after falling {progress} from its start; "
         "{no_val_reason}.",
         (LOWER_LR, "Change the batch size.", ADD_VALIDATION)),
     ("diverging", "default"): Advice(
         "The worst case: both losses are rising",
-        "{train_key} ({train_change} over epochs {train_window}) and {val_key} ({val_change}) are both rising: training is "
+        "{train_key} ({train_change} over {epochs} {train_window}) and {val_key} ({val_change}) are both rising: training is "
         "moving away from a solution. A rising training loss usually means the learning rate is too high.",
         ("Lower the learning rate a lot (10x or more) and restart from the best weights "
-         "(epoch {best_epoch}); add clipnorm=1.0 to the optimizer.",
+         "({epoch} {best_epoch}); add clipnorm=1.0 to the optimizer.",
          "Check the learning-rate schedule: warm-up or cyclic schedules can push it too high.",
          "Then check the model (architecture, initialization, BatchNormalization) and the data: "
          "cleaning, scaling, and whether its distribution drifts during training.")),
@@ -176,18 +176,18 @@ ADVICE: dict[tuple[str, str], Advice] = {
         "{train_key} sits at {train_level}, {explosion}x its best value {best_train}: training blew up. "
         "This is almost always a learning rate too high for the model and data.",
         ("Lower the learning rate 10x or more and restart from fresh weights or the best checkpoint "
-         "(epoch {best_epoch}); add clipnorm=1.0 to the optimizer.",
+         "({epoch} {best_epoch}); add clipnorm=1.0 to the optimizer.",
          "Scale inputs and targets (Normalization layer); large regression targets blow up MSE.",
          "Add TerminateOnNaN() and EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
     ("diverging", "no_val"): Advice(
         "Training loss is rising (no validation loss)",
-        "{train_key} is rising ({train_change} over epochs {train_window}): the learning rate is most likely "
+        "{train_key} is rising ({train_change} over {epochs} {train_window}): the learning rate is most likely "
         "too high ({no_val_reason}).",
         (LOWER_LR, "Add clipnorm=1.0 to the optimizer.", ADD_VALIDATION)),
     ("train_rising", "default"): Advice(
         "Unstable: training loss is rising",
-        "{train_key} is rising ({train_change} over epochs {train_window}) while {val_key} is {val_trend} ({val_change}). A training "
-        "loss that rises epoch after epoch usually means the learning rate is too high; a regularization "
+        "{train_key} is rising ({train_change} over {epochs} {train_window}) while {val_key} is {val_trend} ({val_change}). A training "
+        "loss that rises {epoch} after {epoch} usually means the learning rate is too high; a regularization "
         "or augmentation schedule that grows during training does the same.",
         (LOWER_LR,
          "Add clipnorm=1.0 to the optimizer, and check the learning-rate schedule.",

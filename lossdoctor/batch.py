@@ -12,15 +12,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from .codes import severity
 from .diagnose import diagnose
 from .errors import InputFileError, LossDoctorError
 from .readers import load_history
 from .readers import EVENTS, is_event_path, is_glob
 
 LOG_SUFFIXES = (".json", ".csv", ".tsv", ".log", ".txt", ".ipynb")
-# most urgent first: the order of the batch table
-SEVERITY = ("non_finite", "diverging", "train_rising", "overfitting", "data_problem", "plateau",
-            "insufficient_data", "learning")
 PARALLEL_FROM = 64  # below this many files, starting worker processes costs more than it saves
 
 
@@ -38,8 +36,7 @@ class RunResult:
         return self.diagnosis["diagnosis"]["code"] if self.diagnosis else None
 
     def sort_key(self) -> tuple:
-        rank = SEVERITY.index(self.code) if self.code in SEVERITY else len(SEVERITY)
-        return (self.diagnosis is None, rank, self.name)
+        return (self.diagnosis is None, severity(self.code), self.name)
 
     def to_dict(self) -> dict:
         if self.diagnosis is not None:

@@ -12,7 +12,7 @@ from . import __version__
 from .diagnose import diagnose as run_diagnosis
 from .errors import InputFileError, LossDoctorError
 from .readers import format_names, load_history
-from .advice import ADVICE
+from .codes import NAMES
 from .render import RENDERERS, headline, summary_line, to_markdown
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -131,7 +131,7 @@ def diagnose(inputs, train_key, val_key, window, input_format, output_format):
     click.echo(text, nl=False)
 
 
-CODES = sorted({code for code, _ in ADVICE})
+CODES = sorted(NAMES)
 
 
 def parse_codes(ctx, param, value):

@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 
 from .atomic import atomic_write
+from .codes import colour
 from .diagnose import ACCURACY_KEYS, Diagnosis, fmt_epoch, fmt_value
 from .errors import LossDoctorError
 from .history import History, Series
@@ -207,9 +208,6 @@ def render_figure(history: History, d: Diagnosis, path: str, **kwargs) -> None:
     save_figure(fig, path)
 
 
-CODE_COLORS = {"learning": "#009E73", "plateau": "#0072B2", "data_problem": "#E69F00",
-               "overfitting": "#D55E00", "train_rising": "#CC79A7", "diverging": "#CC0000",
-               "non_finite": "#CC0000", "insufficient_data": "#999999"}
 
 
 def plot_grid(items: list, total: int | None = None, columns: int | None = None):
@@ -235,7 +233,7 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
         if d.nonfinite and not np.isfinite(train.y).any():
             ax.text(0.5, 0.5, f"NaN/inf from epoch {fmt_epoch(min(d.nonfinite.values()))}", ha="center",
                     va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=9)
-        color = CODE_COLORS.get(d.code, "#333333")
+        color = colour(d.code)
         ax.set_title(textwrap.shorten(name, 38, placeholder="...") + f"\n[{d.code}]", fontsize=8, color=color, loc="left")
         for side in ax.spines.values():
             side.set_edgecolor(color)

@@ -7,7 +7,7 @@ import textwrap
 
 from .diagnose import Diagnosis, fmt_epoch, fmt_value
 from .trend import Trend
-from .words import reason_text
+from .words import best_line, reason_text
 
 WIDTH = 88
 
@@ -64,9 +64,11 @@ def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> 
             "|---|---|---|---|---|---|",
             _trend_row("train", d.train), _trend_row("validation", d.val), ""]
     if d.best_epoch is not None:
-        out += [f"Best `{d.best_key}`: {fmt_value(d.best_value)} at epoch {fmt_epoch(d.best_epoch)} "
-                f"({fmt_epoch(d.epochs_since_best)} epoch(s) before the last).", ""]
-    extra = [e for e in d.evidence[2:] if not e.startswith("best ")]
+        line = best_line(f"`{d.best_key}`", d.best_value, d.best_epoch, d.epochs_since_best, d.unit)
+        out += [line[0].upper() + line[1:] + ".", ""]
+    # the trends are in the table above and the best epoch in the line before: the rest of the evidence
+    extra = [text for item, text in zip(d.evidence_items, d.evidence)
+             if item.kind not in ("trend", "no_val", "best")]
     out += [f"- {e}" for e in extra] + ([""] if extra else [])
     out += [f"{heading}# What to do", ""] + [f"{i}. {f}" for i, f in enumerate(d.fixes, 1)] + [""]
     if d.notes:

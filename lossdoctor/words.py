@@ -7,7 +7,9 @@ sentence exists once and always agrees with the numbers beside it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+from .facts import Facts
 from .trend import Trend
 
 
@@ -67,3 +69,150 @@ def _jump(t: Trend, unit: str) -> str:
         return ""
     return (f"; the last {unit} jumped {t.last_jump:+.0%} above the trend of the ones before it: "
             f"one point, left out until the next {unit}s confirm it")
+
+
+# -- evidence: structured items, and their sentences -------------------------------------------
+
+@dataclass(frozen=True)
+class Evidence:
+    """One piece of evidence: what kind it is and the numbers it carries (JSON-ready)."""
+
+    kind: str
+    fields: dict
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **{k: _plain(v) for k, v in self.fields.items()}}
+
+
+def _plain(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def evidence_items(f: Facts) -> tuple[Evidence, ...]:
+    """The evidence behind a diagnosis, as items that every renderer words alike."""
+    items = [Evidence("trend", {"series": "train", "key": f.train.key})]
+    items.append(Evidence("trend", {"series": "val", "key": f.val.key}) if f.val is not None
+                 else Evidence("no_val", {}))
+    items += [Evidence("nonfinite", {"key": k, "epoch": e}) for k, e in f.nonfinite.items()]
+    if f.best_epoch is not None:
+        items.append(Evidence("best", {"key": f.best_key, "value": f.best_value, "epoch": f.best_epoch,
+                                       "since": f.since_best}))
+    if f.exploded:
+        items.append(Evidence("exploded", {"key": f.train.key, "factor": f.explosion}))
+    s = f.settings
+    if f.train_above_val is not None and f.train_above_val > s.train_above_share:
+        items.append(Evidence("train_above_val", {"share": f.train_above_val, "ratio": s.train_above_ratio}))
+    if (f.train.trend in ("flat", "falling") and not f.exploded and not f.nonfinite
+            and not f.train_per_step and f.train.noise > s.noisy):
+        items.append(Evidence("oscillates", {"key": f.train.key, "noise": f.train.noise}))
+    if f.chance_classes:
+        items.append(Evidence("chance", {"key": f.train.key, "level": f.train.level, "classes": f.chance_classes}))
+    return tuple(items)
+
+
+def evidence_text(e: Evidence, f: Facts) -> str:
+    """The sentence for one evidence item."""
+    u, v = f.unit, e.fields
+    if e.kind == "trend":
+        return trend_line(v["series"], f.train if v["series"] == "train" else f.val, u)
+    if e.kind == "no_val":
+        return "val loss: none logged"
+    if e.kind == "nonfinite":
+        return f"{v['key']} became NaN/inf at {u} {fmt_epoch(v['epoch'])}"
+    if e.kind == "best":
+        return best_line(v["key"], v["value"], v["epoch"], v["since"], u)
+    if e.kind == "exploded":
+        return f"{v['key']} sits {v['factor']:.0f}x above its best value"
+    if e.kind == "train_above_val":
+        return (f"training loss >{v['ratio'] - 1:.0%} above validation loss in {v['share']:.0%} of {u}s "
+                "(part of it is expected: Keras reports the training loss as a mean over the epoch, about "
+                "half an epoch behind the validation loss, and with dropout active)")
+    if e.kind == "oscillates":
+        return (f"{v['key']} oscillates by about {v['noise']:.0%} of its level from {u} to {u}: very small "
+                "batches or a learning rate near the edge of stability make steps noisy")
+    if e.kind == "chance":
+        k = v["classes"]
+        return f"{v['key']} level {fmt_value(v['level'])} = ln {k} ({math.log(k):.4f}): chance level for {k} classes"
+    raise ValueError(f"no words for evidence of kind {e.kind!r}")
+
+
+def best_line(key: str, value: float, epoch: float, since: float, unit: str = "epoch") -> str:
+    """'best val_loss 0.2913 at epoch 12 (3 epoch(s) before the last)': written once, here."""
+    return (f"best {key} {fmt_value(value)} at {unit} {fmt_epoch(epoch)} "
+            f"({fmt_epoch(since)} {unit}(s) before the last)")
+
+
+def note_text(kind: str, v: dict, unit: str = "epoch") -> str:
+    """The sentence for one note the analysis made."""
+    if kind == "key":
+        return v["text"]
+    if kind == "val_empty":
+        return f"{v['val_key']!r} has no values; judged on {v['train_key']!r} alone"
+    if kind == "duplicates":
+        return f"{v['key']!r} logged {v['count']} {unit}(s) twice; kept the last value of each"
+    if kind == "tentative":
+        return (f"{v['key']!r} is judged on only {v['points']} points: so few that one bump can hide a "
+                "trend; treat the verdict as tentative, or train longer")
+    if kind == "val_too_few":
+        return f"{v['val_key']!r} has too few points in the window to judge; judged on {v['train_key']!r} alone"
+    raise ValueError(f"no words for a note of kind {kind!r}")
+
+
+# -- the placeholders of the advice templates -----------------------------------------------------
+
+def change_text(t: Trend | None) -> str:
+    """A trend's move for a summary: '-12.3%', '+40.0% but unsteady', or why there is none."""
+    if t is None:
+        return "no validation loss"
+    if t.trend == "unknown":
+        return "too few points"
+    if t.reason == "unsteady":
+        return f"{t.relative_change:+.1%} but unsteady"
+    return f"{t.relative_change:+.1%}"
+
+
+def span_text(t: Trend | None) -> str:
+    if t is None or not math.isfinite(t.first_epoch):
+        return "?"
+    return f"{fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)}"
+
+
+def context(f: Facts, min_points: int = 5) -> dict:
+    """Every placeholder an advice template may use, filled from the facts."""
+    u = f.unit
+    k = f.chance_classes
+    frac = f.train_above_val
+    nonfinite = "; ".join(f"{key} became NaN/inf at {u} {fmt_epoch(e)}" for key, e in f.nonfinite.items())
+    val_end = f.val.end_value if f.val else math.nan
+    return {
+        "epoch": u, "epochs": f"{u}s",
+        "train_key": f.train_key, "val_key": f.val_key or "val_loss",
+        "window_first": fmt_epoch(f.window[0]), "window_last": fmt_epoch(f.window[1]),
+        "train_change": change_text(f.train), "val_change": change_text(f.val),
+        "train_window": span_text(f.train), "val_window": span_text(f.val),
+        "val_trend": f.val.trend if f.val else "absent",
+        "best_epoch": fmt_epoch(f.best_epoch), "best_val": fmt_value(f.best_value),
+        "since_best": fmt_epoch(f.since_best), "best_train": fmt_value(f.best_train),
+        "train_level": fmt_value(f.train.level), "progress": f"{f.progress:.0%}",
+        "train_state": ("moves unsteadily, with no clear trend" if f.train.reason == "unsteady"
+                        else "has levelled off"),
+        "train_noise": f"{f.train.noise:.0%}" if math.isfinite(f.train.noise) else "?",
+        "val_now": fmt_value(val_end),
+        "val_excess": (f"{val_end / f.best_value - 1:.1%}" if f.best_value and math.isfinite(val_end) else "?"),
+        "explosion": f"{f.explosion:.0f}",
+        "classes": k or "", "chance_loss": f"{math.log(k):.4f}" if k else "",
+        "nonfinite_what": (nonfinite + ".") if nonfinite else "",
+        "train_above_val": (f" The training loss is also >{f.settings.train_above_ratio - 1:.0%} above the "
+                            f"validation loss in {frac:.0%} of {u}s." if frac and frac > f.settings.train_above_share
+                            else ""),
+        "insufficient": f"{f.train_key!r} has {reason_text(f.train, u)}.",
+        "min_epochs": min_points,
+        "no_val_reason": ("no validation loss was logged" if f.val is None else
+                          f"the validation loss has only {f.val.fit_points} point(s) to judge"),
+        "validation_fix": ("Add a validation set so overfitting can be seen: model.fit(..., validation_split=0.2) "
+                           "or validation_data=(x_val, y_val)." if f.val is None else
+                           "Evaluate more often (every epoch; eval_steps= in Hugging Face, val_check_interval= "
+                           "in Lightning) so the validation trend can be judged."),
+    }

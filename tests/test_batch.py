@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SAMPLE_CODES, SAMPLES
-from lossdoctor.batch import SEVERITY, diagnose_many, expand
+from lossdoctor.batch import diagnose_many, expand
+from lossdoctor.codes import NAMES as SEVERITY
 from lossdoctor.cli import cli
 
 
