@@ -12,13 +12,24 @@ VAL_CANDIDATES = ("val_loss", "eval_loss", "valid_loss", "validation_loss", "val
 
 
 def _val_twins(train_key: str) -> list[str]:
-    """Validation names that pair with a training key: val_<key>, train→val, train/→val/."""
-    twins = [f"val_{train_key}", f"eval_{train_key}"]
-    for a, b in (("train_", "val_"), ("train/", "val/"), ("training_", "validation_"),
-                 ("train", "val"), ("_step", "_epoch")):
-        if a in train_key:
-            twins.append(train_key.replace(a, b, 1))
-    return twins
+    """Validation names that pair with a training key: val_<key>, train→val, train/→val/.
+
+    A Lightning `_step`/`_epoch` suffix is the granularity, not the split: `train_loss_step`
+    pairs with `val_loss_step`, `val_loss` or `val_loss_epoch`, never with `train_loss_epoch`.
+    """
+    bases = [train_key]
+    for suffix in ("_step", "_epoch"):
+        if train_key.endswith(suffix):
+            bases.append(train_key[: -len(suffix)])
+    twins = []
+    for key in bases:
+        twins += [f"val_{key}", f"eval_{key}"]
+        for a, b in (("train_", "val_"), ("train/", "val/"), ("training_", "validation_"), ("train", "val")):
+            if a in key:
+                twins.append(key.replace(a, b, 1))
+    if len(bases) > 1:
+        twins += [f"{t}_epoch" for t in twins]
+    return [t for t in dict.fromkeys(twins) if _is_val(t)]
 
 
 def _is_val(key: str) -> bool:

@@ -15,6 +15,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+import numpy as np
+
 from .diagnose import Diagnosis, diagnose
 from .history import History
 from .words import fmt_epoch, fmt_value
@@ -45,17 +47,25 @@ class Verdict:
 
 
 def as_float(value) -> float | None:
-    """A logged value as a float, or None for what is not one number (None, text, arrays, dicts)."""
-    if isinstance(value, bool):
+    """A logged value as a float, or None for what is not one real number.
+
+    None, text, booleans, complex numbers, arrays or tensors of more than one element, dicts and
+    integers beyond the float range are not recorded (a warning-free skip, never an exception).
+    """
+    if value is None or isinstance(value, (bool, str, bytes, complex)):
         return None
-    try:
-        size = getattr(value, "size", 1)
-        if size != 1:
+    if hasattr(value, "shape"):  # numpy scalars and arrays, framework tensors
+        try:
+            arr = np.asarray(value)
+        except Exception:
             return None
-        f = float(value)
+        if arr.size != 1 or arr.dtype.kind not in "fiu":
+            return None
+        value = arr.reshape(()).item()
+    try:
+        return float(value)
     except (TypeError, ValueError, OverflowError):
         return None
-    return f
 
 
 class LiveDoctor:

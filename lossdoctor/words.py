@@ -34,6 +34,12 @@ def fmt_share(v: float) -> str:
     return f"{100 * v:.2g}%" if abs(v) < 0.1 else f"{v:.0%}"
 
 
+def times(z: float) -> str:
+    """How many standard errors a move is, as a short phrase."""
+    z = abs(z)
+    return f"{z:.1f}" if z < 100 else "more than 100"
+
+
 def reason_text(t: Trend, unit: str = "epoch") -> str:
     """Why the trend is what it is, in a clause that agrees with the numbers."""
     if t.reason == "too_few":
@@ -42,10 +48,10 @@ def reason_text(t: Trend, unit: str = "epoch") -> str:
     noise = fmt_share(t.noise)
     if t.reason == "unsteady":
         return (f"moves {move}, but it jumps by about {noise} from {unit} to {unit}, "
-                f"so the move is only {abs(t.z_score):.1f} noise units: too unsteady to call a trend")
+                f"so the move is only {times(t.z_score)} noise units: too unsteady to call a trend")
     if t.reason == "small":
         return f"moves only {move}: too little to matter"
-    return f"{t.trend} {move}, {abs(t.z_score):.1f} times its noise"
+    return f"{t.trend} {move}, {times(t.z_score)} times its noise"
 
 
 def trend_line(label: str, t: Trend, unit: str = "epoch") -> str:
@@ -60,7 +66,7 @@ def trend_line(label: str, t: Trend, unit: str = "epoch") -> str:
         spikes = f"; one-{unit} spike(s) left out at {unit} " + ", ".join(fmt_epoch(s) for s in t.spikes[:5])
     return (f"{label} loss ({t.key}): {t.trend}, fitted {fmt_value(t.start_value)} -> {fmt_value(t.end_value)} "
             f"over {unit}s {fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)} ({t.relative_change:+.1%}; "
-            f"noise {fmt_share(t.noise)} per {unit}, the move is {abs(t.z_score):.1f} times its standard error; "
+            f"noise {fmt_share(t.noise)} per {unit}, the move is {times(t.z_score)} times its standard error; "
             f"p={t.p_value:.2g}){regime}{spikes}{_jump(t, unit)}")
 
 

@@ -12,6 +12,7 @@ def run(*args, timeout=300):
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_speed_benchmark_runs_quick():
     r = run("bench/speed.py", "--quick", "--files", "200")
     assert r.returncode == 0, r.stderr
@@ -20,6 +21,7 @@ def test_speed_benchmark_runs_quick():
         assert heading in r.stdout
 
 
+@pytest.mark.slow
 def test_accuracy_benchmark_runs(corpus):
     r = run("bench/accuracy.py", str(corpus), "--no-live")
     assert r.returncode == 0, r.stderr

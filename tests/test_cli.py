@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -84,3 +85,39 @@ def test_text_path_imports_no_matplotlib_or_keras():
             % str(SAMPLES / "overfitting.json"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert out.strip().endswith("[]")
+
+
+def test_input_format_overrides_detection_and_is_checked():
+    good = run("diagnose", str(SAMPLES / "still_learning.json"), "--input-format", "json")
+    assert good.exit_code == 0 and good.output.startswith("[learning]")
+    wrong = run("diagnose", str(SAMPLES / "still_learning.json"), "--input-format", "csv")
+    assert wrong.exit_code == 2 and wrong.output.startswith("Error: ") and len(wrong.output.splitlines()) == 1
+    unknown = run("diagnose", str(SAMPLES / "still_learning.json"), "--input-format", "yaml")
+    assert unknown.exit_code == 2 and "Invalid value for '--input-format'" in unknown.output
+
+
+def test_batch_markdown_is_a_table_of_every_run(tmp_path):
+    for name in ("overfitting.json", "still_learning.json", "nan_loss.json"):
+        (tmp_path / name).write_bytes((SAMPLES / name).read_bytes())
+    (tmp_path / "broken.json").write_text("{not json")
+    r = run("diagnose", str(tmp_path), "--format", "markdown")
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    assert lines[0].startswith("## lossdoctor: 4 runs:")
+    rows = [l for l in lines if l.startswith("| ") and not l.startswith("| run")]
+    assert [row.split("|")[1].strip() for row in rows] == ["nan_loss.json", "overfitting.json",
+                                                          "still_learning.json", "broken.json"]
+    assert "| non_finite |" in rows[0] and "| error |" in rows[-1]
+
+
+def test_step_only_log_is_reported_in_steps(tmp_path):
+    rows = ["step,train_loss,val_loss"] + [f"{s},{2.0 * 0.97 ** (s / 10):.4f},{2.1 * 0.975 ** (s / 10):.4f}"
+                                           for s in range(10, 410, 10)]
+    path = write(tmp_path, "steps.csv", "\n".join(rows) + "\n")
+    d = json.loads(run("diagnose", path, "--format", "json").output)
+    assert d["unit"] == "step" and d["epochs"] == 400
+    text = run("diagnose", path).output
+    assert "judged on steps 270-400" in text and "over steps 270-400" in text and "at step 400" in text
+    assert not re.findall(r"\b(?:over|at|judged on) epochs? \d", text)
+    md = run("diagnose", path, "--format", "markdown").output
+    assert "400 steps" in md and "at step 400" in md

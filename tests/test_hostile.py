@@ -103,6 +103,7 @@ def test_file_over_the_size_limit(tmp_path, monkeypatch):
         load_history(write(tmp_path, "big.json", json.dumps({"loss": L * 10})))
 
 
+@pytest.mark.slow
 def test_a_million_epochs(tmp_path):
     n = 1_000_000
     loss = 1 / np.sqrt(np.arange(1, n + 1))

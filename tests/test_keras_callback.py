@@ -202,6 +202,7 @@ print(json.dumps({"backend": keras.backend.backend(), "code": cb.diagnosis.code,
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend,module", [("jax", "jax"), ("torch", "torch"), ("tensorflow", "tensorflow")])
 def test_real_fit_on_every_installed_backend(backend, module):
     import importlib.util
@@ -235,3 +236,18 @@ def test_any_callback_base_class_works_like_tf_keras():
         if cb.model.stop_training:
             break
     assert cb.stopped_epoch == 7 and cb.diagnosis.code == "non_finite"
+
+
+def test_a_metric_with_one_value_per_class_does_not_break_fit():
+    # keras.metrics.F1Score(average=None) logs an array per epoch: not one number to judge
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((256, 4)).astype("float32")
+    y = keras.utils.to_categorical((x[:, 0] > 0).astype(int), 2)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy", metrics=[keras.metrics.F1Score(average=None, name="f1")])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        h = model.fit(x, y, validation_split=0.25, epochs=6, verbose=0, callbacks=[LossDoctor(train_key="f1")])
+    assert len(h.history["loss"]) == 6
+    msgs = [str(w.message) for w in caught if "LossDoctor" in str(w.message)]
+    assert len(msgs) == 1 and "no 'f1' in the epoch logs" in msgs[0]

@@ -238,3 +238,12 @@ def test_pytorch_style_step_prints(tmp_path):
     assert list(h["val_loss"].x) == [1, 2, 3, 4] and list(h["loss_epoch"].x) == [1, 2, 3, 4]
     d = diagnose(h)
     assert "only 4 point(s)" in d.summary and "Evaluate more often" in d.fixes[0]
+
+
+def test_lightning_step_key_pairs_with_the_validation_loss_not_its_epoch_twin(tmp_path):
+    from formats import lightning_metrics_csv
+    h = load_history(write(tmp_path, "metrics.csv", lightning_metrics_csv()))
+    d = diagnose(h, train_key="train_loss_step")
+    assert d.train.key == "train_loss_step" and d.val.key == "val_loss"
+    d = diagnose(h, train_key="train_loss_epoch")
+    assert d.val.key == "val_loss"
