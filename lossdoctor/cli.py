@@ -9,13 +9,13 @@ import sys
 import click
 
 from . import __version__
-from .diagnose import diagnose as run_diagnosis
-from .errors import InputFileError, LossDoctorError
-from .readers import format_names, load_history
 from .codes import NAMES
+from .diagnose import diagnose as run_diagnosis
+from .discover import is_batch
+from .errors import EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputFileError, error_outcome  # noqa: F401
+from .options import Options
+from .readers import format_names, load_history
 from .render import RENDERERS, headline, summary_line, to_markdown
-
-EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -47,15 +47,11 @@ def guarded(fn):
         path = kwargs.get("file") or (kwargs.get("inputs") or ("",))[0]
         try:
             return fn(*args, **kwargs)
-        except LossDoctorError as err:
-            fail(path, err)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except MemoryError:
-            fail(path, "ran out of memory reading it; keep only the run you want diagnosed")
-        except Exception as err:  # a bug: say so in one line, keep the traceback for --debug users
-            fail(path, f"internal error ({type(err).__name__}: {err}); please report it with the file",
-                 EXIT_INTERNAL)
+        except Exception as err:  # the same mapping as every run of a batch
+            code, message = error_outcome(err)
+            fail(path, message, code)
     return wrapper
 
 
@@ -73,20 +69,15 @@ def cli():
     """
 
 
-def is_batch(inputs: tuple[str, ...]) -> bool:
-    """Several inputs, a glob, or a folder that is not one TensorBoard run."""
-    from .readers import is_event_path, is_glob  # noqa: PLC0415
-
-    if len(inputs) != 1:
-        return True
-    item = inputs[0]
-    return is_glob(item) or (
-        os.path.isdir(item) and not is_event_path(item))
-
-
-def run_batch(inputs, options) -> "Batch":
+def run_batch(inputs, options: Options):
+    """Diagnose every run the inputs name, with a progress bar on a terminal."""
     from .batch import diagnose_many, expand  # noqa: PLC0415
+    from .readers import log_suffixes  # noqa: PLC0415
 
+    if not expand(inputs):
+        endings = ", ".join(log_suffixes())
+        raise InputFileError(f"no training logs found there ({endings} or TensorBoard runs); "
+                             "pass history files or a folder holding them")
     show = sys.stderr.isatty() and not os.environ.get("CI")
     if not show:
         return diagnose_many(list(inputs), options)
@@ -114,12 +105,10 @@ def diagnose(inputs, train_key, val_key, window, input_format, output_format):
     if is_batch(inputs):
         from .render import BATCH_RENDERERS  # noqa: PLC0415
 
-        batch = run_batch(inputs, dict(train_key=train_key, val_key=val_key, window=window,
-                                       input_format=input_format))
-        if not batch.results:
-            raise InputFileError("no training logs found there (.json, .csv, .tsv, .log, .txt, .ipynb or "
-                                 "TensorBoard runs); pass history files or a folder holding them")
+        batch = run_batch(inputs, Options(train_key, val_key, window, input_format))
         click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
+        if batch.internal_errors:
+            sys.exit(EXIT_INTERNAL)
         if batch.failed == len(batch.results):
             sys.exit(EXIT_INPUT)
         return
@@ -176,11 +165,8 @@ def draw_grid(inputs, options, output) -> None:
     ok = [r for r in batch.results if r.diagnosis is not None]
     if not ok:
         raise InputFileError("no run there could be diagnosed; nothing to draw")
-    items = []
-    for r in ok[:GRID_MAX]:
-        history, d = load_and_diagnose(r.source, options["train_key"], options["val_key"], options["window"],
-                                       options["input_format"])
-        items.append((r.name, history, d))
+    # the diagnoses are the batch's; only the curves of the panels drawn are read again
+    items = [(r.name, load_history(r.source, options.input_format), r.diagnosis) for r in ok[:GRID_MAX]]
     render_grid(items, output, total=len(ok))
     click.echo(f"{summary_line(batch)}\nwrote {output}")
 
@@ -199,8 +185,7 @@ def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth,
     Example: lossdoctor plot history.json -o curves.png --smooth 0.6
     """
     if is_batch(inputs):
-        draw_grid(inputs, dict(train_key=train_key, val_key=val_key, window=window,
-                               input_format=input_format), output)
+        draw_grid(inputs, Options(train_key, val_key, window, input_format), output)
         return
     file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format)

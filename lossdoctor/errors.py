@@ -21,3 +21,16 @@ class MissingSeriesError(LossDoctorError, KeyError):
 
 class InputFileError(LossDoctorError, OSError):
     """The input path is missing, unreadable, a directory, or too large."""
+
+
+# exit codes of the command line (documented in README.md)
+EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def error_outcome(err: BaseException) -> tuple[int, str]:
+    """(exit code, message) for an exception met while reading or diagnosing one run."""
+    if isinstance(err, LossDoctorError):
+        return EXIT_INPUT, str(err)
+    if isinstance(err, MemoryError):
+        return EXIT_INPUT, "ran out of memory reading it; keep only the run you want diagnosed"
+    return EXIT_INTERNAL, f"internal error ({type(err).__name__}: {err}); please report it with the file"

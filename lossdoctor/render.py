@@ -86,10 +86,9 @@ def _batch_cells(r) -> list[str]:
     if r.diagnosis is None:
         return [r.name, "", "", "", "error", "", r.error or ""]
     d = r.diagnosis
-    val = d["val"]["trend"] if d["val"] else "-"
-    best = "" if d["best_epoch"] is None else str(d["best_epoch"])
-    return [r.name, str(d["epochs"]), d["train"]["trend"], val, d["diagnosis"]["code"], best,
-            d["diagnosis"]["title"]]
+    val = d.val.trend if d.val else "-"
+    best = "" if d.best_epoch is None else fmt_epoch(d.best_epoch)
+    return [r.name, str(d.epochs), d.train.trend, val, d.code, best, d.title]
 
 
 BATCH_HEADER = ["run", "epochs", "train", "val", "code", "best", "diagnosis"]

@@ -87,3 +87,23 @@ def test_grid_axes_titles(sweep):
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert len(titles) == 4 and all("[" in t for t in titles)
     assert "the 4 most urgent of 10 runs" in fig._suptitle.get_text()
+
+
+def test_an_internal_error_in_a_batch_stays_one_and_exits_3(tmp_path, monkeypatch):
+    import lossdoctor.batch as lb
+    from click.testing import CliRunner
+    from lossdoctor.cli import cli
+    for name in ("a.json", "boom.json"):
+        (tmp_path / name).write_bytes((SAMPLES / "still_learning.json").read_bytes())
+    real = lb.diagnose
+
+    def flaky(history, *args):
+        if history.source.endswith("boom.json"):
+            raise RuntimeError("injected")
+        return real(history, *args)
+    monkeypatch.setattr(lb, "diagnose", flaky)
+    r = CliRunner().invoke(cli, ["diagnose", str(tmp_path), "--format", "json"])
+    assert r.exit_code == 3
+    rows = [json.loads(line) for line in r.output.splitlines()]
+    assert rows[0]["run"] == "a.json" and rows[0]["diagnosis"]["code"] == "learning"
+    assert rows[1]["exit_code"] == 3 and rows[1]["error"].startswith("internal error (RuntimeError: injected)")

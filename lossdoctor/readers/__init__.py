@@ -1,7 +1,9 @@
 """Readers: a path (or text) in, a `History` out. The format is sniffed from the content.
 
-`FORMATS` is the registry: each entry has a name, a `sniff(text) -> bool` and a
-`parse(text, source) -> History`. The first entry whose sniff accepts the text reads it.
+`FORMATS` is the registry. A text format has a `sniff(text) -> bool` and a
+`parse(text, source) -> History`: the first whose sniff accepts the text reads it. A path
+format (TensorBoard) has `matches_path` and `parse_path`. Each declares the file endings a
+folder walk picks up for it.
 """
 
 from __future__ import annotations
@@ -14,72 +16,71 @@ from typing import Callable
 
 from ..errors import HistoryFormatError, InputFileError
 from ..history import History
+from ..discover import is_event_path
 from . import sniff as sniffers
 
 MAX_BYTES = 1 << 30  # 1 GiB: a log larger than this is almost certainly not a loss history
 
 
+def _lazy(module: str, func: str) -> Callable:
+    """A reader function imported on its first call.
+
+    Importing every parser module up front costs about 12 ms of the CLI's 200 ms start-up
+    (measured with python -X importtime); a run reads one format, so only its module is loaded.
+    """
+    def call(*args):
+        return getattr(import_module(f"{__name__}.{module}"), func)(*args)
+    call.__name__ = call.__qualname__ = f"{module}.{func}"
+    return call
+
+
 @dataclass(frozen=True, eq=False)
 class Format:
-    """A reader: `sniff(text)` says whether it applies; `parser` names its `parse(text, source)`,
-    as "module:function" inside this package, imported only when the format is chosen."""
+    """A reader.
+
+    Attributes:
+        name: the `--input-format` value and the `format` of the histories it reads (or their family).
+        description: what it reads, in a line.
+        suffixes: the file endings a folder walk picks up for it.
+        sniff: `sniff(text) -> bool`, whether it reads this text (text formats).
+        parse: `parse(text, source) -> History` (text formats).
+        matches_path: `matches_path(path) -> bool`, for formats read from a path (TensorBoard runs).
+        parse_path: `parse_path(path) -> History`, for those.
+    """
 
     name: str
-    sniff: Callable[[str], bool]
-    parser: str
     description: str
-
-    def parse(self, text: str, source: str) -> History:
-        module, func = self.parser.split(":")
-        return getattr(import_module(f"{__name__}.{module}"), func)(text, source)
+    suffixes: tuple[str, ...] = ()
+    sniff: Callable[[str], bool] | None = None
+    parse: Callable[[str, str], History] | None = None
+    matches_path: Callable[[str], bool] | None = None
+    parse_path: Callable[[str], History] | None = None
 
 
 FORMATS: list[Format] = [
-    Format("notebook", sniffers.notebook, "console:notebook_parse",
-           "Jupyter notebook whose stream outputs hold a Keras training log"),
-    Format("json", sniffers.json_like, "jsonlog:parse",
-           "Keras History JSON, Hugging Face trainer_state.json, lists of per-epoch dicts"),
-    Format("csv", sniffers.table, "csvlog:parse",
-           "Keras CSVLogger, PyTorch Lightning metrics.csv, pandas to_csv, any CSV/TSV with a header"),
-    Format("step-log", sniffers.step_prints, "console:steps_parse",
-           "PyTorch-style prints: 'Epoch [3/10], Step [100/600], Loss: 0.1234'"),
-    Format("console", sniffers.console, "console:parse",
-           "what Keras' fit() prints (Keras 1-3, verbose=1 or 2, progress bars included)"),
+    Format("tensorboard", "a TensorBoard run folder or events.out.tfevents.* file (pip install 'lossdoctor[tensorboard]')",
+           matches_path=is_event_path, parse_path=_lazy("tensorboard", "parse_path")),
+    Format("notebook", "Jupyter notebook whose stream outputs hold a Keras training log", (".ipynb",),
+           sniffers.notebook, _lazy("console", "notebook_parse")),
+    Format("json", "Keras History JSON, Hugging Face trainer_state.json, lists of per-epoch dicts", (".json",),
+           sniffers.json_like, _lazy("jsonlog", "parse")),
+    Format("csv", "Keras CSVLogger, PyTorch Lightning metrics.csv, pandas to_csv, any CSV/TSV with a header",
+           (".csv", ".tsv", ".log"), sniffers.table, _lazy("csvlog", "parse")),
+    Format("step-log", "PyTorch-style prints: 'Epoch [3/10], Step [100/600], Loss: 0.1234'", (".log", ".txt"),
+           sniffers.step_prints, _lazy("console", "steps_parse")),
+    Format("console", "what Keras' fit() prints (Keras 1-3, verbose=1 or 2, progress bars included)",
+           (".log", ".txt"), sniffers.console, _lazy("console", "parse")),
 ]
-
-
-EVENTS = "events.out.tfevents"
-
-
-def is_event_path(path: str) -> bool:
-    """A TensorBoard event file, or a folder holding event files (directly or in train/, validation/)."""
-    if os.path.isfile(path):
-        return os.path.basename(path).startswith(EVENTS)
-    if not os.path.isdir(path):
-        return False
-    try:
-        entries = list(os.scandir(path))
-    except OSError:
-        return False
-    if any(e.name.startswith(EVENTS) and e.is_file() for e in entries):
-        return True
-    for e in entries:
-        if e.is_dir():
-            try:
-                if any(f.name.startswith(EVENTS) for f in os.scandir(e.path)):
-                    return True
-            except OSError:
-                continue
-    return False
-
-
-def is_glob(item: str) -> bool:
-    """A glob pattern (`runs/*/history.json`) rather than a path that exists."""
-    return any(c in item for c in "*?[") and not os.path.exists(item)
+TEXT_FORMATS = [f for f in FORMATS if f.sniff is not None]
 
 
 def format_names() -> list[str]:
-    return [f.name for f in FORMATS] + ["tensorboard"]
+    return [f.name for f in FORMATS]
+
+
+def log_suffixes() -> tuple[str, ...]:
+    """Every file ending some reader reads: what a folder walk picks up."""
+    return tuple(dict.fromkeys(s for f in FORMATS for s in f.suffixes))
 
 
 def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
@@ -131,12 +132,12 @@ def decode(data: bytes) -> str:
 def parse_text(text: str, source: str = "<text>", input_format: str | None = None) -> History:
     """Parse already-decoded text with the named reader, or the first that recognises it."""
     if input_format:
-        fmt = next((f for f in FORMATS if f.name == input_format), None)
+        fmt = next((f for f in TEXT_FORMATS if f.name == input_format), None)
         if fmt is None:
             raise HistoryFormatError(f"unknown input format {input_format!r}; use one of "
                                      + ", ".join(format_names()))
         return fmt.parse(text, source)
-    for fmt in FORMATS:
+    for fmt in TEXT_FORMATS:
         if fmt.sniff(text):
             return fmt.parse(text, source)
     raise HistoryFormatError(
@@ -159,8 +160,8 @@ def load_history(path: str, input_format: str | None = None) -> History:
         HistoryFormatError: the content is not a history lossdoctor can read.
     """
     source = "<stdin>" if path == "-" else str(path)
-    if input_format == "tensorboard" or (input_format is None and path != "-" and is_event_path(source)):
-        from . import tensorboard  # noqa: PLC0415 - only for TensorBoard logs
-
-        return tensorboard.parse_path(source)
+    for fmt in FORMATS:
+        if fmt.parse_path and path != "-" and (input_format == fmt.name or
+                                               (input_format is None and fmt.matches_path(source))):
+            return fmt.parse_path(source)
     return parse_text(decode(read_bytes(source if path != "-" else "-")), source, input_format)

@@ -16,7 +16,7 @@ from ..errors import HistoryFormatError
 from ..history import History
 from .records import records_to_history
 
-from . import EVENTS
+from ..discover import EVENTS
 VAL_DIRS = {"validation", "val", "valid", "eval"}
 
 
