@@ -41,26 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_agreement import DEFAULT_CORPUS, EXPECTED, read_labels  # noqa: E402
 from lossdoctor import History, diagnose  # noqa: E402
-from seeds_agreement import DEFAULT_SEEDS, live_report, naive_code, replay, report as seeds_report  # noqa: E402
+from seeds_agreement import (DEFAULT_SEEDS, early_stopping_epoch, live_report, naive_code, replay,  # noqa: E402
+                             report as seeds_report)
 
 CODES = ["learning", "overfitting", "data_problem", "plateau", "diverging", "train_rising", "non_finite",
          "insufficient_data"]
 
 
 # -- the alternatives -------------------------------------------------------------------------
-
-def early_stopping_epoch(val: list[float], patience: int, min_delta: float = 0.0) -> int | None:
-    """1-based epoch at which Keras' EarlyStopping would stop, or None."""
-    best, wait = math.inf, 0
-    for epoch, v in enumerate(val, 1):
-        if v < best - min_delta:
-            best, wait = v, 0
-        else:
-            wait += 1
-            if wait >= patience and epoch > 1:
-                return epoch
-    return None
-
 
 def sagemaker_overfit_epoch(train: list[float], val: list[float], ratio_threshold: float = 0.1,
                             patience: int = 1, start_step: int = 0) -> int | None:

@@ -143,11 +143,15 @@ def replay(full: dict, confirm: int) -> list[tuple[int, str]]:
     return [(epoch, d.code) for epoch, d in core.announcements]
 
 
-def early_stopping_epoch(val, patience: int) -> int | None:
-    """1-based epoch at which Keras' EarlyStopping(monitor='val_loss', patience) would stop."""
+def early_stopping_epoch(val, patience: int, min_delta: float = 0.0) -> int | None:
+    """1-based epoch at which Keras' EarlyStopping(monitor='val_loss', patience, min_delta) would stop.
+
+    An epoch improves when val_loss < best - min_delta; training stops once `patience` epochs in
+    a row have not improved.
+    """
     best, wait = float("inf"), 0
     for epoch, v in enumerate(val, 1):
-        if v < best:
+        if v < best - min_delta:
             best, wait = v, 0
         else:
             wait += 1

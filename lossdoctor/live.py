@@ -19,7 +19,7 @@ import numpy as np
 
 from .diagnose import Diagnosis, diagnose
 from .history import History
-from .words import fmt_epoch, fmt_value
+from .words import best_note
 
 # codes that are announced (and acted on) the first time they are seen: the run is lost
 URGENT = ("non_finite",)
@@ -152,7 +152,7 @@ class LiveDoctor:
         stop = changed and self.announced.code in self.stop_on and self.stopped_epoch is None
         if stop:
             self.stopped_epoch = epoch
-        message = f"Epoch {epoch}: LossDoctor: [{d.code}] {d.title}{best_note(d)}" if changed else None
+        message = f"Epoch {epoch}: LossDoctor: [{d.code}] {d.title}{best_suffix(d)}" if changed else None
         return Verdict(epoch, d, changed, message, stop, new_best)
 
     def _record(self, n: int, logs: Mapping) -> dict[str, float]:
@@ -268,8 +268,7 @@ class LiveDoctor:
         render_figure(self.history(), self.diagnosis, path)
 
 
-def best_note(d: Diagnosis) -> str:
+def best_suffix(d: Diagnosis) -> str:
     """' (best val_loss 0.2913 at epoch 12)', or '' without a best epoch."""
-    if d.best_epoch is None:
-        return ""
-    return f" (best {d.best_key} {fmt_value(d.best_value)} at epoch {fmt_epoch(d.best_epoch)})"
+    note = best_note(d.best_key, d.best_value, d.best_epoch, d.unit)
+    return f" ({note})" if note else ""

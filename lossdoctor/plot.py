@@ -13,7 +13,8 @@ import numpy as np
 
 from .atomic import atomic_write
 from .codes import colour
-from .diagnose import ACCURACY_KEYS, Diagnosis, fmt_epoch, fmt_value
+from .diagnose import ACCURACY_KEYS, Diagnosis
+from .words import best_note, fmt_epoch, fmt_value
 from .errors import LossDoctorError
 from .history import History, Series
 
@@ -77,7 +78,7 @@ def _mark_nonfinite(ax, s: Series, color: str, height: float = 0.97) -> None:
 def _mark_best(ax, d: Diagnosis) -> None:
     if d.best_epoch is None:
         return
-    label = f"best {d.best_key} {fmt_value(d.best_value)} (epoch {fmt_epoch(d.best_epoch)})"
+    label = best_note(d.best_key, d.best_value, d.best_epoch, d.unit)
     if d.code == "overfitting":
         label += ": overfitting begins"
     ax.axvline(d.best_epoch, color=MARK_COLOR, ls=":", lw=1.5)
@@ -95,11 +96,12 @@ def evidence_line(d: Diagnosis) -> str:
         if t.trend == "unknown":
             return f"{t.key} unknown (too few points)"
         return f"{t.key} {t.trend} {t.relative_change:+.1%}"
-    line = (f"{part(d.train)}, {part(d.val)} over epochs {fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])}")
+    u = d.unit
+    line = (f"{part(d.train)}, {part(d.val)} over {u}s {fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])}")
     if d.nonfinite:
-        line += "; NaN/inf from epoch " + fmt_epoch(min(d.nonfinite.values()))
+        line += f"; NaN/inf from {u} " + fmt_epoch(min(d.nonfinite.values()))
     if d.best_epoch is not None:
-        line += f"; best {d.best_key} {fmt_value(d.best_value)} at epoch {fmt_epoch(d.best_epoch)}"
+        line += "; " + best_note(d.best_key, d.best_value, d.best_epoch, u)
     return line
 
 
@@ -141,7 +143,7 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     shift = 0.5 if shift_train and not train.per_step else 0.0
 
     ax.axvspan(d.window[0], d.window[1], color=WINDOW_COLOR, alpha=0.15, lw=0,
-               label=f"analysis window (epochs {fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])})")
+               label=f"analysis window ({d.unit}s {fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])})")
     _draw_series(ax, train, TRAIN_COLOR, f"train {train.key}" + (" (mid-epoch)" if shift else ""), smooth, shift)
     _draw_trend(ax, d.train, TRAIN_COLOR, shift)
     if val is not None:
@@ -151,7 +153,7 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
         if s is not None:
             _mark_nonfinite(ax, s, color, height)
     if not any(np.isfinite(s.y).any() for s in (train, val) if s is not None):
-        ax.text(0.5, 0.5, f"no finite loss value: NaN/inf from epoch {fmt_epoch(min(d.nonfinite.values()))}",
+        ax.text(0.5, 0.5, f"no finite loss value: NaN/inf from {d.unit} {fmt_epoch(min(d.nonfinite.values()))}",
                 ha="center", va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=12)
         ax.set_yticks([])
     if history.x_unit == "epoch" and not train.per_step:
@@ -231,7 +233,7 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
         if wants_log_scale(train, history[d.val.key] if d.val else None):
             ax.set_yscale("log")
         if d.nonfinite and not np.isfinite(train.y).any():
-            ax.text(0.5, 0.5, f"NaN/inf from epoch {fmt_epoch(min(d.nonfinite.values()))}", ha="center",
+            ax.text(0.5, 0.5, f"NaN/inf from {d.unit} {fmt_epoch(min(d.nonfinite.values()))}", ha="center",
                     va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=9)
         color = colour(d.code)
         ax.set_title(textwrap.shorten(name, 38, placeholder="...") + f"\n[{d.code}]", fontsize=8, color=color, loc="left")

@@ -150,6 +150,13 @@ def best_line(key: str, value: float, epoch: float, since: float, unit: str = "e
             f"({fmt_epoch(since)} {unit}(s) before the last)")
 
 
+def best_note(key: str | None, value: float | None, epoch: float | None, unit: str = "epoch") -> str:
+    """'best val_loss 0.2913 at epoch 12' (empty without a best epoch): the short form, written once."""
+    if epoch is None:
+        return ""
+    return f"best {key} {fmt_value(value)} at {unit} {fmt_epoch(epoch)}"
+
+
 def note_text(kind: str, v: dict, unit: str = "epoch") -> str:
     """The sentence for one note the analysis made."""
     if kind == "key":
