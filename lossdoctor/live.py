@@ -72,8 +72,9 @@ class LiveDoctor:
     """Collects per-epoch logs, diagnoses them within a time budget, and decides what to announce.
 
     Args:
-        train_key: the training series (default `loss`); val_key: the validation series
-            (default `val_<train_key>`).
+        train_key: the training series; None: the first of the usual names the logs carry
+            (`loss`, `train_loss`, `train_loss_epoch`, ...). val_key: the validation series
+            (default: its twin, `val_<train_key>`, `val_loss`, `eval_loss`, ...).
         min_epochs: diagnose from this epoch on; every: then every N epochs.
         stop_on: diagnosis codes that stop training.
         window: judge the last N epochs instead of the last third.
@@ -82,29 +83,51 @@ class LiveDoctor:
             diagnoses in a row agree on it, so one noisy epoch does not flip the verdict; the
             first diagnosis and `non_finite` are announced at once.
         clock: seconds, monotonic (for tests).
+        framework: who feeds it (`keras`, `lightning`, `huggingface`): the history's format is
+            `<framework>-callback`.
     """
 
     def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
                  every: int = 1, stop_on=("non_finite", "diverging"), window: float | None = None,
                  budget: float | None = 0.01, confirm: int = 2,
-                 clock: Callable[[], float] = time.perf_counter):
+                 clock: Callable[[], float] = time.perf_counter, framework: str = "keras"):
         if every < 1 or min_epochs < 1 or confirm < 1:
             raise ValueError("LossDoctor: every, min_epochs and confirm must be at least 1")
         if budget is not None and not 0 < budget <= 1:
             raise ValueError("LossDoctor: budget is a share of training time, in (0, 1], or None")
         self.train_key, self.val_key = train_key, val_key
+        self._val_guess: str | None = None
         self.min_epochs, self.every, self.window = min_epochs, every, window
         self.stop_on = tuple(stop_on or ())
         self.budget, self.confirm, self._clock = budget, confirm, clock
+        self.framework = framework
         self.reset()
 
     @property
     def monitored_val_key(self) -> str:
-        return self.val_key or f"val_{self.train_key}"
+        if self.val_key:
+            return self.val_key
+        if self._val_guess:
+            return self._val_guess
+        return f"val_{self.train_key}"
+
+    def _resolve_keys(self, values: dict) -> None:
+        """Without a train_key, pick the training and validation series as for files, once."""
+        if self.train_key is not None or not values:
+            return
+        from .errors import MissingSeriesError  # noqa: PLC0415
+        from .keys import resolve_keys  # noqa: PLC0415
+
+        try:
+            tkey, vkey, _ = resolve_keys(History.from_dict({k: [v] for k, v in values.items()}), None, self.val_key)
+        except MissingSeriesError:
+            return
+        self.train_key, self._val_guess = tkey, vkey
 
     def reset(self) -> None:
         """Forget everything: a new training run starts."""
         self.logs: dict[str, list[float]] = {}
+        self.positions: list[float] = []             # where each update sits on the epoch axis
         self.diagnoses: list[tuple[int, Diagnosis]] = []
         self.diagnosis: Diagnosis | None = None      # the latest diagnosis made
         self.announced: Diagnosis | None = None      # the latest diagnosis announced
@@ -119,11 +142,15 @@ class LiveDoctor:
         self._last_cost = 1e-3
 
     # -- the per-epoch step ------------------------------------------------------------------
-    def update(self, epoch: int, logs) -> Verdict:
-        """Record epoch `epoch`'s logs (1-based) and say what to do. Never raises."""
+    def update(self, epoch: int, logs, position: float | None = None) -> Verdict:
+        """Record update `epoch`'s logs (1-based) and say what to do. Never raises.
+
+        `position` places the values on the epoch axis when it is not `epoch` itself (Hugging
+        Face evaluates at fractional epochs).
+        """
         start = self._clock()
         try:
-            return self._update(epoch, logs, start)
+            return self._update(epoch, logs, start, position)
         except Exception as err:  # never break training
             self.warn_once(f"error:{type(err).__name__}", f"LossDoctor: epoch {epoch} could not be "
                            f"recorded ({type(err).__name__}: {err}); training goes on.")
@@ -131,12 +158,13 @@ class LiveDoctor:
         finally:
             self._spent += self._clock() - start
 
-    def _update(self, epoch: int, logs, start: float) -> Verdict:
+    def _update(self, epoch: int, logs, start: float, position: float | None) -> Verdict:
         if not isinstance(logs, Mapping):
             self.warn_once("logs", f"LossDoctor: the epoch logs are a {type(logs).__name__}, not a dict; "
                                    "nothing recorded.")
             return Verdict(epoch)
-        values = self._record(epoch, logs)
+        values = self._record(epoch, logs, position)
+        self._resolve_keys(values)
         new_best = self._track_best(epoch, values)
         nonfinite = any(k in values and not math.isfinite(values[k])
                         for k in (self.train_key, self.monitored_val_key))
@@ -155,7 +183,10 @@ class LiveDoctor:
         message = f"Epoch {epoch}: LossDoctor: [{d.code}] {d.title}{best_suffix(d)}" if changed else None
         return Verdict(epoch, d, changed, message, stop, new_best)
 
-    def _record(self, n: int, logs: Mapping) -> dict[str, float]:
+    def _record(self, n: int, logs: Mapping, position: float | None = None) -> dict[str, float]:
+        del self.positions[n - 1:]
+        self.positions.extend(float(i) for i in range(len(self.positions) + 1, n))
+        self.positions.append(float(n) if position is None or not math.isfinite(position) else float(position))
         values = {}
         for k, v in logs.items():
             f = as_float(v)
@@ -231,9 +262,12 @@ class LiveDoctor:
 
     def history(self) -> History:
         """What has been recorded so far, as a `History`."""
+        from .history import Series  # noqa: PLC0415
+
         n = max(len(v) for v in self.logs.values())
-        return History.from_dict({k: v + [math.nan] * (n - len(v)) for k, v in self.logs.items()},
-                                 source="<LossDoctor callback>", format="keras-callback")
+        x = self.positions[:n] + [float(i) for i in range(len(self.positions) + 1, n + 1)]
+        series = {k: Series(k, x, v + [math.nan] * (n - len(v))) for k, v in self.logs.items()}
+        return History(series, source="<LossDoctor callback>", format=f"{self.framework}-callback")
 
     # -- the end of training -----------------------------------------------------------------
     def finish(self, report_path: str | None = None, history_path: str | None = None) -> Diagnosis | None:

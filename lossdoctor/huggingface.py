@@ -1,0 +1,127 @@
+"""A Hugging Face `Trainer` callback: `Trainer(..., callbacks=[LossDoctor()])` diagnoses training live.
+
+A thin adapter over `live.LiveDoctor`; transformers is imported only when a `LossDoctor` is created.
+`Trainer` works in steps with fractional epochs: every evaluation (`on_evaluate`) is one point,
+placed at `state.epoch`, with the mean training loss logged since the one before (`on_log`); with
+no evaluation at all, every training-loss log is a point. It stops with
+`control.should_training_stop`, keeps the best weights as a state-dict copy restored when
+training ends, and adds the final diagnosis to `state.log_history` (so it is saved in
+`trainer_state.json` with the next checkpoint).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+from .live import LiveDoctor, as_float
+
+_CLASS = None
+
+
+class _TrainerAdapter:
+    """The Hugging Face side, mixed into `transformers.TrainerCallback` when a LossDoctor is created."""
+
+    def __init__(self, train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
+                 history_path, window, verbose, budget, confirm):
+        super().__init__()
+        self.core = LiveDoctor(train_key or "loss", val_key or "eval_loss", min_epochs, every, stop_on, window,
+                               budget, confirm, framework="huggingface")
+        self.restore_best_weights = restore_best_weights
+        self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
+        self.best_state = None
+        self._train: list[float] = []
+        self._n = 0
+        self._training = False  # evaluate() after train() is not part of the run
+
+    diagnosis = property(lambda self: self.core.diagnosis)
+    diagnoses = property(lambda self: self.core.diagnoses)
+    stopped_epoch = property(lambda self: self.core.stopped_epoch)
+    best_epoch = property(lambda self: self.core.best_epoch)
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.core.reset()
+        self.best_state, self._train, self._n, self._training = None, [], 0, True
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not self._training:
+            return
+        value = as_float((logs or {}).get(self.core.train_key))
+        if value is None:
+            return
+        self._train.append(value)
+        if str(getattr(args, "eval_strategy", "no")) in ("no", "IntervalStrategy.NO"):
+            self._update(state, control, {}, kwargs.get("model"))
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if not self._training:
+            return
+        self._update(state, control, dict(metrics or {}), kwargs.get("model"))
+
+    def _update(self, state, control, metrics: dict, model) -> None:
+        logs = dict(metrics)
+        if self._train:
+            finite = [v for v in self._train if math.isfinite(v)]
+            logs[self.core.train_key] = (sum(finite) / len(finite)) if len(finite) == len(self._train) else math.nan
+        self._train = []
+        self._n += 1
+        v = self.core.update(self._n, logs, position=as_float(getattr(state, "epoch", None)))
+        if v.new_best and self.restore_best_weights and model is not None:
+            try:
+                self.best_state = copy.deepcopy(model.state_dict())
+            except Exception as err:  # never break training
+                self.core.warn_once("weights", f"LossDoctor: keeping the best weights failed ({err}).")
+        if v.message and self.verbose:
+            print(f"\n{v.message.replace('Epoch', 'Evaluation', 1)} (epoch {state.epoch:.2f}, "
+                  f"step {state.global_step})", flush=True)
+        if v.stop:
+            control.should_training_stop = True
+            if self.verbose:
+                print(f"LossDoctor: stopping training at step {state.global_step}: {v.diagnosis.code}.", flush=True)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self._training = False
+        d = self.core.finish(self.report_path, self.history_path)
+        if d is not None:
+            state.log_history.append({"lossdoctor_code": d.code, "lossdoctor_variant": d.variant,
+                                      "lossdoctor_title": d.title, "step": state.global_step})
+        model = kwargs.get("model")
+        if self.restore_best_weights and self.best_state is not None and model is not None:
+            try:
+                model.load_state_dict(self.best_state)
+            except Exception as err:  # never break training
+                self.core.warn_once("restore", f"LossDoctor: restoring the best weights failed ({err}).")
+                return
+            if self.verbose:
+                print(f"LossDoctor: restored the weights of evaluation {self.core.best_epoch}, the best one.",
+                      flush=True)
+
+
+def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epochs: int = 5,  # noqa: N802
+               every: int = 1, stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
+               report_path: str | None = None, history_path: str | None = None, window: float | None = None,
+               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2):
+    """Diagnose a Hugging Face `Trainer` run live; optionally stop a run that is going nowhere.
+
+    Args:
+        train_key: the training loss in the logs (default `loss`); val_key: the evaluation
+            loss (default `eval_loss`). Evaluate regularly (`eval_strategy="epoch"` or `"steps"`)
+            to see overfitting.
+        min_epochs: diagnose from this many evaluations on. The other arguments are those of
+            `lossdoctor.keras.LossDoctor`; `restore_best_weights` keeps a copy of the model's
+            state dict at the best evaluation and loads it when training ends.
+
+    Example:
+        >>> Trainer(model=model, args=args, train_dataset=train, eval_dataset=val,
+        ...         callbacks=[LossDoctor(stop_on=("non_finite", "diverging", "overfitting"))])
+    """
+    global _CLASS
+    if _CLASS is None:
+        from transformers import TrainerCallback  # noqa: PLC0415 - the framework only when used
+
+        _CLASS = type("LossDoctor", (_TrainerAdapter, TrainerCallback), {"__doc__": LossDoctor.__doc__})
+    return _CLASS(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
+                  history_path, window, verbose, budget, confirm)
+
+
+__all__ = ["LossDoctor"]
