@@ -17,145 +17,130 @@ class Advice:
 
 
 ADD_VALIDATION = "{validation_fix}"
-LOWER_LR = ("Lower the learning rate 3-10x (e.g. Adam(learning_rate=1e-4)), or let "
-            "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3) lower it when progress stalls.")
+LOWER_LR = "Lower the learning rate 3-10x (e.g. {api_lower_lr})."
+LOWER_LR_STALL = ("Lower the learning rate 3-10x (e.g. {api_lower_lr}), or let {api_reduce_lr} "
+                  "lower it when progress stalls.")
 
 ADVICE: dict[tuple[str, str], Advice] = {
     ("learning", "default"): Advice(
         "Still learning: the best case",
         "Both {train_key} and {val_key} are still falling over {epochs} {window_first}-{window_last} "
         "({train_change} and {val_change}). The model has not finished learning.",
-        ("Keep training: raise epochs= and resume from the last weights.",
-         "Guard the longer run with EarlyStopping(monitor='val_loss', patience=5, "
-         "restore_best_weights=True) so it stops itself when val_loss stops improving.",
+        ("Keep training: {api_more_epochs}.",
+         "Guard the longer run with {api_stop_best}, so it stops itself when {val_key} stops improving.",
          "If epochs are expensive, try a somewhat higher learning rate or a learning-rate schedule.")),
     ("learning", "val_slow"): Advice(
         "Still learning: validation loss improves slowly",
         "{train_key} keeps falling ({train_change} over {epochs} {train_window}); {val_key} moves little "
         "({val_change}) but is still reaching new lows (best {best_val} at {epoch} {best_epoch}). "
         "Not overfitting yet; the gains on unseen data are getting small.",
-        ("Keep training, guarded by EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True): "
-         "it stops when the validation loss stops reaching new lows.",
+        ("Keep training, guarded by {api_stop_best}: it stops when the validation loss stops reaching new lows.",
          "If the gap between training and validation loss keeps widening, add regularization "
-         "(Dropout, an L2 kernel_regularizer) before overfitting sets in.",
-         "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3) can buy a few more gains.")),
+         "({api_dropout}; {api_weight_decay}) before overfitting sets in.",
+         "{api_reduce_lr} can buy a few more gains.")),
     ("learning", "no_val"): Advice(
         "Still learning (no validation loss to check against)",
         "{train_key} is still falling over {epochs} {train_window} ({train_change}), "
         "but {no_val_reason}, so overfitting cannot be seen.",
         (ADD_VALIDATION,
-         "Keep training while the validation loss falls too; guard it with "
-         "EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
+         "Then keep training while the validation loss falls too, guarded by early stopping on it.")),
     ("overfitting", "val_flat"): Advice(
         "Overfitting: training loss falls, validation loss does not",
         "{train_key} keeps falling ({train_change} over {epochs} {train_window}) while {val_key} has stopped improving "
         "({val_change}); its best was {best_val} at {epoch} {best_epoch}, {since_best} {epoch}(s) ago. "
         "The model is memorising the training set.",
-        ("Stop at the best validation {epoch}: EarlyStopping(monitor='val_loss', patience=5, "
-         "restore_best_weights=True), or keep the checkpoint of {epoch} {best_epoch}.",
-         "Add regularization: Dropout(0.2-0.5) between layers, an L2 kernel_regularizer "
-         "(e.g. regularizers.l2(1e-4)), or weight decay in the optimizer.",
-         "Reduce capacity: fewer or smaller layers; in a CNN, MaxPooling2D / global pooling "
-         "instead of large Dense layers.",
-         "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
+        ("Stop at the best validation {epoch}: {api_stop_best}, or keep the checkpoint of {epoch} {best_epoch}.",
+         "Add regularization: {api_dropout}, or {api_weight_decay}.",
+         "Reduce capacity: fewer or smaller layers; {api_pooling}.",
+         "Get more training data, or augment it ({api_augment}).")),
     ("overfitting", "val_rising"): Advice(
         "Overfitting: validation loss is rising while training loss falls",
         "{train_key} keeps falling ({train_change} over {epochs} {train_window}) while {val_key} is rising ({val_change}); "
         "its best was {best_val} at {epoch} {best_epoch}, {since_best} {epoch}(s) ago. "
         "Every further {epoch} makes the model worse on unseen data.",
-        ("Stop at the best validation {epoch}: EarlyStopping(monitor='val_loss', patience=5, "
-         "restore_best_weights=True), or keep the checkpoint of {epoch} {best_epoch}.",
-         "Add regularization: Dropout(0.2-0.5), an L2 kernel_regularizer, or weight decay.",
-         "Reduce capacity: fewer or smaller layers; in a CNN, MaxPooling2D / global pooling "
-         "instead of large Dense layers.",
-         "Get more training data, or augment it (RandomFlip, RandomRotation, RandomZoom).")),
+        ("Stop at the best validation {epoch}: {api_stop_best}, or keep the checkpoint of {epoch} {best_epoch}.",
+         "Add regularization: {api_dropout}, or {api_weight_decay}.",
+         "Reduce capacity: fewer or smaller layers; {api_pooling}.",
+         "Get more training data, or augment it ({api_augment}).")),
     ("overfitting", "late"): Advice(
         "Overfitting: validation loss rises after training has converged",
         "{train_key} {train_state} ({train_change} over {epochs} {train_window}) while {val_key} is rising ({val_change}); "
         "its best was {best_val} at {epoch} {best_epoch}, {since_best} {epoch}(s) ago.",
-        ("Use the weights of {epoch} {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
-         "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
-         "Add regularization: Dropout, an L2 kernel_regularizer, or weight decay.",
+        ("Use the weights of {epoch} {best_epoch}: {api_stop_best}, or {api_checkpoint_best}.",
+         "Add regularization: {api_dropout}, or {api_weight_decay}.",
          "Get more training data, or augment it.")),
     ("overfitting", "val_above_best"): Advice(
         "Overfitting: validation loss sits above its best",
         "Neither loss shows a clear trend now ({train_change} and {val_change} over {epochs} {window_first}-{window_last}), but "
         "{val_key} ({val_now}) sits {val_excess} above its best {best_val} at {epoch} {best_epoch}, {since_best} "
         "{epoch}(s) ago: the model generalised better then and has not come back.",
-        ("Use the weights of {epoch} {best_epoch}: EarlyStopping(monitor='val_loss', patience=5, "
-         "restore_best_weights=True) or ModelCheckpoint(save_best_only=True).",
-         "Add regularization: Dropout, an L2 kernel_regularizer, or weight decay.",
+        ("Use the weights of {epoch} {best_epoch}: {api_stop_best}, or {api_checkpoint_best}.",
+         "Add regularization: {api_dropout}, or {api_weight_decay}.",
          "Get more training data, or augment it.")),
     ("plateau", "slow"): Advice(
         "Learning slowly: the loss falls steadily, but little",
         "{train_key} still falls every {epoch}, steadily but only {train_change} over {epochs} {train_window} "
         "({val_key}: {val_change}). Progress this slow usually means the learning rate is too low, or "
         "that the model is close to what it can reach.",
-        ("Raise the learning rate 3x (e.g. Adam(learning_rate=3e-3)) and compare the first epochs: "
+        ("Raise the learning rate about 3x (e.g. {api_raise_lr}) and compare the first epochs: "
          "if the loss falls faster and stays smooth, keep it.",
-         "Or keep training longer, guarded by EarlyStopping(monitor='val_loss', patience=5, "
-         "restore_best_weights=True).",
+         "Or keep training longer, guarded by {api_stop_best}.",
          "If the loss is still too high, the bottleneck is the model: add capacity or better features.")),
     ("plateau", "unstable"): Advice(
         "Unstable: the loss oscillates too much to show a trend",
         "Over {epochs} {window_first}-{window_last} the losses move a lot ({train_change} and {val_change}) but "
         "jump up and down from {epoch} to {epoch} (about {train_noise} of the level), so no steady trend can be "
         "called: the steps are too noisy.",
-        ("Lower the learning rate 3-10x (e.g. Adam(learning_rate=1e-4)), or decay it with "
-         "ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3).",
-         "Use larger batches (batch_size=64 or more): very small batches make every step noisy.",
-         "Add clipnorm=1.0 to the optimizer if single batches throw the loss up.",
-         "Keep the best weights while it oscillates: EarlyStopping(monitor='val_loss', "
-         "restore_best_weights=True).")),
+        (LOWER_LR_STALL,
+         "Use larger batches ({api_batch}): very small batches make every step noisy.",
+         "Clip the gradients ({api_clip}) if single batches throw the loss up.",
+         "Keep the best weights while it oscillates: {api_stop_best}.")),
     ("data_problem", "default"): Advice(
         "The dataset has a problem: validation improves while training does not",
         "{train_key} is flat ({train_change} over {epochs} {train_window}) while {val_key} keeps falling ({val_change}). "
         "Validation data that is easier than the training data, or leaks into it, behaves like this.{train_above_val}",
         ("Check the split: are validation samples duplicated in, or drawn from a different "
-         "(easier) distribution than, the training set? Shuffle before validation_split: Keras "
-         "takes the LAST 20% of the arrays, unshuffled.",
+         "(easier) distribution than, the training set? {api_split}",
          "Check the training labels: shuffled, noisy or misaligned labels keep the training loss high.",
          "Check preprocessing: the same scaling, resizing and encoding must be applied to train and validation.",
-         "If heavy Dropout or augmentation act only during training, the training loss is measured "
+         "If heavy dropout or augmentation act only during training, the training loss is measured "
          "on a harder task: compare model.evaluate() on the training set with val_loss.")),
     ("plateau", "converged"): Advice(
         "Learning has hit a bottleneck: converged",
         "Both losses have levelled off ({train_change} and {val_change} over {epochs} {window_first}-{window_last}) "
         "after falling {progress} from their start. The model has learned what it can at this learning rate and capacity.",
-        ("Lower the learning rate to squeeze out the rest: ReduceLROnPlateau(monitor='val_loss', "
-         "factor=0.2, patience=3), or a cosine / exponential decay schedule.",
+        ("Lower the learning rate to squeeze out the rest: {api_reduce_lr}, or a cosine / exponential "
+         "decay schedule.",
          "Change the batch size: larger batches give less noisy steps, smaller ones more updates per epoch.",
          "If the loss is still too high, the bottleneck is the model: add capacity or better features.",
-         "Stop training here: more epochs at this setting will not help (EarlyStopping does this automatically).")),
+         "Stop training here: more epochs at this setting will not help (early stopping does this automatically).")),
     ("plateau", "stuck"): Advice(
         "Learning has hit a bottleneck: the loss never really fell",
         "Both losses are flat ({train_change} and {val_change} over {epochs} {window_first}-{window_last}) "
         "and fell only {progress} from their start: the model is not learning.",
         ("Check the learning rate first: a very small one (1e-6) barely moves the weights, a very "
          "large one bounces; try 1e-3 with Adam.",
-         "Check inputs and initialization: scale the inputs (Normalization layer or StandardScaler), "
-         "keep the default Glorot/He initializers, avoid zero or constant initial weights.",
+         "Check inputs and initialization: scale the inputs ({api_normalize}), {api_init}.",
          "Look for dead or saturated units: ReLU with negative biases, sigmoid/tanh on huge inputs; "
-         "try LeakyReLU or BatchNormalization.",
+         "try {api_activations}.",
          "Change the batch size, and check that labels match the loss (sparse vs one-hot).")),
     ("plateau", "frozen"): Advice(
         "Learning has stopped completely: the loss is frozen",
         "{train_key} has not moved at all in the last {epochs} (it sits at {train_level}). The network's "
         "output no longer depends on its weights: saturated or dead units, or weights that blew "
         "up early (often inside the first epoch) and never recovered.",
-        ("Lower the learning rate 10-100x and start again from fresh weights; add "
-         "clipnorm=1.0 to the optimizer.",
-         "Scale the inputs (Normalization layer) and keep default initializers.",
-         "Look for dead ReLUs or saturated sigmoids: try LeakyReLU or BatchNormalization.",
-         "Add TerminateOnNaN() and this lossdoctor callback so such runs stop early.")),
+        ("Lower the learning rate 10-100x and start again from fresh weights; clip the gradients ({api_clip}).",
+         "Scale the inputs ({api_normalize}); {api_init}.",
+         "Look for dead ReLUs or saturated sigmoids: try {api_activations}.",
+         "Add the lossdoctor callback so such runs stop early.")),
     ("plateau", "chance"): Advice(
         "Not learning: the loss is stuck at chance level",
         "{train_key} sits at {train_level}, about ln {classes} = {chance_loss}: the model predicts the "
         "class prior and has learned nothing about the inputs.",
-        ("Check the labels and the loss: labels aligned with inputs, sparse_categorical_crossentropy "
-         "for integer labels, categorical_crossentropy for one-hot, a sigmoid/softmax output matching it.",
-         "Check the inputs: scaled (Normalization layer), not all zeros, not shuffled apart from their labels.",
-         "Lower the learning rate (try Adam(1e-3) or 1e-4) and start from fresh weights.",
+        ("Check the labels and the loss: labels aligned with inputs, {api_loss_match}, an output layer "
+         "that matches it.",
+         "Check the inputs: scaled ({api_normalize}), not all zeros, not shuffled apart from their labels.",
+         "Try a moderate learning rate ({api_default_lr}) and start from fresh weights.",
          "Try to overfit 100 samples first: a model that cannot, has a bug.")),
     ("plateau", "no_val"): Advice(
         "Learning has hit a bottleneck (no validation loss)",
@@ -167,41 +152,41 @@ ADVICE: dict[tuple[str, str], Advice] = {
         "{train_key} ({train_change} over {epochs} {train_window}) and {val_key} ({val_change}) are both rising: training is "
         "moving away from a solution. A rising training loss usually means the learning rate is too high.",
         ("Lower the learning rate a lot (10x or more) and restart from the best weights "
-         "({epoch} {best_epoch}); add clipnorm=1.0 to the optimizer.",
+         "({epoch} {best_epoch}); clip the gradients ({api_clip}).",
          "Check the learning-rate schedule: warm-up or cyclic schedules can push it too high.",
-         "Then check the model (architecture, initialization, BatchNormalization) and the data: "
+         "Then check the model (architecture, initialization, normalisation layers) and the data: "
          "cleaning, scaling, and whether its distribution drifts during training.")),
     ("diverging", "exploded"): Advice(
         "Diverged: the loss exploded and did not recover",
         "{train_key} sits at {train_level}, {explosion}x its best value {best_train}: training blew up. "
         "This is almost always a learning rate too high for the model and data.",
         ("Lower the learning rate 10x or more and restart from fresh weights or the best checkpoint "
-         "({epoch} {best_epoch}); add clipnorm=1.0 to the optimizer.",
-         "Scale inputs and targets (Normalization layer); large regression targets blow up MSE.",
-         "Add TerminateOnNaN() and EarlyStopping(monitor='val_loss', restore_best_weights=True).")),
+         "({epoch} {best_epoch}); clip the gradients ({api_clip}).",
+         "Scale inputs and targets ({api_normalize}); large regression targets blow up MSE.",
+         "Guard the next run: {api_nan_guard}.")),
     ("diverging", "no_val"): Advice(
         "Training loss is rising (no validation loss)",
         "{train_key} is rising ({train_change} over {epochs} {train_window}): the learning rate is most likely "
         "too high ({no_val_reason}).",
-        (LOWER_LR, "Add clipnorm=1.0 to the optimizer.", ADD_VALIDATION)),
+        (LOWER_LR, "Clip the gradients ({api_clip}).", ADD_VALIDATION)),
     ("train_rising", "default"): Advice(
         "Unstable: training loss is rising",
         "{train_key} is rising ({train_change} over {epochs} {train_window}) while {val_key} is {val_trend} ({val_change}). A training "
         "loss that rises {epoch} after {epoch} usually means the learning rate is too high; a regularization "
         "or augmentation schedule that grows during training does the same.",
         (LOWER_LR,
-         "Add clipnorm=1.0 to the optimizer, and check the learning-rate schedule.",
+         "Clip the gradients ({api_clip}), and check the learning-rate schedule.",
          "If a regularization or augmentation schedule ramps up, this may be expected; "
-         "watch the validation loss, and keep EarlyStopping(restore_best_weights=True).")),
+         "watch the validation loss, and keep the best weights ({api_checkpoint_best}).")),
     ("non_finite", "default"): Advice(
         "Diverged: the loss became NaN/inf",
         "{nonfinite_what} The weights are corrupted from that point on; everything after it is lost.",
-        ("Lower the learning rate 10x or more; add clipnorm=1.0 (or clipvalue) to the optimizer.",
+        ("Lower the learning rate 10x or more; clip the gradients ({api_clip}).",
          "Look for bad data: NaN or inf in the inputs or targets (np.isfinite(x).all()), "
          "log(0) or division by zero in a custom loss.",
-         "Scale inputs and targets (Normalization layer); use float32, not float16, without loss scaling.",
-         "Add TerminateOnNaN() so such runs stop at once, and keep the weights of the best epoch "
-         "with ModelCheckpoint(save_best_only=True).")),
+         "Scale inputs and targets ({api_normalize}); use float32, not float16, without loss scaling.",
+         "Stop such runs at once ({api_nan_guard}) and keep the weights of the best epoch "
+         "({api_checkpoint_best}).")),
     ("insufficient_data", "default"): Advice(
         "Too little history to judge",
         "{insufficient}",

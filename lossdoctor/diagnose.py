@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import string
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from .advice import ADVICE
+from .apis import framework_of
 from .codes import is_healthy
 from .facts import ACCURACY_KEYS, DEFAULT_RULES, Facts, RuleSettings, compute_facts  # noqa: F401
 from .history import History
@@ -116,18 +118,31 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
         return explain(facts, history, settings)
 
 
+def fill_fixes(templates, ctx: dict) -> tuple[str, ...]:
+    """The fixes with their placeholders filled; a fix whose API has no spelling in this framework
+    (an empty entry, e.g. CNN pooling for a Hugging Face model) is left out."""
+    out = []
+    for t in templates:
+        names = [name for _, name, _, _ in string.Formatter().parse(t) if name]
+        if any(n.startswith("api_") and not ctx.get(n) for n in names):
+            continue
+        text = t.format(**ctx)
+        out.append(text.format(**ctx) if "{api_" in text else text)  # validation_fix holds API placeholders
+    return tuple(out)
+
+
 def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SETTINGS) -> Diagnosis:
-    """The diagnosis of these facts: the deciding rule, and its words."""
+    """The diagnosis of these facts: the deciding rule, and its words in the log's framework."""
     rule = classify(facts)
     advice = ADVICE[(rule.code, rule.variant)]
-    ctx = context(facts, settings.min_points)
+    ctx = context(facts, settings.min_points, framework_of(history.format))
     items = evidence_items(facts)
     notes = [*history.notes, *(note_text(kind, fields, facts.unit) for kind, fields in facts.notes)]
     return Diagnosis(
         source=history.source, format=history.format, epochs=history.epochs, window=facts.window,
         train=facts.train, val=facts.val, code=rule.code, variant=rule.variant, rule=rule.id,
         title=advice.title, summary=advice.summary.format(**ctx),
-        fixes=tuple(f.format(**ctx) for f in advice.fixes),
+        fixes=fill_fixes(advice.fixes, ctx),
         evidence=tuple(evidence_text(e, facts) for e in items),
         best_epoch=facts.best_epoch, best_value=facts.best_value, best_key=facts.best_key,
         epochs_since_best=facts.since_best, nonfinite=facts.nonfinite, notes=tuple(notes),

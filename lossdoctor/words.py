@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .apis import api_words
 from .facts import Facts
 from .trend import Trend
 
@@ -192,8 +193,8 @@ def span_text(t: Trend | None) -> str:
     return f"{fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)}"
 
 
-def context(f: Facts, min_points: int = 5) -> dict:
-    """Every placeholder an advice template may use, filled from the facts."""
+def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
+    """Every placeholder an advice template may use, filled from the facts, in `framework`'s API."""
     u = f.unit
     k = f.chance_classes
     frac = f.train_above_val
@@ -224,8 +225,7 @@ def context(f: Facts, min_points: int = 5) -> dict:
         "min_epochs": min_points,
         "no_val_reason": ("no validation loss was logged" if f.val is None else
                           f"the validation loss has only {f.val.fit_points} point(s) to judge"),
-        "validation_fix": ("Add a validation set so overfitting can be seen: model.fit(..., validation_split=0.2) "
-                           "or validation_data=(x_val, y_val)." if f.val is None else
-                           "Evaluate more often (every epoch; eval_steps= in Hugging Face, val_check_interval= "
-                           "in Lightning) so the validation trend can be judged."),
+        "validation_fix": ("Add a validation set so overfitting can be seen: {api_add_val}." if f.val is None else
+                           "Evaluate more often ({api_eval_more}) so the validation trend can be judged."),
+        **api_words(framework, f.val_key),
     }
