@@ -74,6 +74,29 @@ def diagnose_one(path: str, name: str = "", options: Options = Options()) -> Run
         return RunResult(path, name or path, error=message, exit_code=code)
 
 
+def diagnose_loaded(items: Iterable[tuple[str, str, Callable]], options: Options = Options()) -> tuple[Batch, dict]:
+    """Diagnose runs that come from somewhere other than files (a tracking server).
+
+    Args:
+        items: `(source, name, load)` per run, `load()` returning its `History`.
+
+    Returns:
+        The `Batch`, and the histories read, by source (for figures and write-back).
+    """
+    results, histories = [], {}
+    for source, name, load in items:
+        try:
+            history = load()
+            histories[source] = history
+            d = diagnose(history, options.train_key, options.val_key, options.window)
+            results.append(RunResult(source, name, diagnosis=d))
+        except Exception as err:  # one bad run must not sink the others
+            code, message = error_outcome(err)
+            results.append(RunResult(source, name, error=message, exit_code=code))
+    results.sort(key=RunResult.sort_key)
+    return Batch(tuple(results), dict(Counter(r.code or "error" for r in results))), histories
+
+
 def _diagnose_chunk(args) -> list[RunResult]:
     paths, names, options = args
     return [diagnose_one(p, n, options) for p, n in zip(paths, names)]

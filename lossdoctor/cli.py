@@ -86,13 +86,47 @@ def run_batch(inputs, options: Options):
         return diagnose_many(list(inputs), options, progress=bar.update)
 
 
+def tracking_options(fn):
+    for opt in reversed([
+        click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
+                     "(default: $MLFLOW_TRACKING_URI)."),
+        click.option("--write-back", is_flag=True, help="With mlflow: inputs, record the diagnosis on each run "
+                     "(tags lossdoctor.code, .variant, .title) and its figure as an artifact."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_back) -> None:
+    """`diagnose mlflow:EXPERIMENT` / `mlflow:runs/RUN_ID`: the same reports as for files."""
+    from .render import BATCH_RENDERERS  # noqa: PLC0415
+    from .tracked import diagnose_tracked, single_run, write_back as record  # noqa: PLC0415
+
+    batch, histories, client = diagnose_tracked(inputs, options, tracking_uri)
+    if single_run(inputs):
+        r = batch.results[0]
+        if r.diagnosis is None:
+            fail(inputs[0], r.error, r.exit_code)
+        click.echo(RENDERERS[output_format](r.diagnosis), nl=False)
+    else:
+        click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
+    if write_back:
+        n = record(client, batch, histories)
+        click.echo(f"lossdoctor: recorded the diagnosis on {n} MLflow run(s)", err=True)
+    if batch.internal_errors:
+        sys.exit(EXIT_INTERNAL)
+    if batch.failed == len(batch.results):
+        sys.exit(EXIT_INPUT)
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
 @history_options
 @click.option("--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="text",
               show_default=True, help="Report format (json: one object per run and line for several runs).")
+@tracking_options
 @guarded
-def diagnose(inputs, train_key, val_key, window, input_format, output_format):
+def diagnose(inputs, train_key, val_key, window, input_format, output_format, tracking_uri, write_back):
     """Diagnose the training history in FILE (`-` reads standard input).
 
     FILE is a Keras History JSON, a CSVLogger CSV, Keras console output, a notebook, a Lightning
@@ -100,8 +134,20 @@ def diagnose(inputs, train_key, val_key, window, input_format, output_format):
     content). Several files, a folder or a glob diagnose a whole sweep: one row per run.
     Exit code 0: diagnosed; 2: the input could not be read or used (for several runs: none could).
 
+    `mlflow:EXPERIMENT` (a name or id) diagnoses every run of an MLflow experiment, and
+    `mlflow:runs/RUN_ID` one run, read from the tracking server (--tracking-uri).
+
     Example: lossdoctor diagnose history.json --format json
     """
+    if any(i.startswith("mlflow:") for i in inputs):  # (tracked runs: imported only when asked for)
+        from .tracked import is_tracked  # noqa: PLC0415
+
+        is_tracked(inputs)  # refuses files and runs mixed
+        diagnose_tracked_runs(inputs, Options(train_key, val_key, window, input_format), output_format,
+                              tracking_uri, write_back)
+        return
+    if write_back:
+        raise click.UsageError("--write-back records diagnoses on MLflow runs: use it with mlflow: inputs")
     if is_batch(inputs):
         from .render import BATCH_RENDERERS  # noqa: PLC0415
 

@@ -1,0 +1,131 @@
+"""Runs read from an MLflow tracking server: `mlflow:EXPERIMENT` (every run) or `mlflow:runs/RUN_ID`.
+
+The metric histories come through the real client (`MlflowClient.get_metric_history`), one
+value per logged step, and are laid out as the Lightning CSV reader lays out sparse rows: with an
+`epoch` metric the steps are placed inside their epochs; a loss logged at steps 0, 1, ..., n-1
+and nothing else (Keras autologging) is per epoch. mlflow is imported only here, when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+
+from ..errors import HistoryFormatError, InputFileError
+from ..history import History
+from .records import records_to_history
+
+PREFIX = "mlflow:"
+RUN_PREFIX = "runs/"
+MAX_RUNS = 5000
+
+
+def is_mlflow(spec: str) -> bool:
+    return isinstance(spec, str) and spec.startswith(PREFIX)
+
+
+def is_single_run(spec: str) -> bool:
+    return spec[len(PREFIX):].startswith(RUN_PREFIX)
+
+
+def tracking_uri(uri: str | None) -> str:
+    uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        raise InputFileError("no MLflow tracking server given; pass --tracking-uri http://host:5000 "
+                             "or set MLFLOW_TRACKING_URI")
+    return uri
+
+
+def client(uri: str | None):
+    """An `MlflowClient` for `uri`, after checking that the server answers (seconds, not minutes)."""
+    uri = tracking_uri(uri)
+    if uri.startswith(("http://", "https://")):
+        _check_reachable(uri)
+        # the client retries a dead server for minutes by default: once is enough here
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+    try:
+        from mlflow.tracking import MlflowClient  # noqa: PLC0415
+    except ImportError as err:
+        raise InputFileError("reading MLflow runs needs the mlflow package: pip install 'lossdoctor[mlflow]'") from err
+    return MlflowClient(tracking_uri=uri)
+
+
+def _check_reachable(uri: str) -> None:
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=5) as r:
+            r.read(64)
+    except urllib.error.HTTPError:
+        return  # it answered: some servers have no /health, the client will say more
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        raise InputFileError(f"the MLflow tracking server at {uri} does not answer ({reason}); "
+                             "start it (mlflow server ...) or check --tracking-uri") from err
+
+
+def _experiment(c, name_or_id: str):
+    from mlflow.exceptions import MlflowException  # noqa: PLC0415
+
+    exp = c.get_experiment_by_name(name_or_id)
+    if exp is None and name_or_id.isdigit():
+        try:
+            exp = c.get_experiment(name_or_id)
+        except MlflowException:
+            exp = None
+    if exp is None:
+        names = ", ".join(e.name for e in c.search_experiments(max_results=20)) or "none"
+        raise InputFileError(f"no MLflow experiment {name_or_id!r} there; experiments: {names}")
+    return exp
+
+
+def experiment_runs(spec: str, uri: str | None) -> tuple[object, list]:
+    """The client and the runs an `mlflow:` spec names (an experiment's, newest first, or one run)."""
+    from mlflow.exceptions import MlflowException  # noqa: PLC0415
+
+    c = client(uri)
+    target = spec[len(PREFIX):]
+    try:
+        if target.startswith(RUN_PREFIX):
+            return c, [c.get_run(target[len(RUN_PREFIX):])]
+        exp = _experiment(c, target)
+        runs, token = [], None
+        while len(runs) < MAX_RUNS:
+            page = c.search_runs([exp.experiment_id], max_results=1000, page_token=token)
+            runs += list(page)
+            token = page.token
+            if not token:
+                break
+        return c, runs
+    except MlflowException as err:
+        raise InputFileError(f"MLflow: {str(err).splitlines()[0]}") from err
+
+
+def run_name(run) -> str:
+    return run.info.run_name or run.info.run_id
+
+
+def run_history(c, run) -> History:
+    """One run's metric histories as a `History` (format `mlflow`)."""
+    keys = sorted(run.data.metrics)
+    source = f"{PREFIX}{RUN_PREFIX}{run.info.run_id}"
+    if not keys:
+        raise HistoryFormatError("the run logged no metrics; log the training and validation loss per epoch")
+    rows: dict[int, dict] = {}
+    for key in keys:
+        for m in c.get_metric_history(run.info.run_id, key):
+            rows.setdefault(int(m.step), {"step": float(m.step)})[key] = float(m.value)
+    ordered = [rows[s] for s in sorted(rows)]
+    if "epoch" not in keys and [r["step"] for r in ordered] == list(range(len(ordered))):
+        for r in ordered:  # one value per step 0, 1, ...: steps are epochs (Keras autologging)
+            r["epoch"] = r.pop("step")
+    return records_to_history(ordered, source, "mlflow")
+
+
+def write_back(c, run_id: str, d, figure_path: str | None) -> None:
+    """Record the diagnosis on the run (tags) and its figure (an artifact), for the MLflow UI."""
+    c.set_tag(run_id, "lossdoctor.code", d.code)
+    c.set_tag(run_id, "lossdoctor.variant", d.variant)
+    c.set_tag(run_id, "lossdoctor.title", d.title)
+    if figure_path:
+        c.log_artifact(run_id, figure_path, artifact_path="lossdoctor")
