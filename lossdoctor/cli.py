@@ -204,15 +204,28 @@ def draw(history, d, output, logy, smooth, shift_train) -> None:
 GRID_MAX = 48
 
 
-def draw_grid(inputs, options, output) -> None:
+def draw_grid(inputs, options, output, tracking_uri=None) -> None:
     from .plot import render_grid  # noqa: PLC0415
 
-    batch = run_batch(inputs, options)
+    if any(i.startswith("mlflow:") for i in inputs):
+        from .tracked import diagnose_tracked, is_tracked, single_run  # noqa: PLC0415
+
+        is_tracked(inputs)
+        batch, histories, _ = diagnose_tracked(inputs, options, tracking_uri)
+        load = histories.__getitem__
+        if single_run(inputs) and batch.results[0].diagnosis is not None:
+            r = batch.results[0]
+            draw(load(r.source), r.diagnosis, output, None, 0.0, False)
+            click.echo(f"{headline(r.diagnosis)}\nwrote {output}")
+            return
+    else:
+        batch = run_batch(inputs, options)
+        load = lambda source: load_history(source, options.input_format)  # noqa: E731
     ok = [r for r in batch.results if r.diagnosis is not None]
     if not ok:
         raise InputFileError("no run there could be diagnosed; nothing to draw")
-    # the diagnoses are the batch's; only the curves of the panels drawn are read again
-    items = [(r.name, load_history(r.source, options.input_format), r.diagnosis) for r in ok[:GRID_MAX]]
+    # the diagnoses are the batch's; only the curves of the panels drawn are read again (files)
+    items = [(r.name, load(r.source), r.diagnosis) for r in ok[:GRID_MAX]]
     render_grid(items, output, total=len(ok))
     click.echo(f"{summary_line(batch)}\nwrote {output}")
 
@@ -221,8 +234,10 @@ def draw_grid(inputs, options, output) -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
 @history_options
 @figure_options
+@click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
+              "(default: $MLFLOW_TRACKING_URI).")
 @guarded
-def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth, shift_train):
+def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth, shift_train, tracking_uri):
     """Draw FILE's loss curves with the trends, the best epoch and the diagnosis.
 
     Several files, a folder or a glob draw a grid with one small panel per run, the most
@@ -230,8 +245,8 @@ def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth,
 
     Example: lossdoctor plot history.json -o curves.png --smooth 0.6
     """
-    if is_batch(inputs):
-        draw_grid(inputs, Options(train_key, val_key, window, input_format), output)
+    if is_batch(inputs) or any(i.startswith("mlflow:") for i in inputs):
+        draw_grid(inputs, Options(train_key, val_key, window, input_format), output, tracking_uri)
         return
     file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format)

@@ -164,3 +164,20 @@ def test_a_lightning_run_logged_through_mlflowlogger(experiment, tmp_path):
     row = json.loads(r.output.splitlines()[0])
     assert row["run"] == "pl-run" and row["epochs"] == 12 and row["unit"] == "epoch"
     assert row["train"]["key"] == "train_loss" and row["val"]["key"] == "val_loss"
+
+
+def test_grid_figure_of_an_experiment(experiment, tmp_path):
+    import matplotlib.image as mpimg
+    uri, _, _ = experiment
+    out = tmp_path / "grid.png"
+    r = run("plot", "mlflow:sweep", "--tracking-uri", uri, "-o", str(out))
+    assert r.exit_code == 0 and "4 runs:" in r.output and "wrote" in r.output
+    img = mpimg.imread(out)
+    assert img.shape[0] > 200 and img.std() > 0.01
+
+
+def test_figure_of_one_run(experiment, tmp_path):
+    uri, ids, _ = experiment
+    out = tmp_path / "one.svg"
+    r = run("plot", f"mlflow:runs/{ids['overfitting']}", "--tracking-uri", uri, "-o", str(out))
+    assert r.exit_code == 0 and r.output.startswith("[overfitting]") and out.read_text().startswith("<?xml")

@@ -247,3 +247,34 @@ def test_lightning_step_key_pairs_with_the_validation_loss_not_its_epoch_twin(tm
     assert d.train.key == "train_loss_step" and d.val.key == "val_loss"
     d = diagnose(h, train_key="train_loss_epoch")
     assert d.val.key == "val_loss"
+
+
+def wandb_export(runs=("brisk-sun-3", "calm-sea-4"), epochs=20):
+    cols = ["Step"] + [f"{r} - {m}{s}" for r in runs for m in ("loss", "val_loss") for s in ("", "__MIN", "__MAX")]
+    lines = [",".join(f'"{c}"' for c in cols)]
+    for i in range(epochs):
+        cells = [str(i)]
+        for k, _ in enumerate(runs):
+            for m in (1.0, 1.1):
+                v = m * (1 + k) * 0.9 ** i
+                cells += [str(v)] * 3 if not (k == 1 and i == 3) else ['""'] * 3
+        lines.append(",".join(f'"{c}"' if c != '""' else c for c in cells))
+    return "\n".join(lines) + "\n"
+
+
+def test_wandb_ui_export_csv(tmp_path):
+    h = load_history(write(tmp_path, "wandb_export_2026.csv", wandb_export()))
+    assert h.format == "wandb-csv" and set(h.keys) >= {"loss", "val_loss"}
+    assert not any("__MIN" in k or " - " in k for k in h.keys)
+    assert list(h["loss"].x[:3]) == [1, 2, 3] and h.x_unit == "epoch"
+    assert any("2 runs (brisk-sun-3, calm-sea-4); diagnosing 'brisk-sun-3'" in n for n in h.notes)
+    assert diagnose(h).code == "learning"
+
+
+def test_wandb_offline_history_jsonl_with_a_line_cut_short(tmp_path):
+    rows = [json.dumps({"_step": i, "_runtime": 3.0 * i, "_timestamp": 1.7e9 + i, "epoch": i,
+                        "loss": 0.9 ** i, "val_loss": 1.1 * 0.9 ** i}) for i in range(15)]
+    text = "\n".join(rows) + "\n" + rows[0][:20]
+    h = load_history(write(tmp_path, "wandb-history.jsonl", text))
+    assert len(h["loss"]) == 15 and "_runtime" not in h.keys and "_timestamp" not in h.keys
+    assert diagnose(h).code == "learning"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 from ..errors import HistoryFormatError
 from ..history import History
@@ -37,6 +38,36 @@ def _read_rows(text: str) -> tuple[list[str], list[list[list[str]]], list[str]]:
     return header, [r for r in runs if r], notes
 
 
+WANDB_COLUMN = re.compile(r"^(.+?) - (.+?)(__MIN|__MAX)?$")
+
+
+def _wandb_export(header: list[str]) -> dict | None:
+    """For the CSV the W&B UI exports (`Step`, `<run> - <metric>`, `<run> - <metric>__MIN`, ...):
+    the first run's columns, {index: metric name}, and the runs found; else None."""
+    if not header or header[0] not in ("Step", "step", "_step") or len(header) < 2:
+        return None
+    parts = [WANDB_COLUMN.match(h) for h in header[1:]]
+    if not all(parts):
+        return None
+    runs = list(dict.fromkeys(m.group(1) for m in parts))
+    keep = {i + 1: m.group(2) for i, m in enumerate(parts) if m.group(1) == runs[0] and not m.group(3)}
+    return {"columns": keep, "runs": runs}
+
+
+def _wandb_table(header, rows, export) -> tuple[dict, list[str]]:
+    table = {"step": to_column([r[0] for r in rows])}
+    for i, name in export["columns"].items():
+        table[name] = to_column([r[i] for r in rows])
+    notes = ["read a W&B run export: the '<run> - <metric>' columns, without their __MIN/__MAX"]
+    if len(export["runs"]) > 1:
+        notes.append(f"the export holds {len(export['runs'])} runs ({', '.join(export['runs'])}); diagnosing "
+                     f"{export['runs'][0]!r}: export one run per file to diagnose each")
+    steps, present = table["step"]
+    if present.all() and np.array_equal(steps, np.arange(len(steps))):
+        table["epoch"] = table.pop("step")  # W&B logged once per epoch (Keras' WandbMetricsLogger)
+    return table, notes
+
+
 def to_column(cells) -> Column:
     """Strings to (values, present): vectorised when every cell is a number, else cell by cell."""
     try:
@@ -56,6 +87,10 @@ def parse(text: str, source: str) -> History:
         notes.append("ignored the unnamed first column (a pandas index)")
     if not raw_runs:
         raise HistoryFormatError("has a header but no data rows; was training stopped before the first epoch ended?")
+    export = _wandb_export(header)
+    if export is not None:
+        table, more = _wandb_table(header, [r for run in raw_runs for r in run], export)
+        return columns_to_history(table, source, "wandb-csv", notes + more)
     runs = []
     for rows in raw_runs:
         table = {h: to_column(col) for h, col in zip(header, zip(*rows)) if h != "__index__"}

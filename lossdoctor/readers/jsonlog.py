@@ -24,9 +24,33 @@ def _load(text: str):
         raise HistoryFormatError("is JSON nested too deeply to be a training history; "
                                  "save it with json.dump(history.history, f)") from err
     except json.JSONDecodeError as err:
+        if err.msg == "Extra data":
+            records = _json_lines(text)
+            if records is not None:
+                return records
         end = "; the file looks cut short" if err.pos >= len(text.rstrip()) - 1 else ""
         raise HistoryFormatError(f"is not valid JSON (line {err.lineno}, column {err.colno}: "
                                  f"{err.msg}){end}; re-save it with json.dump(history.history, f)") from err
+
+
+def _json_lines(text: str) -> list | None:
+    """JSON Lines of one object per line (a W&B offline run's wandb-history.jsonl), else None.
+
+    A last line cut short (the run was still writing) is left out.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    out = []
+    for i, line in enumerate(lines):
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            if i == len(lines) - 1 and out:
+                break
+            return None
+        if not isinstance(obj, dict):
+            return None
+        out.append(obj)
+    return out if len(out) > 1 else None
 
 
 def _python_repr(s: str):

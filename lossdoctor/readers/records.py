@@ -15,8 +15,9 @@ import numpy as np
 from ..history import History, Series
 
 EPOCH_KEYS = ("epoch", "Epoch", "epochs")
-STEP_KEYS = ("step", "global_step", "Step", "iteration")
+STEP_KEYS = ("step", "global_step", "Step", "iteration", "_step")
 SKIP_KEYS = {"created_at", "time", "timestamp", "wall_time", "total_flos", "train_runtime",
+             "_runtime", "_timestamp",
              "train_samples_per_second", "train_steps_per_second", "eval_runtime",
              "eval_samples_per_second", "eval_steps_per_second", "num_input_tokens_seen"}
 

@@ -40,7 +40,12 @@ def notebook(text: str) -> bool:
 
 
 def json_like(text: str) -> bool:
-    return text.lstrip()[:1] in ('{', '[', '"')
+    """JSON or JSON Lines; a quoted first character counts only for a one-line JSON string (a
+    JSON string holds no raw newline), so a CSV whose header is quoted (W&B exports) is a table."""
+    s = text.lstrip()
+    if s[:1] == '"':
+        return "\n" not in s.rstrip()
+    return s[:1] in ("{", "[")
 
 
 def table(text: str) -> bool:
