@@ -6,14 +6,15 @@ diagnosis' facts; fixes are ordered, most effective and cheapest first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True, eq=False)
 class Advice:
-    title: str
-    summary: str
-    fixes: tuple[str, ...]
+    """A title, a summary template and fix templates (a plain class: cheaper to import than a dataclass)."""
+
+    __slots__ = ("title", "summary", "fixes")
+
+    def __init__(self, title: str, summary: str, fixes: tuple[str, ...]):
+        self.title, self.summary, self.fixes = title, summary, fixes
 
 
 ADD_VALIDATION = "{validation_fix}"

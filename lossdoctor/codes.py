@@ -3,12 +3,10 @@ and the figure colours are derived."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True, eq=False)
 class Code:
-    """A diagnosis code.
+    """A diagnosis code (a plain class: a dataclass costs start-up time on every CLI run).
 
     Attributes:
         name: the stable code (JSON, `--fail-on`, `stop_on`).
@@ -16,9 +14,10 @@ class Code:
         colour: the figure colour of its panels (Okabe-Ito, readable with colour-vision deficiencies).
     """
 
-    name: str
-    healthy: bool
-    colour: str
+    __slots__ = ("name", "healthy", "colour")
+
+    def __init__(self, name: str, healthy: bool, colour: str):
+        self.name, self.healthy, self.colour = name, healthy, colour
 
 
 # most urgent first: the order of the batch table

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import string
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -118,12 +118,15 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
         return explain(facts, history, settings)
 
 
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 def fill_fixes(templates, ctx: dict) -> tuple[str, ...]:
     """The fixes with their placeholders filled; a fix whose API has no spelling in this framework
     (an empty entry, e.g. CNN pooling for a Hugging Face model) is left out."""
     out = []
     for t in templates:
-        names = [name for _, name, _, _ in string.Formatter().parse(t) if name]
+        names = PLACEHOLDER.findall(t)
         if any(n.startswith("api_") and not ctx.get(n) for n in names):
             continue
         text = t.format(**ctx)

@@ -3,7 +3,6 @@ command line names one run or a batch of them. Nothing here reads a log's conten
 
 from __future__ import annotations
 
-import glob
 import os
 from typing import Iterable
 
@@ -61,6 +60,8 @@ def expand(inputs: Iterable[str], suffixes: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     for item in inputs:
         if is_glob(item):
+            import glob  # noqa: PLC0415 - only for patterns
+
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
                 raise InputFileError(f"{item}: the pattern matches no file")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """The choices a user makes for every run (the CLI's --train-key, --val-key, --window, --input-format)."""
 
     train_key: str | None = None

@@ -13,7 +13,6 @@ proportional to the noise, so that a new regime needs evidence that stands out f
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,9 +22,8 @@ _MAD_TO_SIGMA = 1.4826
 _MIDPOINT_VAR = 1.5
 
 
-@dataclass(frozen=True, eq=False)
 class Scaled:
-    """A series on the scale it is judged on.
+    """A series on the scale it is judged on (a plain class: a dataclass costs start-up time).
 
     Attributes:
         z: the transformed values (natural log, or value / level on the linear scale).
@@ -33,9 +31,10 @@ class Scaled:
         level: the divisor of the linear fallback (1 on the log scale).
     """
 
-    z: np.ndarray
-    log: bool
-    level: float
+    __slots__ = ("z", "log", "level")
+
+    def __init__(self, z: np.ndarray, log: bool, level: float):
+        self.z, self.log, self.level = z, log, level
 
     def to_values(self, z):
         """Back from the judged scale to loss units."""

@@ -8,19 +8,19 @@ says what it detects; adding one touches only this module (and its advice in `ad
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from .facts import Facts
 from .trend import FALLING, FLAT, RISING, UNKNOWN
 
 
-@dataclass(frozen=True, eq=False)
 class Rule:
-    id: str
-    code: str
-    variant: str
-    test: Callable[[Facts], bool]
+    """A rule: its stable id, the (code, variant) it gives, and the test of the facts it applies to."""
+
+    __slots__ = ("id", "code", "variant", "test")
+
+    def __init__(self, id: str, code: str, variant: str, test: Callable[[Facts], bool]):  # noqa: A002
+        self.id, self.code, self.variant, self.test = id, code, variant, test
 
     @property
     def doc(self) -> str:
@@ -119,13 +119,13 @@ VAL_FLAT_RULES = (
 )
 
 
-@dataclass(frozen=True, eq=False)
 class Cell:
     """One cell of the trend table: a decided (code, variant), or the refinement rules that decide."""
 
-    code: str
-    variant: str | None = None
-    refine: tuple[Rule, ...] = ()
+    __slots__ = ("code", "variant", "refine")
+
+    def __init__(self, code: str, variant: str | None = None, refine: tuple = ()):
+        self.code, self.variant, self.refine = code, variant, refine
 
 
 # (train trend, val trend or None) -> the cell

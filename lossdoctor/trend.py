@@ -185,15 +185,15 @@ def _z(confidence: float) -> float:
     return -z
 
 
-@dataclass(frozen=True, eq=False)
 class _Move:
-    """The move over the window on the judged scale, with its standard error."""
+    """The move over the window on the judged scale, with its standard error (internal: a plain
+    class, as each dataclass costs about a millisecond of the CLI's start-up)."""
 
-    start: float
-    end: float
-    se: float
-    regime_start: int
-    fit_points: int
+    __slots__ = ("start", "end", "se", "regime_start", "fit_points")
+
+    def __init__(self, start: float, end: float, se: float, regime_start: int, fit_points: int):
+        self.start, self.end, self.se = start, end, se
+        self.regime_start, self.fit_points = regime_start, fit_points
 
 
 def _move(x: np.ndarray, z: np.ndarray, sigma: float, w0: int, s: TrendSettings, x_end: float) -> _Move:

@@ -41,3 +41,11 @@ def test_wild_check_runs():
 def test_benchmarks_say_what_is_missing(tmp_path):
     r = run("bench/accuracy.py", str(tmp_path))
     assert r.returncode == 1 and "no labelled corpus there" in r.stderr
+
+
+@pytest.mark.slow
+def test_framework_benchmark_runs_quick():
+    r = run("bench/frameworks.py", "--quick", timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    for heading in ("6a. Lightning", "6b. Hugging Face", "7. MLflow"):
+        assert heading in r.stdout

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from importlib import import_module
 from typing import Callable
 
@@ -34,7 +33,6 @@ def _lazy(module: str, func: str) -> Callable:
     return call
 
 
-@dataclass(frozen=True, eq=False)
 class Format:
     """A reader.
 
@@ -48,13 +46,13 @@ class Format:
         parse_path: `parse_path(path) -> History`, for those.
     """
 
-    name: str
-    description: str
-    suffixes: tuple[str, ...] = ()
-    sniff: Callable[[str], bool] | None = None
-    parse: Callable[[str, str], History] | None = None
-    matches_path: Callable[[str], bool] | None = None
-    parse_path: Callable[[str], History] | None = None
+    __slots__ = ("name", "description", "suffixes", "sniff", "parse", "matches_path", "parse_path")
+
+    def __init__(self, name: str, description: str, suffixes: tuple[str, ...] = (),
+                 sniff: Callable[[str], bool] | None = None, parse: Callable[[str, str], History] | None = None,
+                 matches_path: Callable[[str], bool] | None = None, parse_path: Callable[[str], History] | None = None):
+        self.name, self.description, self.suffixes = name, description, suffixes
+        self.sniff, self.parse, self.matches_path, self.parse_path = sniff, parse, matches_path, parse_path
 
 
 FORMATS: list[Format] = [
