@@ -11,15 +11,14 @@ training ends, and adds the final diagnosis to `state.log_history` (so it is sav
 
 from __future__ import annotations
 
-import copy
 import math
 
-from .live import LiveDoctor, as_float
+from .live import CoreViews, LiveDoctor, as_float, torch_weights
 
 _CLASS = None
 
 
-class _TrainerAdapter:
+class _TrainerAdapter(CoreViews):
     """The Hugging Face side, mixed into `transformers.TrainerCallback` when a LossDoctor is created."""
 
     def __init__(self, train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
@@ -29,19 +28,15 @@ class _TrainerAdapter:
                                budget, confirm, framework="huggingface")
         self.restore_best_weights = restore_best_weights
         self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
-        self.best_state = None
+        self.best = torch_weights(self.core)
         self._train: list[float] = []
         self._n = 0
         self._training = False  # evaluate() after train() is not part of the run
 
-    diagnosis = property(lambda self: self.core.diagnosis)
-    diagnoses = property(lambda self: self.core.diagnoses)
-    stopped_epoch = property(lambda self: self.core.stopped_epoch)
-    best_epoch = property(lambda self: self.core.best_epoch)
-
     def on_train_begin(self, args, state, control, **kwargs):
         self.core.reset()
-        self.best_state, self._train, self._n, self._training = None, [], 0, True
+        self.best.clear()
+        self._train, self._n, self._training = [], 0, True
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not self._training:
@@ -67,10 +62,7 @@ class _TrainerAdapter:
         self._n += 1
         v = self.core.update(self._n, logs, position=as_float(getattr(state, "epoch", None)))
         if v.new_best and self.restore_best_weights and model is not None:
-            try:
-                self.best_state = copy.deepcopy(model.state_dict())
-            except Exception as err:  # never break training
-                self.core.warn_once("weights", f"LossDoctor: keeping the best weights failed ({err}).")
+            self.best.keep(model)
         if v.message and self.verbose:
             print(f"\n{v.message.replace('Epoch', 'Evaluation', 1)} (epoch {state.epoch:.2f}, "
                   f"step {state.global_step})", flush=True)
@@ -85,16 +77,8 @@ class _TrainerAdapter:
         if d is not None:
             state.log_history.append({"lossdoctor_code": d.code, "lossdoctor_variant": d.variant,
                                       "lossdoctor_title": d.title, "step": state.global_step})
-        model = kwargs.get("model")
-        if self.restore_best_weights and self.best_state is not None and model is not None:
-            try:
-                model.load_state_dict(self.best_state)
-            except Exception as err:  # never break training
-                self.core.warn_once("restore", f"LossDoctor: restoring the best weights failed ({err}).")
-                return
-            if self.verbose:
-                print(f"LossDoctor: restored the weights of evaluation {self.core.best_epoch}, the best one.",
-                      flush=True)
+        if self.restore_best_weights and self.best.restore(kwargs.get("model")) and self.verbose:
+            print(f"LossDoctor: restored the weights of evaluation {self.core.best_epoch}, the best one.", flush=True)
 
 
 def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epochs: int = 5,  # noqa: N802

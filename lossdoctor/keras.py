@@ -7,12 +7,12 @@ backend; pass `base=tf.keras.callbacks.Callback` for a tf.keras (Keras 2) model.
 
 from __future__ import annotations
 
-from .live import LiveDoctor
+from .live import BestWeights, CoreViews, LiveDoctor
 
 _CLASSES: dict = {}
 
 
-class _LossDoctorMixin:
+class _LossDoctorMixin(CoreViews):
     """The callback's Keras side, independent of which Keras provides the base class."""
 
     def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
@@ -23,23 +23,19 @@ class _LossDoctorMixin:
         self.core = LiveDoctor(train_key, val_key, min_epochs, every, stop_on, window, budget, confirm)
         self.restore_best_weights = restore_best_weights
         self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
-        self.best_weights = None
+        self.best = BestWeights(self.core, lambda m: m.get_weights(), lambda m, w: m.set_weights(w))
 
-    # the core's state, under the names Keras users know from EarlyStopping
-    diagnosis = property(lambda self: self.core.diagnosis)
-    diagnoses = property(lambda self: self.core.diagnoses)
-    stopped_epoch = property(lambda self: self.core.stopped_epoch)
-    best_epoch = property(lambda self: self.core.best_epoch)
     logs = property(lambda self: self.core.logs)
+    best_weights = property(lambda self: self.best.saved)
 
     def on_train_begin(self, logs=None):
         self.core.reset()
-        self.best_weights = None
+        self.best.clear()
 
     def on_epoch_end(self, epoch, logs=None):
         v = self.core.update(epoch + 1, logs if logs is not None else {})
         if v.new_best and self.restore_best_weights:
-            self._keep_best_weights()
+            self.best.keep(self.model)
         if v.message and self.verbose:
             print(f"\n{v.message}", flush=True)
         if v.stop:
@@ -49,22 +45,10 @@ class _LossDoctorMixin:
 
     def on_train_end(self, logs=None):
         self.core.finish(self.report_path, self.history_path)
-        if self.restore_best_weights and self.best_weights is not None:
-            # as EarlyStopping(restore_best_weights=True) does in Keras 3: at the end of training
-            try:
-                self.model.set_weights(self.best_weights)
-            except Exception as err:  # never break training
-                self.core.warn_once("restore", f"LossDoctor: restoring the best weights failed ({err}).")
-                return
-            if self.verbose:
-                print(f"LossDoctor: restored the weights of epoch {self.core.best_epoch}, "
-                      "the best validation epoch.", flush=True)
-
-    def _keep_best_weights(self) -> None:
-        try:
-            self.best_weights = self.model.get_weights()
-        except Exception as err:  # never break training
-            self.core.warn_once("weights", f"LossDoctor: keeping the best weights failed ({err}).")
+        # as EarlyStopping(restore_best_weights=True) does in Keras 3: at the end of training
+        if self.restore_best_weights and self.best.restore(self.model) and self.verbose:
+            print(f"LossDoctor: restored the weights of epoch {self.core.best_epoch}, the best validation epoch.",
+                  flush=True)
 
 
 def _callback_class(base):

@@ -8,15 +8,13 @@ validation), stops with `trainer.should_stop`, logs the verdict's severity throu
 
 from __future__ import annotations
 
-import copy
-
 from .codes import severity
-from .live import LiveDoctor
+from .live import CoreViews, LiveDoctor, torch_weights
 
 _CLASS = None
 
 
-class _LightningAdapter:
+class _LightningAdapter(CoreViews):
     """The Lightning side, mixed into `lightning.pytorch.Callback` when a LossDoctor is created."""
 
     def __init__(self, train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
@@ -26,23 +24,18 @@ class _LightningAdapter:
                                framework="lightning")
         self.restore_best_weights = restore_best_weights
         self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
-        self.best_state = None
-
-    diagnosis = property(lambda self: self.core.diagnosis)
-    diagnoses = property(lambda self: self.core.diagnoses)
-    stopped_epoch = property(lambda self: self.core.stopped_epoch)
-    best_epoch = property(lambda self: self.core.best_epoch)
+        self.best = torch_weights(self.core)
 
     def on_fit_start(self, trainer, pl_module):
         self.core.reset()
-        self.best_state = None
+        self.best.clear()
 
     def on_train_epoch_end(self, trainer, pl_module):
         if getattr(trainer, "sanity_checking", False):
             return
         v = self.core.update(trainer.current_epoch + 1, dict(trainer.callback_metrics))
         if v.new_best and self.restore_best_weights:
-            self._keep(pl_module)
+            self.best.keep(pl_module)
         if v.message and self.verbose:
             _info(v.message)
         if v.diagnosis is not None and getattr(trainer, "logger", None) is not None:
@@ -54,20 +47,8 @@ class _LightningAdapter:
 
     def on_train_end(self, trainer, pl_module):
         self.core.finish(self.report_path, self.history_path)
-        if self.restore_best_weights and self.best_state is not None:
-            try:
-                pl_module.load_state_dict(self.best_state)
-            except Exception as err:  # never break training
-                self.core.warn_once("restore", f"LossDoctor: restoring the best weights failed ({err}).")
-                return
-            if self.verbose:
-                _info(f"LossDoctor: restored the weights of epoch {self.core.best_epoch}, the best validation epoch.")
-
-    def _keep(self, pl_module) -> None:
-        try:
-            self.best_state = copy.deepcopy(pl_module.state_dict())
-        except Exception as err:  # never break training
-            self.core.warn_once("weights", f"LossDoctor: keeping the best weights failed ({err}).")
+        if self.restore_best_weights and self.best.restore(pl_module) and self.verbose:
+            _info(f"LossDoctor: restored the weights of epoch {self.core.best_epoch}, the best validation epoch.")
 
     def _log(self, pl_module, d) -> None:
         try:  # the verdict as numbers the loggers can chart: 0 is the most urgent code

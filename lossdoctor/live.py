@@ -306,3 +306,51 @@ def best_suffix(d: Diagnosis) -> str:
     """' (best val_loss 0.2913 at epoch 12)', or '' without a best epoch."""
     note = best_note(d.best_key, d.best_value, d.best_epoch, d.unit)
     return f" ({note})" if note else ""
+
+
+class BestWeights:
+    """The weights of the best validation epoch, kept on each new best and put back at the end.
+
+    `get(model)` copies the weights out and `put(model, weights)` loads them; a failure in
+    either becomes one warning through `core`, never an exception in training.
+    """
+
+    def __init__(self, core: LiveDoctor, get: Callable, put: Callable):
+        self.core, self._get, self._put = core, get, put
+        self.saved = None
+
+    def clear(self) -> None:
+        self.saved = None
+
+    def keep(self, model) -> None:
+        try:
+            self.saved = self._get(model)
+        except Exception as err:  # never break training
+            self.core.warn_once("weights", f"LossDoctor: keeping the best weights failed ({err}).")
+
+    def restore(self, model) -> bool:
+        """Load the kept weights into `model`; True when it did."""
+        if self.saved is None or model is None:
+            return False
+        try:
+            self._put(model, self.saved)
+        except Exception as err:  # never break training
+            self.core.warn_once("restore", f"LossDoctor: restoring the best weights failed ({err}).")
+            return False
+        return True
+
+
+def torch_weights(core: LiveDoctor) -> BestWeights:
+    """Best weights of a torch module, as a deep copy of its state dict."""
+    import copy  # noqa: PLC0415
+
+    return BestWeights(core, lambda m: copy.deepcopy(m.state_dict()), lambda m, s: m.load_state_dict(s))
+
+
+class CoreViews:
+    """The core's state, under the names EarlyStopping users know, for every framework adapter."""
+
+    diagnosis = property(lambda self: self.core.diagnosis)
+    diagnoses = property(lambda self: self.core.diagnoses)
+    stopped_epoch = property(lambda self: self.core.stopped_epoch)
+    best_epoch = property(lambda self: self.core.best_epoch)
