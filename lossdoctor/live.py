@@ -95,6 +95,12 @@ class LiveDoctor:
             raise ValueError("LossDoctor: every, min_epochs and confirm must be at least 1")
         if budget is not None and not 0 < budget <= 1:
             raise ValueError("LossDoctor: budget is a share of training time, in (0, 1], or None")
+        from .codes import NAMES  # noqa: PLC0415
+
+        unknown = [c for c in (stop_on or ()) if c not in NAMES]
+        if unknown or isinstance(stop_on, str):
+            raise ValueError(f"LossDoctor: unknown stop_on code(s) {', '.join(map(repr, unknown or [stop_on]))}; "
+                             f"choose from {', '.join(NAMES)} (a tuple, e.g. stop_on=('non_finite', 'overfitting'))")
         self.train_key, self.val_key = train_key, val_key
         self._val_guess: str | None = None
         self.min_epochs, self.every, self.window = min_epochs, every, window

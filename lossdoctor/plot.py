@@ -86,6 +86,14 @@ def _mark_best(ax, d: Diagnosis) -> None:
             label=label, zorder=6)
 
 
+def shorten_middle(name: str, width: int) -> str:
+    """A run name cut in the middle, keeping its start and its distinguishing end."""
+    if len(name) <= width:
+        return name
+    head = (width - 1) // 3
+    return name[:head] + "…" + name[-(width - 1 - head):]
+
+
 def evidence_line(d: Diagnosis) -> str:
     """The evidence in one line: both trends over the window, and the best epoch."""
     def part(t):
@@ -236,7 +244,7 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
             ax.text(0.5, 0.5, f"NaN/inf from {d.unit} {fmt_epoch(min(d.nonfinite.values()))}", ha="center",
                     va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=9)
         color = colour(d.code)
-        ax.set_title(textwrap.shorten(name, 38, placeholder="...") + f"\n[{d.code}]", fontsize=8, color=color, loc="left")
+        ax.set_title(shorten_middle(name, 38) + f"\n[{d.code}]", fontsize=8, color=color, loc="left")
         for side in ax.spines.values():
             side.set_edgecolor(color)
         ax.tick_params(labelsize=7)

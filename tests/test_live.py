@@ -99,3 +99,17 @@ def test_finish_diagnoses_the_last_epoch_and_writes_the_history(tmp_path):
     d = core.finish(history_path=str(path))
     assert core.diagnoses[-1][0] == 7 and d is core.diagnosis
     assert len(json.loads(path.read_text())["loss"]) == 7
+
+
+@pytest.mark.parametrize("bad", [("overfit",), "overfitting", ("non_finite", "nan")])
+def test_unknown_stop_on_codes_are_refused_with_the_valid_ones(bad):
+    with pytest.raises(ValueError, match="unknown stop_on code.*choose from non_finite, diverging"):
+        LiveDoctor(stop_on=bad)
+
+
+def test_grid_names_keep_their_distinguishing_end():
+    from lossdoctor.plot import shorten_middle
+    name = "sweeps/2026-11-30/lr_sweep/adam_lr=3e-4_bs=64_seed=7/history.json"
+    short = shorten_middle(name, 38)
+    assert len(short) == 38 and short.endswith("seed=7/history.json") and short.startswith("sweeps/2026")
+    assert shorten_middle("short.json", 38) == "short.json"
