@@ -254,8 +254,35 @@ def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth,
     click.echo(f"{headline(d)}\nwrote {output}")
 
 
+def report_batch(inputs, options, output, markdown_path, fail_on) -> None:
+    """`report` over several runs: the grid figure, the sweep table as Markdown, --fail-on on any run."""
+    from .atomic import write_text  # noqa: PLC0415
+    from .plot import render_grid  # noqa: PLC0415
+    from .render import batch_to_markdown  # noqa: PLC0415
+
+    batch = run_batch(inputs, options)
+    ok = [r for r in batch.results if r.diagnosis is not None]
+    if not ok:
+        raise InputFileError("no run there could be diagnosed; nothing to report")
+    render_grid([(r.name, load_history(r.source, options.input_format), r.diagnosis) for r in ok[:GRID_MAX]],
+                output, total=len(ok))
+    lines = [summary_line(batch), f"wrote {output}"]
+    if markdown_path:
+        image = os.path.relpath(os.path.abspath(output), os.path.dirname(os.path.abspath(markdown_path)))
+        write_text(markdown_path, batch_to_markdown(batch) + f"\n![the runs' loss curves]({image})\n")
+        lines.append(f"wrote {markdown_path}")
+    click.echo("\n".join(lines))
+    failing = [r for r in ok if r.code in fail_on]
+    if failing:
+        names = ", ".join(f"{r.name} ({r.code})" for r in failing[:20]) + (" ..." if len(failing) > 20 else "")
+        click.echo(f"lossdoctor: failing because {len(failing)} run(s) are in --fail-on: {names}", err=True)
+        sys.exit(EXIT_FAIL_ON)
+    if batch.internal_errors:
+        sys.exit(EXIT_INTERNAL)
+
+
 @cli.command()
-@click.argument("file")
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
 @history_options
 @figure_options
 @click.option("--markdown", "markdown_path", metavar="MD",
@@ -264,16 +291,22 @@ def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth,
               help="Exit 1 when the diagnosis is one of these comma-separated codes, "
                    "e.g. overfitting,diverging,non_finite.")
 @guarded
-def report(file, train_key, val_key, window, input_format, output, logy, smooth, shift_train,
+def report(inputs, train_key, val_key, window, input_format, output, logy, smooth, shift_train,
            markdown_path, fail_on):
     """Write the annotated figure and a Markdown summary of FILE for CI.
 
-    Exit code 0: diagnosed; 1: the diagnosis is in --fail-on; 2: the input could not be used.
+    Several files, a folder or a glob write the grid of their runs and the sweep table; --fail-on
+    then fails when any run's diagnosis is one of the codes, and lists them.
+    Exit code 0: diagnosed; 1: a diagnosis is in --fail-on; 2: the input could not be used.
 
     Example: lossdoctor report history.json -o report.png --markdown summary.md --fail-on overfitting,non_finite
     """
     from .atomic import write_text  # noqa: PLC0415
 
+    if is_batch(inputs):
+        report_batch(inputs, Options(train_key, val_key, window, input_format), output, markdown_path, fail_on)
+        return
+    file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format)
     draw(history, d, output, logy, smooth, shift_train)
     lines = [headline(d), f"wrote {output}"]

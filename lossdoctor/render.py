@@ -76,7 +76,39 @@ def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> 
     return "\n".join(out)
 
 
-RENDERERS = {"text": to_text, "json": lambda d: to_json(d) + "\n", "markdown": to_markdown}
+def _csv(rows: list[list[str]]) -> str:
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+CSV_HEADER = ["run", "epochs", "train_trend", "val_trend", "code", "variant", "best_epoch", "best_value",
+              "train_change", "val_change", "title", "error"]
+
+
+def _csv_row(name: str, d: Diagnosis | None, error: str | None = None) -> list[str]:
+    if d is None:
+        return [name, "", "", "", "error", "", "", "", "", "", "", error or ""]
+    change = (lambda t: "" if t is None or t.trend == "unknown" else f"{t.relative_change:.4f}")
+    return [name, str(d.epochs), d.train.trend, d.val.trend if d.val else "", d.code, d.variant,
+            fmt_epoch(d.best_epoch) if d.best_epoch is not None else "",
+            "" if d.best_value is None else f"{d.best_value:.6g}", change(d.train), change(d.val), d.title, ""]
+
+
+def to_csv(d: Diagnosis) -> str:
+    """One header row and one row: the sweep table's columns, for a single run."""
+    return _csv([CSV_HEADER, _csv_row(d.source, d)])
+
+
+def batch_to_csv(batch) -> str:
+    """The sweep table as CSV: one row per run, most urgent first, unreadable runs with their error."""
+    return _csv([CSV_HEADER] + [_csv_row(r.name, r.diagnosis, r.error) for r in batch.results])
+
+
+RENDERERS = {"text": to_text, "json": lambda d: to_json(d) + "\n", "markdown": to_markdown, "csv": to_csv}
 
 
 
@@ -128,4 +160,5 @@ def batch_to_markdown(batch) -> str:
     return "\n".join(out) + "\n"
 
 
-BATCH_RENDERERS = {"text": batch_to_text, "json": batch_to_jsonl, "markdown": batch_to_markdown}
+BATCH_RENDERERS = {"text": batch_to_text, "json": batch_to_jsonl, "markdown": batch_to_markdown,
+                   "csv": batch_to_csv}

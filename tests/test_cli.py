@@ -121,3 +121,31 @@ def test_step_only_log_is_reported_in_steps(tmp_path):
     assert not re.findall(r"\b(?:over|at|judged on) epochs? \d", text)
     md = run("diagnose", path, "--format", "markdown").output
     assert "400 steps" in md and "at step 400" in md
+
+
+def test_csv_export_of_a_sweep_and_of_one_run(tmp_path):
+    import csv as csvmod
+    import io
+    for name in ("overfitting.json", "still_learning.json"):
+        (tmp_path / name).write_bytes((SAMPLES / name).read_bytes())
+    (tmp_path / "broken.json").write_text("[1, 2")
+    r = run("diagnose", str(tmp_path), "--format", "csv")
+    rows = list(csvmod.DictReader(io.StringIO(r.output)))
+    assert r.exit_code == 0 and [row["run"] for row in rows] == ["overfitting.json", "still_learning.json", "broken.json"]
+    assert rows[0]["code"] == "overfitting" and rows[0]["best_epoch"] == "2" and rows[-1]["code"] == "error"
+    one = list(csvmod.DictReader(io.StringIO(run("diagnose", str(SAMPLES / "still_learning.json"), "--format", "csv").output)))
+    assert len(one) == 1 and one[0]["code"] == "learning"
+
+
+def test_report_over_a_folder_fails_on_any_matching_run(tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for name in ("overfitting.json", "still_learning.json", "nan_loss.json"):
+        (runs / name).write_bytes((SAMPLES / name).read_bytes())
+    png, md = tmp_path / "grid.png", tmp_path / "summary.md"
+    r = run("report", str(runs), "-o", str(png), "--markdown", str(md), "--fail-on", "overfitting,non_finite")
+    assert r.exit_code == 1
+    assert "2 run(s) are in --fail-on: nan_loss.json (non_finite), overfitting.json (overfitting)" in r.output
+    assert png.read_bytes()[:4] == b"\x89PNG" and "| still_learning.json |" in md.read_text()
+    ok = run("report", str(runs), "-o", str(png), "--fail-on", "diverging")
+    assert ok.exit_code == 0
