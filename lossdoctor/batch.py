@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from .codes import severity
 from .diagnose import Diagnosis, diagnose
-from .discover import expand as _expand, run_names
+from .discover import expand_counted, run_names
 from .errors import EXIT_INTERNAL, EXIT_OK, error_outcome
 from .options import Options
 from .readers import load_history, log_suffixes
@@ -46,8 +46,12 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Batch:
+    """Every run's result, most urgent first; `summary` counts the codes; `skipped` the files in the
+    folders walked that are not training logs (model configs, tokenizer files, older checkpoints)."""
+
     results: tuple[RunResult, ...]
     summary: dict = field(default_factory=dict)
+    skipped: int = 0
 
     @property
     def failed(self) -> int:
@@ -60,7 +64,7 @@ class Batch:
 
 def expand(inputs: Iterable[str]) -> list[str]:
     """Every log and TensorBoard run named by `inputs`, with the file endings the readers declare."""
-    return _expand(inputs, log_suffixes())
+    return expand_counted(inputs, log_suffixes())[0]
 
 
 def diagnose_one(path: str, name: str = "", options: Options = Options()) -> RunResult:
@@ -115,7 +119,7 @@ def diagnose_many(inputs: list[str], options: Options = Options(), workers: int 
     Returns:
         A `Batch`, most urgent diagnoses first, unreadable files last.
     """
-    paths = expand(inputs)
+    paths, skipped = expand_counted(inputs, log_suffixes())
     names = run_names(paths, inputs)
     workers = workers or ((os.cpu_count() or 1) if len(paths) >= PARALLEL_FROM else 1)
     results: list[RunResult] = []
@@ -134,4 +138,4 @@ def diagnose_many(inputs: list[str], options: Options = Options(), workers: int 
                 progress(1)
     results.sort(key=RunResult.sort_key)
     summary = dict(Counter(r.code or "error" for r in results))
-    return Batch(tuple(results), summary)
+    return Batch(tuple(results), summary, skipped)

@@ -11,8 +11,19 @@ from .errors import InputFileError
 EVENTS = "events.out.tfevents"
 
 
+# the split folders Keras' TensorBoard callback writes inside one run's log dir
+SPLIT_FOLDERS = ("train", "validation", "val", "eval", "test")
+# files a Hugging Face output_dir or a model folder holds that are not training logs
+NOT_LOGS = {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.json",
+            "special_tokens_map.json", "added_tokens.json", "preprocessor_config.json", "adapter_config.json",
+            "all_results.json", "train_results.json", "eval_results.json", "test_results.json",
+            "predict_results.json", "model.safetensors.index.json", "pytorch_model.bin.index.json", "merges.txt"}
+
+
 def is_event_path(path: str) -> bool:
-    """A TensorBoard event file, or a folder holding event files (directly or in train/, validation/)."""
+    """One TensorBoard run: an event file, or a folder holding event files directly or in its
+    train/ and validation/ folders (Keras). A folder of run folders (Lightning's version_0/,
+    version_1/, ...; Hugging Face's runs/<date>_<host>/) is a batch of runs, not one."""
     if os.path.isfile(path):
         return os.path.basename(path).startswith(EVENTS)
     if not os.path.isdir(path):
@@ -24,7 +35,7 @@ def is_event_path(path: str) -> bool:
     if any(e.name.startswith(EVENTS) and e.is_file() for e in entries):
         return True
     for e in entries:
-        if e.is_dir():
+        if e.is_dir() and e.name in SPLIT_FOLDERS:
             try:
                 if any(f.name.startswith(EVENTS) for f in os.scandir(e.path)):
                     return True
@@ -48,16 +59,26 @@ def is_batch(inputs: Iterable[str]) -> bool:
 
 
 def expand(inputs: Iterable[str], suffixes: tuple[str, ...]) -> list[str]:
+    """The logs `inputs` name (see `expand_counted`)."""
+    return expand_counted(inputs, suffixes)[0]
+
+
+def expand_counted(inputs: Iterable[str], suffixes: tuple[str, ...]) -> tuple[list[str], int]:
     """Files and TensorBoard run folders named by `inputs` (files, folders searched recursively, globs).
 
     Args:
         inputs: paths, folders and glob patterns.
         suffixes: the file endings of logs (each reader declares its own).
 
+    Returns:
+        The paths, and how many files in the folders walked were passed over as not training
+        logs (model configs, tokenizer files, results summaries, older checkpoints' states).
+
     Raises:
         InputFileError: a pattern matches nothing.
     """
     out: list[str] = []
+    skipped = 0
     for item in inputs:
         if is_glob(item):
             import glob  # noqa: PLC0415 - only for patterns
@@ -67,18 +88,44 @@ def expand(inputs: Iterable[str], suffixes: tuple[str, ...]) -> list[str]:
                 raise InputFileError(f"{item}: the pattern matches no file")
             out += [m for m in matches if os.path.isfile(m) or is_event_path(m)]
         elif os.path.isdir(item) and not is_event_path(item):
-            out += _walk(item, suffixes)
+            found, passed = _walk(item, suffixes)
+            out += found
+            skipped += passed
         else:
             out.append(item)
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(out)), skipped
 
 
 def _is_log(name: str, suffixes: tuple[str, ...]) -> bool:
-    return not name.startswith(".") and name.lower().endswith(suffixes)
+    return not name.startswith(".") and name.lower().endswith(suffixes) and name not in NOT_LOGS
 
 
-def _walk(root: str, suffixes: tuple[str, ...]) -> list[str]:
-    found = []
+def _newest_trainer_states(paths: list[str]) -> list[str]:
+    """One trainer_state.json per Hugging Face output_dir: the top-level one, else the newest checkpoint's."""
+    def checkpoint(p: str) -> tuple[str, int] | None:
+        parent = os.path.dirname(p)
+        name = os.path.basename(parent)
+        if os.path.basename(p) == "trainer_state.json" and name.startswith("checkpoint-") and name[11:].isdigit():
+            return os.path.dirname(parent), int(name[11:])
+        return None
+    tops = {os.path.dirname(p) for p in paths if os.path.basename(p) == "trainer_state.json"}
+    newest: dict[str, tuple[int, str]] = {}
+    for p in paths:
+        c = checkpoint(p)
+        if c and c[0] not in tops and c[1] >= newest.get(c[0], (-1, ""))[0]:
+            newest[c[0]] = (c[1], p)
+    keep = {p for _, p in newest.values()}
+    return [p for p in paths if checkpoint(p) is None or p in keep]
+
+
+def _walk(root: str, suffixes: tuple[str, ...]) -> tuple[list[str], int]:
+    found, not_logs = _walk_all(root, suffixes)
+    kept = _newest_trainer_states(found)
+    return kept, not_logs + len(found) - len(kept)
+
+
+def _walk_all(root: str, suffixes: tuple[str, ...]) -> tuple[list[str], int]:
+    found, not_logs = [], 0
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         if folder != root and is_event_path(folder) and any(f.startswith(EVENTS) for f in files):
@@ -86,9 +133,10 @@ def _walk(root: str, suffixes: tuple[str, ...]) -> list[str]:
             dirs[:] = []
             continue
         found += [os.path.join(folder, f) for f in sorted(files) if _is_log(f, suffixes)]
+        not_logs += sum(f in NOT_LOGS for f in files)
         found += [os.path.join(folder, d) for d in dirs if is_event_path(os.path.join(folder, d))]
         dirs[:] = [d for d in dirs if not is_event_path(os.path.join(folder, d))]
-    return sorted(found)
+    return sorted(found), not_logs
 
 
 def run_names(paths: list[str], inputs: Iterable[str]) -> list[str]:

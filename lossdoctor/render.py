@@ -132,7 +132,9 @@ def _shorten_left(s: str, width: int) -> str:
 
 def summary_line(batch) -> str:
     parts = [f"{n} {code}" for code, n in sorted(batch.summary.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return f"{len(batch.results)} runs: " + ", ".join(parts)
+    skipped = getattr(batch, "skipped", 0)
+    tail = f" ({skipped} file(s) that are not training logs skipped)" if skipped else ""
+    return f"{len(batch.results)} runs: " + ", ".join(parts) + tail
 
 
 def batch_to_text(batch, width: int = 140) -> str:

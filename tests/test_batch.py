@@ -107,3 +107,35 @@ def test_an_internal_error_in_a_batch_stays_one_and_exits_3(tmp_path, monkeypatc
     rows = [json.loads(line) for line in r.output.splitlines()]
     assert rows[0]["run"] == "a.json" and rows[0]["diagnosis"]["code"] == "learning"
     assert rows[1]["exit_code"] == 3 and rows[1]["error"].startswith("internal error (RuntimeError: injected)")
+
+
+def test_a_hugging_face_output_dir_is_one_run_and_its_other_files_are_not_runs(tmp_path):
+    import sys as _sys
+    _sys.path.insert(0, str(SAMPLES.parent / "tests"))
+    from formats import hf_trainer_state
+    out = tmp_path / "out"
+    for sub in ("checkpoint-500", "checkpoint-1000"):
+        (out / sub).mkdir(parents=True)
+        (out / sub / "trainer_state.json").write_text(hf_trainer_state(epochs=6))
+        (out / sub / "config.json").write_text(json.dumps({"hidden_size": 32, "model_type": "bert"}))
+    for name in ("config.json", "all_results.json", "vocab.json", "tokenizer_config.json"):
+        (out / name).write_text(json.dumps({"epoch": 6.0, "train_loss": 0.3}))
+    found = expand([str(out)])
+    assert found == [str(out / "checkpoint-1000" / "trainer_state.json")]
+    (out / "trainer_state.json").write_text(hf_trainer_state(epochs=6))
+    assert expand([str(out)]) == [str(out / "trainer_state.json")]
+    batch = diagnose_many([str(out)])
+    assert len(batch.results) == 1 and batch.skipped == 8  # 6 config/result files, 2 older checkpoint states
+    from lossdoctor.render import summary_line
+    assert summary_line(batch).endswith("(8 file(s) that are not training logs skipped)")
+
+
+def test_lightning_versions_are_separate_tensorboard_runs(tmp_path):
+    pytest.importorskip("tensorboard")
+    from lossdoctor.discover import is_event_path
+    logs = tmp_path / "lightning_logs"
+    for v in range(3):
+        (logs / f"version_{v}").mkdir(parents=True)
+        (logs / f"version_{v}" / "events.out.tfevents.1.host").write_bytes(b"")
+    assert not is_event_path(str(logs))
+    assert [p.rsplit("/", 1)[-1] for p in expand([str(logs)])] == ["version_0", "version_1", "version_2"]
