@@ -6,9 +6,10 @@ from .errors import MissingSeriesError
 from .history import History
 
 TRAIN_CANDIDATES = ("loss", "train_loss", "train_loss_epoch", "training_loss", "train/loss",
-                    "train_loss_step", "loss_epoch", "loss_step", "mean_loss", "tr_loss")
+                    "train_loss_step", "loss_epoch", "loss_step", "mean_loss", "tr_loss",
+                    "训练损失", "训练集损失")
 VAL_CANDIDATES = ("val_loss", "eval_loss", "valid_loss", "validation_loss", "val/loss",
-                  "val_loss_epoch", "dev_loss", "eval/loss")
+                  "val_loss_epoch", "dev_loss", "eval/loss", "验证损失", "验证集损失")
 
 
 def _val_twins(train_key: str) -> list[str]:
@@ -33,7 +34,7 @@ def _val_twins(train_key: str) -> list[str]:
 
 
 def _is_val(key: str) -> bool:
-    return key.lower().startswith(("val", "eval", "valid", "test", "dev"))
+    return key.lower().startswith(("val", "eval", "valid", "test", "dev", "验证", "测试"))
 
 
 def _other_loss(history: History) -> str | None:

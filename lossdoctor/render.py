@@ -126,8 +126,23 @@ def _batch_cells(r) -> list[str]:
 BATCH_HEADER = ["run", "epochs", "train", "val", "code", "best", "diagnosis"]
 
 
+def display_width(s: str) -> int:
+    """Columns a string takes in a terminal: wide (CJK) characters take two."""
+    import unicodedata  # noqa: PLC0415
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _ljust(s: str, width: int) -> str:
+    return s + " " * max(0, width - display_width(s))
+
+
 def _shorten_left(s: str, width: int) -> str:
-    return s if len(s) <= width else "..." + s[-(width - 3):]
+    if display_width(s) <= width:
+        return s
+    while display_width(s) > width - 3:
+        s = s[1:]
+    return "..." + s
 
 
 def summary_line(batch) -> str:
@@ -141,9 +156,9 @@ def batch_to_text(batch, width: int = 140) -> str:
     """One row per run (most urgent first, unreadable last), then a summary of codes."""
     rows = [_batch_cells(r) for r in batch.results]
     rows = [[_shorten_left(c[0], 48), *c[1:]] for c in rows]
-    widths = [max([len(BATCH_HEADER[i])] + [len(r[i]) for r in rows]) for i in range(6)]
+    widths = [max([len(BATCH_HEADER[i])] + [display_width(r[i]) for r in rows]) for i in range(6)]
     def line(cells):
-        head = "  ".join(c.ljust(w) if i != 1 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        head = "  ".join(_ljust(c, w) if i != 1 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
         full = f"{head}  {cells[6]}" if cells[6] else head.rstrip()
         return full if len(full) <= width else full[: width - 3] + "..."
     out = [line(BATCH_HEADER), line(["-" * w for w in widths] + [""])] + [line(r) for r in rows]

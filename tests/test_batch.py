@@ -139,3 +139,14 @@ def test_lightning_versions_are_separate_tensorboard_runs(tmp_path):
         (logs / f"version_{v}" / "events.out.tfevents.1.host").write_bytes(b"")
     assert not is_event_path(str(logs))
     assert [p.rsplit("/", 1)[-1] for p in expand([str(logs)])] == ["version_0", "version_1", "version_2"]
+
+
+def test_batch_table_aligns_wide_characters(tmp_path):
+    from lossdoctor.render import batch_to_text, display_width
+    for name in ("训练记录.json", "plain.json"):
+        (tmp_path / name).write_bytes((SAMPLES / "still_learning.json").read_bytes())
+    lines = batch_to_text(diagnose_many([str(tmp_path)])).splitlines()
+    rows = [l for l in lines if l.endswith("Still learning: the best case")]
+    assert len(rows) == 2
+    starts = {display_width(r[: r.index("learning")]) for r in rows}
+    assert len(starts) == 1  # the code column starts at the same screen column

@@ -278,3 +278,22 @@ def test_wandb_offline_history_jsonl_with_a_line_cut_short(tmp_path):
     h = load_history(write(tmp_path, "wandb-history.jsonl", text))
     assert len(h["loss"]) == 15 and "_runtime" not in h.keys and "_timestamp" not in h.keys
     assert diagnose(h).code == "learning"
+
+
+def test_gbk_csv_from_a_chinese_windows_machine(tmp_path):
+    rows = ["轮次,训练损失,验证损失,备注"] + [f"{e},{0.9 ** e:.4f},{1.1 * 0.9 ** e:.4f},正常" for e in range(20)]
+    path = tmp_path / "训练记录.csv"
+    path.write_bytes("\r\n".join(rows).encode("gbk"))
+    h = load_history(str(path))
+    assert "训练损失" in h.keys and "验证损失" in h.keys
+    assert any("GB18030" in n for n in h.notes)
+    d = diagnose(h)  # the Chinese names are recognised as the training and validation loss
+    assert d.train.key == "训练损失" and d.val.key == "验证损失" and d.code == "learning"
+
+
+def test_a_latin1_byte_in_an_english_log_is_not_taken_for_chinese(tmp_path):
+    text = "epoch,loss,val_loss,note\n" + "".join(f"{e},{0.9 ** e},{0.95 ** e},caf\xe9\n" for e in range(10))
+    path = tmp_path / "h.csv"
+    path.write_bytes(text.encode("latin-1"))
+    h = load_history(str(path))
+    assert not any("GB18030" in n for n in h.notes) and len(h["loss"]) == 10

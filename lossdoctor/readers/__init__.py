@@ -122,10 +122,41 @@ def decode(data: bytes) -> str:
     if b"\x00" in data[:65536]:
         raise HistoryFormatError("is binary, not a text log; pass a JSON, CSV or console log "
                                  "(TensorBoard event files need: pip install 'lossdoctor[tensorboard]')")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    chinese = _gb18030(data)
+    if chinese is not None:
+        return chinese
     text = data.decode("utf-8-sig", errors="replace")
     if text.count("\ufffd") > max(16, len(text) // 100):
         raise HistoryFormatError("is not text (undecodable bytes); pass a JSON, CSV or console log saved as UTF-8")
     return text
+
+
+GB18030_NOTE = "read as GB18030 (GBK) text: it is not UTF-8, and holds Chinese characters"
+
+
+def _gb18030(data: bytes) -> str | None:
+    """The text of a GBK / GB18030 file (Chinese Windows tools write them), or None.
+
+    Accepted only when it decodes cleanly and holds CJK characters, so that a stray Latin-1 byte
+    in an English log is not taken for Chinese.
+    """
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    if not any("\u4e00" <= c <= "\u9fff" for c in text[:65536]):
+        return None
+    return _Decoded(text)
+
+
+class _Decoded(str):
+    """Decoded text that remembers it was not UTF-8 (the note is added to the history)."""
+
+    note = GB18030_NOTE
 
 
 def parse_text(text: str, source: str = "<text>", input_format: str | None = None) -> History:
@@ -163,4 +194,9 @@ def load_history(path: str, input_format: str | None = None) -> History:
         if fmt.parse_path and path != "-" and (input_format == fmt.name or
                                                (input_format is None and fmt.matches_path(source))):
             return fmt.parse_path(source)
-    return parse_text(decode(read_bytes(source if path != "-" else "-")), source, input_format)
+    text = decode(read_bytes(source if path != "-" else "-"))
+    history = parse_text(str(text), source, input_format)
+    note = getattr(text, "note", None)
+    if note:
+        history = History(history.series, history.source, history.format, (note, *history.notes), history.x_unit)
+    return history
