@@ -86,4 +86,9 @@ def resolve_keys(history: History, train_key: str | None = None,
             if k not in ("val_loss", f"val_{train_key}"):
                 notes.append(f"using {k!r} as the validation loss")
             return train_key, k, notes
+    for k in (f"test_{train_key}", "test_loss"):
+        if k in history and k != train_key:
+            notes.append(f"using {k!r} as the validation loss (no validation series was logged); a test set "
+                         "that is also used to choose the model is no longer a fair test")
+            return train_key, k, notes
     return train_key, None, notes

@@ -297,3 +297,16 @@ def test_a_latin1_byte_in_an_english_log_is_not_taken_for_chinese(tmp_path):
     path.write_bytes(text.encode("latin-1"))
     h = load_history(str(path))
     assert not any("GB18030" in n for n in h.notes) and len(h["loss"]) == 10
+
+
+@pytest.mark.parametrize("obj,train,val,note", [
+    ([0.9 ** i for i in range(12)], "loss", None, "a bare list of numbers"),
+    ({"train": {"loss": [0.9 ** i for i in range(12)]}, "val": {"loss": [1.1 * 0.9 ** i for i in range(12)]}},
+     "loss", "val_loss", "nested under their own keys"),
+    ({"loss": [0.9 ** i for i in range(12)], "test_loss": [1.1 * 0.9 ** i for i in range(12)]},
+     "loss", "test_loss", "no validation series was logged"),
+])
+def test_other_json_shapes_people_save(tmp_path, obj, train, val, note):
+    d = diagnose(load_history(write(tmp_path, "h.json", json.dumps(obj))))
+    assert d.train.key == train and (d.val.key if d.val else None) == val
+    assert any(note in n for n in d.notes) and d.code == "learning"

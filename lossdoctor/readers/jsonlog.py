@@ -108,6 +108,21 @@ def _records(items: list, source: str, notes: list[str]) -> History | None:
     return records_to_history(rows, source, fmt, notes, rename=PLURALS)
 
 
+TRAIN_PARTS = ("train", "training")
+VAL_PARTS = ("val", "valid", "validation", "eval", "dev")
+
+
+def _split_nested(obj: dict) -> dict | None:
+    """`{"train": {"loss": [...]}, "val": {"loss": [...]}}` as `{"loss": [...], "val_loss": [...]}`."""
+    train = next((obj[k] for k in TRAIN_PARTS if isinstance(obj.get(k), dict)), None)
+    val = next((obj[k] for k in VAL_PARTS if isinstance(obj.get(k), dict)), None)
+    if train is None or val is None or not any(_numeric_list(v) for v in train.values()):
+        return None
+    flat = {k: v for k, v in train.items() if _numeric_list(v)}
+    flat.update({f"val_{k}": v for k, v in val.items() if _numeric_list(v)})
+    return flat
+
+
 def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) -> History:
     """Find the history inside whatever JSON value was saved."""
     notes = notes if notes is not None else []
@@ -119,7 +134,14 @@ def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) 
         found = _records(obj, source, notes)
         if found is not None:
             return found
+        if _numeric_list(obj):  # a bare list of per-epoch losses
+            notes.append("a bare list of numbers: read as the training loss, one value per epoch")
+            return _from_dict({"loss": obj}, source, notes)
     if isinstance(obj, dict):
+        split = _split_nested(obj)
+        if split is not None:
+            notes.append("train/validation histories nested under their own keys: read as loss and val_<key>")
+            return interpret(split, source, notes, depth + 1)
         for key in WRAPPERS:
             if isinstance(obj.get(key), (dict, list)):
                 return interpret(obj[key], source, notes, depth + 1)
