@@ -310,3 +310,45 @@ def test_other_json_shapes_people_save(tmp_path, obj, train, val, note):
     d = diagnose(load_history(write(tmp_path, "h.json", json.dumps(obj))))
     assert d.train.key == train and (d.val.key if d.val else None) == val
     assert any(note in n for n in d.notes) and d.code == "learning"
+
+
+EPOCH_PRINTS = {
+    "bracketed_counter": "Epoch [{e}/30], Train Loss: {t:.4f}, Val Loss: {v:.4f}",
+    "key_equals": "epoch {e}: loss={t:.4f} val_loss={v:.4f} lr=1e-3",
+    "tag_first": "[epoch {e}] train loss {t:.4f} | val loss {v:.4f} | acc 0.5",
+    "python_logging": "2026-11-30 12:00:{e:02d},123 - INFO - Epoch {e}/30 - train_loss: {t:.4f} - val_loss: {v:.4f}",
+}
+
+
+@pytest.mark.parametrize("dialect", sorted(EPOCH_PRINTS))
+def test_hand_written_epoch_prints(tmp_path, dialect):
+    lines = ["starting training", *(EPOCH_PRINTS[dialect].format(e=e, t=0.9 ** e, v=1.1 * 0.93 ** e)
+                                    for e in range(1, 31)), "done"]
+    h = load_history(write(tmp_path, "train.log", "\n".join(lines)))
+    d = diagnose(h)
+    assert h.format == "epoch-log" and d.epochs == 30 and d.val is not None
+    assert d.train.key in ("loss", "train_loss") and d.val.key == "val_loss" and d.code == "learning"
+
+
+def test_train_and_val_on_separate_lines_are_merged_per_epoch(tmp_path):
+    lines = []
+    for e in range(1, 21):
+        lines += [f"Epoch {e} train loss: {0.9 ** e:.4f}", f"Epoch {e} val loss: {1.1 * 0.93 ** e:.4f}"]
+    h = load_history(write(tmp_path, "train.log", "\n".join(lines)))
+    assert len(h["train_loss"]) == 20 and len(h["val_loss"]) == 20
+
+
+def test_keras_console_with_checkpoint_messages_stays_a_console_log(tmp_path):
+    from formats import keras2_verbose2
+    text = keras2_verbose2(L, V)
+    text = text.replace("Epoch 2/", "Epoch 00001: val_loss improved from inf to 0.61234, saving model\nEpoch 2/")
+    assert load_history(write(tmp_path, "k.log", text)).format == "keras-console"
+
+
+def test_a_long_line_of_spaces_and_words_is_read_at_once(tmp_path):
+    import time
+    line = "epoch 1 " + "loss " * 2000 + " " * 50000
+    t = time.perf_counter()
+    with pytest.raises(Exception):
+        load_history(write(tmp_path, "junk.log", "\n".join([line] * 20)))
+    assert time.perf_counter() - t < 2

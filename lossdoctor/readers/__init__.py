@@ -33,6 +33,14 @@ def _lazy(module: str, func: str) -> Callable:
     return call
 
 
+def _lazy_sniff(module: str) -> Callable[[str], bool]:
+    """A sniffer that lives with its parser (imported on the first text it is asked about)."""
+    def call(text: str) -> bool:
+        return getattr(import_module(f"{__name__}.{module}"), "sniff")(text)
+    call.__name__ = call.__qualname__ = f"{module}.sniff"
+    return call
+
+
 class Format:
     """A reader.
 
@@ -69,6 +77,8 @@ FORMATS: list[Format] = [
            sniffers.step_prints, _lazy("console", "steps_parse")),
     Format("console", "what Keras' fit() prints (Keras 1-3, verbose=1 or 2, progress bars included)",
            (".log", ".txt"), sniffers.console, _lazy("console", "parse")),
+    Format("epoch-log", "hand-written prints, one line per epoch: 'Epoch [3/30], Train Loss: 0.52, Val Loss: 0.61'",
+           (".log", ".txt"), _lazy_sniff("epochlines"), _lazy("epochlines", "parse")),
 ]
 TEXT_FORMATS = [f for f in FORMATS if f.sniff is not None]
 

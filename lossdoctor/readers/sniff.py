@@ -45,7 +45,10 @@ def json_like(text: str) -> bool:
     s = text.lstrip()
     if s[:1] == '"':
         return "\n" not in s.rstrip()
-    return s[:1] in ("{", "[")
+    if s[:1] == "[":  # a JSON array, not a bracketed print such as "[epoch 1] loss ..."
+        rest = s[1:].lstrip()[:5]
+        return rest[:1] in '{["-0123456789]' or rest.startswith(("true", "false", "null"))
+    return s[:1] == "{"
 
 
 def table(text: str) -> bool:
