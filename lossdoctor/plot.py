@@ -114,8 +114,9 @@ def evidence_line(d: Diagnosis) -> str:
 
 
 def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:
+    """The box's text: the verdict, the evidence, and the top fixes in full (wrapped, never cut)."""
     lines = [d.title, evidence_line(d)]
-    lines += [textwrap.shorten(f"{i}. {f}", width, placeholder=" ...") for i, f in enumerate(d.fixes[:fixes], 1)]
+    lines += [f"{i}. {f}" for i, f in enumerate(d.fixes[:fixes], 1)]
     return "\n".join(textwrap.fill(l, width, subsequent_indent="    ") for l in lines)
 
 
@@ -144,7 +145,9 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     train = history[d.train.key]
     val = history[d.val.key] if d.val is not None else None
     acc, val_acc = _accuracy_pair(history)
-    rows = [3.2] + ([1.5] if acc is not None else []) + [1.25]
+    verdict = _verdict_text(d)
+    # the box's row is as tall as its text: no empty band below it, no line cut off
+    rows = [3.2] + ([1.5] if acc is not None else []) + [0.3 + 0.17 * (verdict.count("\n") + 1)]
     fig = Figure(figsize=(10, sum(rows) + 0.6), layout="constrained")
     axes = fig.subplots(len(rows), 1, height_ratios=rows, sharex=False)
     ax, box = axes[0], axes[-1]
@@ -188,7 +191,7 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
         ax2.sharex(ax)
     (axes[-2] if acc is not None else ax).set_xlabel("step" if history.x_unit == "step" else "epoch")
     box.axis("off")
-    box.text(0.0, 1.0, _verdict_text(d), va="top", ha="left", family="DejaVu Sans", fontsize=9,
+    box.text(0.0, 1.0, verdict, va="top", ha="left", family="DejaVu Sans", fontsize=9,
              transform=box.transAxes, wrap=False,
              bbox=dict(boxstyle="round,pad=0.6", fc="#F7F7F7", ec="#BBBBBB"))
     return fig

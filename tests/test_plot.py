@@ -129,3 +129,21 @@ def test_plot_bad_extension_is_exit_2(tmp_path):
     r = run_cli("plot", str(SAMPLES / "overfitting.json"), "-o", str(tmp_path / "x.gif"))
     assert r.returncode == 2 and "unknown image type .gif" in r.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_the_verdict_box_holds_the_top_fixes_in_full_and_sits_at_the_bottom(samples):
+    from lossdoctor import diagnose, load_history
+    from lossdoctor.plot import plot_diagnosis
+    h = load_history(str(samples / "overfitting.json"))
+    d = diagnose(h)
+    fig = plot_diagnosis(h, d)
+    box = fig.axes[-1].texts[0]
+    text = " ".join(box.get_text().split())
+    for fix in d.fixes[:3]:
+        assert " ".join(fix.split()) in text  # never cut with "..."
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    bb = box.get_window_extent(canvas.get_renderer())
+    fig_h = fig.get_size_inches()[1] * fig.dpi
+    assert bb.y0 >= 0 and bb.y1 <= fig_h and bb.y0 < 0.1 * fig_h  # inside the figure, no empty band below
