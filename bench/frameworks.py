@@ -12,7 +12,6 @@ Machines are shared and noisy: read the figures as orders of magnitude beside ea
 from __future__ import annotations
 
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

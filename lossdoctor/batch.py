@@ -67,15 +67,20 @@ def expand(inputs: Iterable[str]) -> list[str]:
     return expand_counted(inputs, log_suffixes())[0]
 
 
-def diagnose_one(path: str, name: str = "", options: Options = Options()) -> RunResult:
-    """Diagnose one file; an error becomes the row's error, with the exit code it would have alone."""
+def _run(source: str, name: str, load: Callable, options: Options) -> tuple[RunResult, object]:
+    """Read and diagnose one run; an error becomes the row's error, with the exit code it would have alone."""
     try:
-        history = load_history(path, options.input_format)
+        history = load()
         d = diagnose(history, options.train_key, options.val_key, options.window)
-        return RunResult(path, name or path, diagnosis=d)
+        return RunResult(source, name, diagnosis=d), history
     except Exception as err:  # a bad file, or a bug, must not sink the whole sweep
         code, message = error_outcome(err)
-        return RunResult(path, name or path, error=message, exit_code=code)
+        return RunResult(source, name, error=message, exit_code=code), None
+
+
+def diagnose_one(path: str, name: str = "", options: Options = Options()) -> RunResult:
+    """Diagnose one file as one row of a batch."""
+    return _run(path, name or path, lambda: load_history(path, options.input_format), options)[0]
 
 
 def diagnose_loaded(items: Iterable[tuple[str, str, Callable]], options: Options = Options()) -> tuple[Batch, dict]:
@@ -89,14 +94,10 @@ def diagnose_loaded(items: Iterable[tuple[str, str, Callable]], options: Options
     """
     results, histories = [], {}
     for source, name, load in items:
-        try:
-            history = load()
+        result, history = _run(source, name, load, options)
+        results.append(result)
+        if history is not None:
             histories[source] = history
-            d = diagnose(history, options.train_key, options.val_key, options.window)
-            results.append(RunResult(source, name, diagnosis=d))
-        except Exception as err:  # one bad run must not sink the others
-            code, message = error_outcome(err)
-            results.append(RunResult(source, name, error=message, exit_code=code))
     results.sort(key=RunResult.sort_key)
     return Batch(tuple(results), dict(Counter(r.code or "error" for r in results))), histories
 

@@ -12,7 +12,7 @@ from . import __version__
 from .codes import NAMES
 from .diagnose import diagnose as run_diagnosis
 from .discover import is_batch
-from .errors import EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputFileError, error_outcome  # noqa: F401
+from .errors import EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL, InputFileError, error_outcome
 from .options import Options
 from .readers import format_names, load_history
 from .render import RENDERERS, headline, summary_line, to_markdown
@@ -86,6 +86,29 @@ def run_batch(inputs, options: Options):
         return diagnose_many(list(inputs), options, progress=bar.update)
 
 
+def tracked_inputs(inputs) -> bool:
+    """True for `mlflow:` inputs (the tracking code is imported only then); refuses files and runs mixed."""
+    if not any(i.startswith("mlflow:") for i in inputs):
+        return False
+    from .tracked import is_tracked  # noqa: PLC0415
+
+    return is_tracked(inputs)
+
+
+def image_link(output: str, markdown_path: str) -> str:
+    """The figure's path as the Markdown file sees it."""
+    return os.path.relpath(os.path.abspath(output), os.path.dirname(os.path.abspath(markdown_path)))
+
+
+def grid_items(batch, load) -> tuple[list, int]:
+    """(name, history, diagnosis) of the most urgent diagnosed runs for the grid, and how many were diagnosed."""
+    ok = [r for r in batch.results if r.diagnosis is not None]
+    if not ok:
+        raise InputFileError("no run there could be diagnosed; nothing to draw")
+    # the diagnoses are the batch's; only the curves of the panels drawn are read again (files)
+    return [(r.name, load(r.source), r.diagnosis) for r in ok[:GRID_MAX]], len(ok)
+
+
 def tracking_options(fn):
     for opt in reversed([
         click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
@@ -139,10 +162,7 @@ def diagnose(inputs, train_key, val_key, window, input_format, output_format, tr
 
     Example: lossdoctor diagnose history.json --format json
     """
-    if any(i.startswith("mlflow:") for i in inputs):  # (tracked runs: imported only when asked for)
-        from .tracked import is_tracked  # noqa: PLC0415
-
-        is_tracked(inputs)  # refuses files and runs mixed
+    if tracked_inputs(inputs):
         diagnose_tracked_runs(inputs, Options(train_key, val_key, window, input_format), output_format,
                               tracking_uri, write_back)
         return
@@ -207,10 +227,9 @@ GRID_MAX = 48
 def draw_grid(inputs, options, output, tracking_uri=None) -> None:
     from .plot import render_grid  # noqa: PLC0415
 
-    if any(i.startswith("mlflow:") for i in inputs):
-        from .tracked import diagnose_tracked, is_tracked, single_run  # noqa: PLC0415
+    if tracked_inputs(inputs):
+        from .tracked import diagnose_tracked, single_run  # noqa: PLC0415
 
-        is_tracked(inputs)
         batch, histories, _ = diagnose_tracked(inputs, options, tracking_uri)
         load = histories.__getitem__
         if single_run(inputs) and batch.results[0].diagnosis is not None:
@@ -221,12 +240,8 @@ def draw_grid(inputs, options, output, tracking_uri=None) -> None:
     else:
         batch = run_batch(inputs, options)
         load = lambda source: load_history(source, options.input_format)  # noqa: E731
-    ok = [r for r in batch.results if r.diagnosis is not None]
-    if not ok:
-        raise InputFileError("no run there could be diagnosed; nothing to draw")
-    # the diagnoses are the batch's; only the curves of the panels drawn are read again (files)
-    items = [(r.name, load(r.source), r.diagnosis) for r in ok[:GRID_MAX]]
-    render_grid(items, output, total=len(ok))
+    items, total = grid_items(batch, load)
+    render_grid(items, output, total=total)
     click.echo(f"{summary_line(batch)}\nwrote {output}")
 
 
@@ -245,7 +260,7 @@ def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth,
 
     Example: lossdoctor plot history.json -o curves.png --smooth 0.6
     """
-    if is_batch(inputs) or any(i.startswith("mlflow:") for i in inputs):
+    if is_batch(inputs) or tracked_inputs(inputs):
         draw_grid(inputs, Options(train_key, val_key, window, input_format), output, tracking_uri)
         return
     file = inputs[0]
@@ -261,18 +276,15 @@ def report_batch(inputs, options, output, markdown_path, fail_on) -> None:
     from .render import batch_to_markdown  # noqa: PLC0415
 
     batch = run_batch(inputs, options)
-    ok = [r for r in batch.results if r.diagnosis is not None]
-    if not ok:
-        raise InputFileError("no run there could be diagnosed; nothing to report")
-    render_grid([(r.name, load_history(r.source, options.input_format), r.diagnosis) for r in ok[:GRID_MAX]],
-                output, total=len(ok))
+    items, total = grid_items(batch, lambda source: load_history(source, options.input_format))
+    render_grid(items, output, total=total)
     lines = [summary_line(batch), f"wrote {output}"]
     if markdown_path:
-        image = os.path.relpath(os.path.abspath(output), os.path.dirname(os.path.abspath(markdown_path)))
+        image = image_link(output, markdown_path)
         write_text(markdown_path, batch_to_markdown(batch) + f"\n![the runs' loss curves]({image})\n")
         lines.append(f"wrote {markdown_path}")
     click.echo("\n".join(lines))
-    failing = [r for r in ok if r.code in fail_on]
+    failing = [r for r in batch.results if r.code in fail_on]
     if failing:
         names = ", ".join(f"{r.name} ({r.code})" for r in failing[:20]) + (" ..." if len(failing) > 20 else "")
         click.echo(f"lossdoctor: failing because {len(failing)} run(s) are in --fail-on: {names}", err=True)
@@ -311,8 +323,7 @@ def report(inputs, train_key, val_key, window, input_format, output, logy, smoot
     draw(history, d, output, logy, smooth, shift_train)
     lines = [headline(d), f"wrote {output}"]
     if markdown_path:
-        image = os.path.relpath(os.path.abspath(output), os.path.dirname(os.path.abspath(markdown_path)))
-        write_text(markdown_path, to_markdown(d, image=image))
+        write_text(markdown_path, to_markdown(d, image=image_link(output, markdown_path)))
         lines.append(f"wrote {markdown_path}")
     click.echo("\n".join(lines))
     if d.code in fail_on:

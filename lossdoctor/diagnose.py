@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -11,11 +10,11 @@ import numpy as np
 from .advice import ADVICE
 from .apis import framework_of
 from .codes import is_healthy
-from .facts import ACCURACY_KEYS, DEFAULT_RULES, Facts, RuleSettings, compute_facts  # noqa: F401
+from .facts import DEFAULT_RULES, Facts, RuleSettings, compute_facts
 from .history import History
 from .rules import classify
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number
-from .words import Evidence, context, evidence_items, evidence_text, fmt_epoch, fmt_value, note_text  # noqa: F401
+from .words import Evidence, context, epoch_number, evidence_items, evidence_text, note_text
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,24 +74,18 @@ class Diagnosis:
         d = {k: v for k, v in asdict(self).items() if k not in ("facts", "evidence_items", "train", "val")}
         d["train"] = self.train.to_dict()
         d["val"] = self.val.to_dict() if self.val else None
-        d["window"] = {"first_epoch": _epoch_number(self.window[0]),
-                       "last_epoch": _epoch_number(self.window[1])}
+        d["window"] = {"first_epoch": epoch_number(self.window[0]),
+                       "last_epoch": epoch_number(self.window[1])}
         d["diagnosis"] = {k: d.pop(k) for k in ("code", "variant", "rule", "title", "summary",
                                                   "fixes", "evidence")}
         d["diagnosis"]["evidence_items"] = [e.to_dict() for e in self.evidence_items]
         for k in ("best_epoch", "epochs_since_best"):
-            d[k] = _epoch_number(d[k])
+            d[k] = epoch_number(d[k])
         d["best_value"] = _json_number(d["best_value"])
         d["fixes"] = d["diagnosis"]["fixes"]
         d["notes"] = list(self.notes)
         d["facts"] = self.facts.to_dict() if self.facts else None
         return d
-
-
-def _epoch_number(v):
-    if v is None or not math.isfinite(v):
-        return None
-    return int(round(v)) if abs(v - round(v)) < 1e-9 else round(float(v), 3)
 
 
 def diagnose(history: History, train_key: str | None = None, val_key: str | None = None,

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import math
 
-from .live import CoreViews, LiveDoctor, as_float, torch_weights
-
-_CLASS = None
-
+from .live import CoreViews, LiveDoctor, adapter_class, as_float, torch_weights
 
 class _TrainerAdapter(CoreViews):
     """The Hugging Face side, mixed into `transformers.TrainerCallback` when a LossDoctor is created."""
@@ -25,7 +22,7 @@ class _TrainerAdapter(CoreViews):
                  history_path, window, verbose, budget, confirm):
         super().__init__()
         self.core = LiveDoctor(train_key or "loss", val_key or "eval_loss", min_epochs, every, stop_on, window,
-                               budget, confirm, framework="huggingface")
+                               budget, confirm, framework="huggingface", point="Evaluation")
         self.restore_best_weights = restore_best_weights
         self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
         self.best = torch_weights(self.core)
@@ -45,7 +42,7 @@ class _TrainerAdapter(CoreViews):
         if value is None:
             return
         self._train.append(value)
-        if str(getattr(args, "eval_strategy", "no")) in ("no", "IntervalStrategy.NO"):
+        if getattr(args, "eval_strategy", "no") == "no":  # IntervalStrategy is a str enum
             self._update(state, control, {}, kwargs.get("model"))
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
@@ -64,7 +61,7 @@ class _TrainerAdapter(CoreViews):
         if v.new_best and self.restore_best_weights and model is not None:
             self.best.keep(model)
         if v.message and self.verbose:
-            print(f"\n{v.message.replace('Epoch', 'Evaluation', 1)} (epoch {state.epoch:.2f}, "
+            print(f"\n{v.message} (epoch {state.epoch:.2f}, "
                   f"step {state.global_step})", flush=True)
         if v.stop:
             control.should_training_stop = True
@@ -99,13 +96,11 @@ def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epo
         >>> Trainer(model=model, args=args, train_dataset=train, eval_dataset=val,
         ...         callbacks=[LossDoctor(stop_on=("non_finite", "diverging", "overfitting"))])
     """
-    global _CLASS
-    if _CLASS is None:
-        from transformers import TrainerCallback  # noqa: PLC0415 - the framework only when used
+    from transformers import TrainerCallback  # noqa: PLC0415 - the framework only when used
 
-        _CLASS = type("LossDoctor", (_TrainerAdapter, TrainerCallback), {"__doc__": LossDoctor.__doc__})
-    return _CLASS(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
-                  history_path, window, verbose, budget, confirm)
+    cls = adapter_class(_TrainerAdapter, TrainerCallback, LossDoctor.__doc__)
+    return cls(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path, history_path,
+               window, verbose, budget, confirm)
 
 
 __all__ = ["LossDoctor"]

@@ -7,9 +7,7 @@ backend; pass `base=tf.keras.callbacks.Callback` for a tf.keras (Keras 2) model.
 
 from __future__ import annotations
 
-from .live import BestWeights, CoreViews, LiveDoctor
-
-_CLASSES: dict = {}
+from .live import BestWeights, CoreViews, LiveDoctor, adapter_class
 
 
 class _LossDoctorMixin(CoreViews):
@@ -51,12 +49,6 @@ class _LossDoctorMixin(CoreViews):
                   flush=True)
 
 
-def _callback_class(base):
-    if base not in _CLASSES:
-        _CLASSES[base] = type("LossDoctor", (_LossDoctorMixin, base), {"__doc__": LossDoctor.__doc__})
-    return _CLASSES[base]
-
-
 def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5, every: int = 1,  # noqa: N802
                stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
                report_path: str | None = None, history_path: str | None = None, window: float | None = None,
@@ -95,7 +87,7 @@ def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: 
         import keras  # noqa: PLC0415 - the framework only when the callback is used
 
         base = keras.callbacks.Callback
-    return _callback_class(base)(train_key, val_key, min_epochs, every, stop_on, restore_best_weights,
+    return adapter_class(_LossDoctorMixin, base, LossDoctor.__doc__)(train_key, val_key, min_epochs, every, stop_on, restore_best_weights,
                                  report_path, history_path, window, verbose, budget, confirm)
 
 

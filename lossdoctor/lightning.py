@@ -9,10 +9,7 @@ validation), stops with `trainer.should_stop`, logs the verdict's severity throu
 from __future__ import annotations
 
 from .codes import severity
-from .live import CoreViews, LiveDoctor, torch_weights
-
-_CLASS = None
-
+from .live import CoreViews, LiveDoctor, adapter_class, torch_weights
 
 class _LightningAdapter(CoreViews):
     """The Lightning side, mixed into `lightning.pytorch.Callback` when a LossDoctor is created."""
@@ -81,13 +78,11 @@ def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epo
     Example:
         >>> trainer = lightning.Trainer(max_epochs=50, callbacks=[LossDoctor(stop_on=("non_finite", "overfitting"))])
     """
-    global _CLASS
-    if _CLASS is None:
-        from lightning.pytorch.callbacks import Callback  # noqa: PLC0415 - the framework only when used
+    from lightning.pytorch.callbacks import Callback  # noqa: PLC0415 - the framework only when used
 
-        _CLASS = type("LossDoctor", (_LightningAdapter, Callback), {"__doc__": LossDoctor.__doc__})
-    return _CLASS(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
-                  history_path, window, verbose, budget, confirm)
+    cls = adapter_class(_LightningAdapter, Callback, LossDoctor.__doc__)
+    return cls(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path, history_path,
+               window, verbose, budget, confirm)
 
 
 __all__ = ["LossDoctor"]

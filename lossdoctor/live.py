@@ -85,12 +85,14 @@ class LiveDoctor:
         clock: seconds, monotonic (for tests).
         framework: who feeds it (`keras`, `lightning`, `huggingface`): the history's format is
             `<framework>-callback`.
+        point: what one update is called in the printed line (`Epoch`, or `Evaluation`).
     """
 
     def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
                  every: int = 1, stop_on=("non_finite", "diverging"), window: float | None = None,
                  budget: float | None = 0.01, confirm: int = 2,
-                 clock: Callable[[], float] = time.perf_counter, framework: str = "keras"):
+                 clock: Callable[[], float] = time.perf_counter, framework: str = "keras",
+                 point: str = "Epoch"):
         if every < 1 or min_epochs < 1 or confirm < 1:
             raise ValueError("LossDoctor: every, min_epochs and confirm must be at least 1")
         if budget is not None and not 0 < budget <= 1:
@@ -106,7 +108,7 @@ class LiveDoctor:
         self.min_epochs, self.every, self.window = min_epochs, every, window
         self.stop_on = tuple(stop_on or ())
         self.budget, self.confirm, self._clock = budget, confirm, clock
-        self.framework = framework
+        self.framework, self.point = framework, point
         self.reset()
 
     @property
@@ -186,7 +188,7 @@ class LiveDoctor:
         stop = changed and self.announced.code in self.stop_on and self.stopped_epoch is None
         if stop:
             self.stopped_epoch = epoch
-        message = f"Epoch {epoch}: LossDoctor: [{d.code}] {d.title}{best_suffix(d)}" if changed else None
+        message = f"{self.point} {epoch}: LossDoctor: [{d.code}] {d.title}{best_suffix(d)}" if changed else None
         return Verdict(epoch, d, changed, message, stop, new_best)
 
     def _record(self, n: int, logs: Mapping, position: float | None = None) -> dict[str, float]:
@@ -360,3 +362,14 @@ class CoreViews:
     diagnoses = property(lambda self: self.core.diagnoses)
     stopped_epoch = property(lambda self: self.core.stopped_epoch)
     best_epoch = property(lambda self: self.core.best_epoch)
+
+
+_ADAPTERS: dict = {}
+
+
+def adapter_class(adapter: type, base: type, doc: str | None) -> type:
+    """The framework's callback class: `adapter` mixed into the framework's `base`, made once."""
+    key = (adapter, base)
+    if key not in _ADAPTERS:
+        _ADAPTERS[key] = type("LossDoctor", (adapter, base), {"__doc__": doc})
+    return _ADAPTERS[key]

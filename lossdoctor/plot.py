@@ -13,8 +13,9 @@ import numpy as np
 
 from .atomic import atomic_write
 from .codes import colour
-from .diagnose import ACCURACY_KEYS, Diagnosis
-from .words import best_note, fmt_epoch, fmt_value
+from .diagnose import Diagnosis
+from .facts import ACCURACY_KEYS
+from .words import best_note, fmt_epoch
 from .errors import LossDoctorError
 from .history import History, Series
 

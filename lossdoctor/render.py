@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import textwrap
 
-from .diagnose import Diagnosis, fmt_epoch, fmt_value
+from .diagnose import Diagnosis
 from .trend import Trend
-from .words import best_line, reason_text
+from .words import best_line, fmt_epoch, reason_text
 
 WIDTH = 88
 

@@ -29,9 +29,6 @@ from .regime import Scaled, fit_at, noise_sigma, regimes, spikes, to_scale
 
 FALLING, FLAT, RISING, UNKNOWN = "falling", "flat", "rising", "unknown"
 
-# reason codes of a verdict (the words are made from them in `diagnose`)
-REASONS = ("moving", "small", "unsteady", "too_few")
-
 
 @dataclass(frozen=True, eq=False)
 class TrendSettings:

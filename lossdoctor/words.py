@@ -14,11 +14,17 @@ from .facts import Facts
 from .trend import Trend
 
 
+def epoch_number(v):
+    """An epoch position for JSON: an int when it is one, else rounded to 3 decimals; None if unknown."""
+    if v is None or not math.isfinite(v):
+        return None
+    return int(round(v)) if abs(v - round(v)) < 1e-9 else round(float(v), 3)
+
+
 def fmt_epoch(v: float | None) -> str:
     """An epoch position as Keras prints it: an integer when it is one."""
-    if v is None or not math.isfinite(v):
-        return "?"
-    return str(int(round(v))) if abs(v - round(v)) < 1e-9 else str(round(float(v), 3))
+    n = epoch_number(v)
+    return "?" if n is None else str(n)
 
 
 def fmt_value(v: float | None) -> str:

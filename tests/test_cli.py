@@ -149,3 +149,12 @@ def test_report_over_a_folder_fails_on_any_matching_run(tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG" and "| still_learning.json |" in md.read_text()
     ok = run("report", str(runs), "-o", str(png), "--fail-on", "diverging")
     assert ok.exit_code == 0
+
+
+def test_readme_lists_every_input_format():
+    from conftest import ROOT
+    from lossdoctor.readers import format_names
+    readme = (ROOT / "README.md").read_text()
+    line = next(l for l in readme.splitlines() if l.startswith("- `--input-format` is one of"))
+    nxt = readme[readme.index(line):].split("\n- ")[0]
+    assert all(f"`{name}`" in nxt for name in format_names())

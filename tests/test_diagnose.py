@@ -5,7 +5,6 @@ import pytest
 
 from conftest import SAMPLE_CODES, SAMPLES
 from lossdoctor import History, diagnose, load_history
-from lossdoctor.advice import ADVICE
 from lossdoctor.errors import MissingSeriesError
 from lossdoctor.facts import RuleSettings, chance_classes
 

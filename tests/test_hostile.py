@@ -46,7 +46,7 @@ def test_random_text(text):
 @given(st.binary(max_size=3000))
 def test_random_bytes(data):
     try:
-        survive(readers.decode(data))
+        survive(readers.decode(data)[0])
     except LossDoctorError:
         pass
 

@@ -1,6 +1,5 @@
 """The Lightning callback inside real `Trainer.fit()` runs on CPU (skipped without lightning)."""
 
-import math
 import warnings
 
 import numpy as np

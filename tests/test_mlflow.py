@@ -1,7 +1,6 @@
 """MLflow runs read through the real client from a real `mlflow server` (sqlite) on localhost."""
 
 import json
-import math
 import os
 import socket
 import subprocess

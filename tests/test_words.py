@@ -1,6 +1,5 @@
 """Every sentence agrees with the numbers beside it, over real histories of every kind."""
 
-import math
 import re
 from pathlib import Path
 

@@ -120,29 +120,33 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
     return data
 
 
-def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 (with or without BOM) or UTF-16 with a BOM; refuse binary data."""
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030; refuse binary data.
+
+    Returns:
+        The text, and a note when it was not read as UTF-8 text would be (else None).
+    """
     if not data.strip():
         raise HistoryFormatError("is empty; point lossdoctor at a saved training history")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), None
         except UnicodeDecodeError as err:
             raise HistoryFormatError("looks like UTF-16 but does not decode; re-save it as UTF-8") from err
     if b"\x00" in data[:65536]:
         raise HistoryFormatError("is binary, not a text log; pass a JSON, CSV or console log "
                                  "(TensorBoard event files need: pip install 'lossdoctor[tensorboard]')")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         pass
     chinese = _gb18030(data)
     if chinese is not None:
-        return chinese
+        return chinese, GB18030_NOTE
     text = data.decode("utf-8-sig", errors="replace")
     if text.count("\ufffd") > max(16, len(text) // 100):
         raise HistoryFormatError("is not text (undecodable bytes); pass a JSON, CSV or console log saved as UTF-8")
-    return text
+    return text, None
 
 
 GB18030_NOTE = "read as GB18030 (GBK) text: it is not UTF-8, and holds Chinese characters"
@@ -160,13 +164,7 @@ def _gb18030(data: bytes) -> str | None:
         return None
     if not any("\u4e00" <= c <= "\u9fff" for c in text[:65536]):
         return None
-    return _Decoded(text)
-
-
-class _Decoded(str):
-    """Decoded text that remembers it was not UTF-8 (the note is added to the history)."""
-
-    note = GB18030_NOTE
+    return text
 
 
 def parse_text(text: str, source: str = "<text>", input_format: str | None = None) -> History:
@@ -204,9 +202,8 @@ def load_history(path: str, input_format: str | None = None) -> History:
         if fmt.parse_path and path != "-" and (input_format == fmt.name or
                                                (input_format is None and fmt.matches_path(source))):
             return fmt.parse_path(source)
-    text = decode(read_bytes(source if path != "-" else "-"))
-    history = parse_text(str(text), source, input_format)
-    note = getattr(text, "note", None)
+    text, note = decode(read_bytes(source if path != "-" else "-"))
+    history = parse_text(text, source, input_format)
     if note:
         history = History(history.series, history.source, history.format, (note, *history.notes), history.x_unit)
     return history
