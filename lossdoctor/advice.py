@@ -165,6 +165,16 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "({epoch} {best_epoch}); clip the gradients ({api_clip}).",
          "Scale inputs and targets ({api_normalize}); large regression targets blow up MSE.",
          "Guard the next run: {api_nan_guard}.")),
+    ("diverging", "train_blew_up"): Advice(
+        "Diverging: the training loss blew up",
+        "{train_key} is rising ({train_change} over {epochs} {train_window}) and now sits at {train_now}, "
+        "{train_jump}x its best value {best_train}; {val_key} is {val_trend} so far ({val_change}), but a "
+        "training loss that blows up takes the model with it. A learning rate too high for the model, or a "
+        "schedule that ramps it up, is the usual cause.",
+        ("Lower the learning rate 10x or more and restart from the best checkpoint ({epoch} {best_epoch}); "
+         "clip the gradients ({api_clip}).",
+         "Check the learning-rate schedule: warm-up or cyclic schedules can push it too high.",
+         "Guard the next run: {api_nan_guard}.")),
     ("diverging", "no_val"): Advice(
         "Training loss is rising (no validation loss)",
         "{train_key} is rising ({train_change} over {epochs} {train_window}): the learning rate is most likely "

@@ -28,6 +28,8 @@ class RuleSettings:
     Attributes:
         window_share: the analysis window is this share of training, the last part.
         explosion_factor: a loss whose recent level is this many times its best has exploded.
+        recovered_share: a training loss whose last value is below this share of its peak in
+            the window is coming back down, not blowing up.
         frozen_spread: a window whose values differ by less than this fraction is frozen.
         converged_progress: a plateau after the loss fell by at least this fraction of its
             start is convergence; less is a model that never learned.
@@ -52,6 +54,7 @@ class RuleSettings:
 
     window_share: float = 1 / 3
     explosion_factor: float = 10.0
+    recovered_share: float = 0.5
     frozen_spread: float = 1e-4
     converged_progress: float = 0.15
     chance_tolerance: float = 0.01
@@ -88,6 +91,10 @@ class Facts:
         best_key, best_epoch, best_value: lowest validation loss (training loss without
             validation) and where; since_best: last epoch minus best epoch.
         best_train: the lowest training loss.
+        train_jump: the training loss' fitted level now (the end of its current regime's line)
+            over its best value: how far a loss that blew up in the last epochs has gone;
+            train_off_peak: its last value over its highest in the window (well below 1: it is
+            coming back down).
         exploded: every loss sits far above its best; explosion: recent level / best of the
             training loss.
         frozen: the training loss has not moved at all in the window.
@@ -115,6 +122,8 @@ class Facts:
     best_train: float | None = None
     exploded: bool = False
     explosion: float = 1.0
+    train_jump: float = 1.0
+    train_off_peak: float = 1.0
     frozen: bool = False
     progress: float = 0.0
     chance_classes: int | None = None
@@ -176,6 +185,7 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
         since_best=end - best_epoch if best_epoch is not None else None,
         best_train=best_point(train)[1],
         exploded=all(r >= rules.explosion_factor for r in ratios), explosion=ratios[0],
+        train_jump=_jump(ttrend, best_point(train)[1]), train_off_peak=_off_peak(train, starts[0]),
         frozen=_frozen(_in_window(train, starts[0])[1], rules),
         progress=max(_progress(s, t.level) for s, t in zip(present, (ttrend, vtrend)) if t is not None),
         chance_classes=chance_classes(ttrend.level, _recent_accuracy(history, starts[0]), rules),
@@ -251,6 +261,21 @@ def explosion_ratio(s: Series, start: float, above_start: bool) -> float:
         return 1.0
     level = median(yw)
     return level / float(y.min()) if level > y[0] or not above_start else 1.0
+
+
+def _jump(trend: Trend, best: float | None) -> float:
+    """The fitted level now over the best value (1 when either is not a positive number)."""
+    if best is None or not best > 0 or not trend.end_value > 0:
+        return 1.0
+    return trend.end_value / best
+
+
+def _off_peak(s: Series, start: float) -> float:
+    """The last finite value in the window over the window's highest (1 when there is none)."""
+    _, y = _in_window(s, start)
+    y = y[np.isfinite(y)]
+    peak = float(np.max(y)) if len(y) else 0.0
+    return float(y[-1]) / peak if peak > 0 else 1.0
 
 
 def _progress(s: Series, level: float) -> float:

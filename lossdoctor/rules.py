@@ -40,6 +40,14 @@ def exploded(f: Facts) -> bool:
     return f.exploded and f.train.trend != RISING
 
 
+def train_blew_up(f: Facts) -> bool:
+    """The training loss is rising, now sits far above its best (10x) and is not coming back down:
+    diverging, even if the validation loss has not followed yet (the weights are being wrecked)."""
+    s = f.settings
+    return (f.train.trend == RISING and f.train_jump >= s.explosion_factor
+            and f.train_off_peak >= s.recovered_share)
+
+
 def insufficient(f: Facts) -> bool:
     """Too few finite training-loss points in the window to call a trend."""
     return f.train.trend == UNKNOWN
@@ -113,6 +121,11 @@ PLATEAU_RULES = (
     Rule("plateau:never_learned", "plateau", "stuck", otherwise),
 )
 
+TRAIN_RISING_RULES = (
+    Rule("diverging:train_blew_up", "diverging", "train_blew_up", train_blew_up),
+    Rule("train_rising:default", "train_rising", "default", otherwise),
+)
+
 VAL_FLAT_RULES = (
     Rule("overfitting:val_stalled", "overfitting", "val_flat", val_stalled),
     Rule("learning:val_slow", "learning", "val_slow", otherwise),  # flat, but still reaching new lows
@@ -137,8 +150,8 @@ TREND_TABLE: dict[tuple[str, str | None], Cell] = {
     (FLAT, FLAT): Cell("plateau", refine=PLATEAU_RULES),
     (FLAT, RISING): Cell("overfitting", "late"),
     (RISING, RISING): Cell("diverging", "default"),
-    (RISING, FLAT): Cell("train_rising", "default"),
-    (RISING, FALLING): Cell("train_rising", "default"),
+    (RISING, FLAT): Cell("train_rising", refine=TRAIN_RISING_RULES),
+    (RISING, FALLING): Cell("train_rising", refine=TRAIN_RISING_RULES),
     (FALLING, None): Cell("learning", "no_val"),
     (FLAT, None): Cell("plateau", refine=PLATEAU_RULES),
     (RISING, None): Cell("diverging", "no_val"),
@@ -158,6 +171,6 @@ def classify(facts: Facts) -> Rule:
 
 def outcomes() -> set[tuple[str, str]]:
     """Every (code, variant) a rule can produce."""
-    rules = [*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES]
+    rules = [*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES, *TRAIN_RISING_RULES]
     out = {(r.code, r.variant) for r in rules}
     return out | {(c.code, c.variant) for c in TREND_TABLE.values() if not c.refine}

@@ -56,7 +56,7 @@ class TrendSettings:
 
     min_change: float = 0.035
     z: float = 2.0
-    min_points: int = 5
+    min_points: int = 3
     window_points: int = 3
     regime_min_points: int = 3
     regime_penalty: float = 5.0

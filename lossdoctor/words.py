@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .apis import api_words
 from .facts import Facts
-from .trend import Trend
+from .trend import DEFAULT_SETTINGS, Trend
 
 
 def epoch_number(v):
@@ -50,7 +50,8 @@ def times(z: float) -> str:
 def reason_text(t: Trend, unit: str = "epoch") -> str:
     """Why the trend is what it is, in a clause that agrees with the numbers."""
     if t.reason == "too_few":
-        return f"only {t.n_points} finite point(s); at least 5 are needed to call a trend"
+        return (f"only {t.n_points} finite point(s); at least {DEFAULT_SETTINGS.min_points} are needed "
+                "to call a trend")
     move = f"{t.relative_change:+.1%} over {unit}s {fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)}"
     noise = fmt_share(t.noise)
     if t.reason == "unsteady":
@@ -222,6 +223,7 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
         "val_now": fmt_value(val_end),
         "val_excess": (f"{val_end / f.best_value - 1:.1%}" if f.best_value and math.isfinite(val_end) else "?"),
         "explosion": f"{f.explosion:.0f}",
+        "train_jump": f"{f.train_jump:.0f}", "train_now": fmt_value(f.train.end_value),
         "classes": k or "", "chance_loss": f"{math.log(k):.4f}" if k else "",
         "nonfinite_what": (nonfinite + ".") if nonfinite else "",
         "train_above_val": (f" The training loss is also >{f.settings.train_above_ratio - 1:.0%} above the "

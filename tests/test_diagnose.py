@@ -95,9 +95,32 @@ def test_best_epoch_is_one_based_and_distance_reported():
 
 
 def test_too_short_history_says_so():
-    d = diagnose(hist(loss=[1.0, 0.8, 0.7], val_loss=[1.1, 0.9, 0.8]))
+    d = diagnose(hist(loss=[1.0, 0.8], val_loss=[1.1, 0.9]))
     assert d.code == "insufficient_data"
-    assert "at least 5" in d.summary
+    assert "at least 3" in d.summary
+
+
+def test_three_and_four_epoch_runs_are_judged_and_called_tentative():
+    # A 3-epoch fine-tune is common: a steady fall is still learning, said to be tentative.
+    d = diagnose(hist(loss=[0.62, 0.41, 0.30], val_loss=[0.45, 0.38, 0.33]))
+    assert d.code == "learning"
+    assert any("tentative" in n for n in d.notes)
+    d = diagnose(hist(loss=[0.6931, 0.6929, 0.6932, 0.6930], val_loss=[0.6932, 0.6931, 0.6933, 0.6931]))
+    assert d.code == "plateau"
+
+
+def test_a_training_loss_that_blew_up_is_diverging_before_the_validation_loss_follows():
+    # Fell to 0.006, then an exploding learning rate: x30 in three epochs; val barely moved yet.
+    loss = [0.65, 0.38, 0.20, 0.10, 0.061, 0.044, 0.034, 0.026, 0.020, 0.015, 0.011, 0.0087, 0.0075,
+            0.0066, 0.0060, 0.0057, 0.020, 0.18, 0.13, 0.18]
+    val = [0.52, 0.29, 0.15, 0.080, 0.052, 0.039, 0.030, 0.023, 0.017, 0.013, 0.010, 0.0087, 0.0073,
+           0.0077, 0.0061, 0.0060, 0.0090, 0.0062, 0.0070, 0.0088]
+    d = diagnose(hist(loss=loss, val_loss=val))
+    assert (d.code, d.variant) == ("diverging", "train_blew_up")
+    assert f"{d.facts.train_jump:.0f}x its best" in d.summary
+    # The same jump, coming back down at the end, is a training loss that rose, not one that blew up.
+    d = diagnose(hist(loss=loss[:-3] + [0.18, 0.05, 0.03, 0.02, 0.014], val_loss=val[:-3] + [0.0062] * 5))
+    assert d.code != "diverging"
 
 
 def test_window_option_and_reported_window():

@@ -237,7 +237,7 @@ def test_pytorch_style_step_prints(tmp_path):
     assert h["loss"].per_step and len(h["loss"]) == 24 and h["loss"].x[0] == pytest.approx(1 / 6)
     assert list(h["val_loss"].x) == [1, 2, 3, 4] and list(h["loss_epoch"].x) == [1, 2, 3, 4]
     d = diagnose(h)
-    assert "only 4 point(s)" in d.summary and "Evaluate more often" in d.fixes[0]
+    assert d.code == "learning" and any("'val_loss' is judged on only 4 points" in n for n in d.notes)
 
 
 def test_lightning_step_key_pairs_with_the_validation_loss_not_its_epoch_twin(tmp_path):

@@ -8,7 +8,8 @@ from conftest import ROOT
 from lossdoctor.advice import ADVICE
 from lossdoctor.codes import BY_NAME, NAMES, colour, is_healthy, severity
 from lossdoctor.facts import Facts, RuleSettings
-from lossdoctor.rules import PLATEAU_RULES, PRECEDENCE_RULES, TREND_TABLE, VAL_FLAT_RULES, classify, outcomes
+from lossdoctor.rules import (PLATEAU_RULES, PRECEDENCE_RULES, TRAIN_RISING_RULES, TREND_TABLE, VAL_FLAT_RULES,
+                              classify, outcomes)
 from lossdoctor.trend import Trend
 from lossdoctor.words import context
 
@@ -39,8 +40,8 @@ CASES = [
     ("trend:flat/falling", facts("flat", "falling")),
     ("trend:flat/rising", facts("flat", "rising")),
     ("trend:rising/rising", facts("rising", "rising")),
-    ("trend:rising/flat", facts("rising", "flat")),
-    ("trend:rising/falling", facts("rising", "falling")),
+    ("train_rising:default", facts("rising", "flat")),
+    ("diverging:train_blew_up", facts("rising", "flat", train_jump=30.0, train_off_peak=0.9)),
     ("trend:falling/none", facts("falling", None)),
     ("trend:rising/none", facts("rising", None)),
     ("overfitting:val_stalled", facts("falling", "flat", val_stalled=True)),
@@ -62,7 +63,7 @@ def test_each_rule_decides_its_facts(rule_id, f):
 
 
 def test_every_rule_is_tested_here():
-    named = {r.id for r in (*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES)}
+    named = {r.id for r in (*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES, *TRAIN_RISING_RULES)}
     named |= {f"trend:{t}/{v or 'none'}" for (t, v), cell in TREND_TABLE.items() if not cell.refine}
     assert named == {rule_id for rule_id, _ in CASES}
 
@@ -74,6 +75,12 @@ def test_rules_near_their_thresholds():
     creeping = facts(progress=0.05, train_trend=trend("flat", "small", change=-s.creep_change / 2, z=-30))
     assert classify(creeping).id == "plateau:never_learned"
     assert classify(facts(progress=s.converged_progress)).id == "plateau:converged"
+    jumped = dict(train_jump=s.explosion_factor, train_off_peak=s.recovered_share)
+    assert classify(facts("rising", "falling", **jumped)).id == "diverging:train_blew_up"
+    below = dict(train_jump=s.explosion_factor * 0.99, train_off_peak=1.0)
+    assert classify(facts("rising", "flat", **below)).id == "train_rising:default"
+    recovering = dict(train_jump=50.0, train_off_peak=s.recovered_share * 0.9)
+    assert classify(facts("rising", "flat", **recovering)).id == "train_rising:default"
 
 
 def test_every_outcome_has_advice_a_severity_a_colour_and_every_placeholder():
