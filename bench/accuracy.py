@@ -3,7 +3,8 @@
 Usage: python bench/accuracy.py [CORPUS_DIR] [--seeds SEEDS_DIR] [--no-live]
 
 First, on the short real histories with a multi-seed truth (default ../shared/seeds, see
-seeds_agreement.py, and re-cut at other lengths, see seeds_recut.py): agreement of lossdoctor,
+seeds_agreement.py, and re-cut at other lengths, see seeds_recut.py; the forecast of more epochs,
+see forecast_agreement.py): agreement of lossdoctor,
 the naive slope and the previous release on the
 train trend, the val trend, the code and all three, per truth code and per history length; then
 (unless --no-live) the live callback replayed epoch by epoch: verdict changes per run and how
@@ -44,6 +45,7 @@ from corpus_agreement import DEFAULT_CORPUS, EXPECTED, read_labels  # noqa: E402
 from lossdoctor import History, diagnose  # noqa: E402
 from seeds_agreement import (DEFAULT_SEEDS, early_stopping_epoch, live_report, naive_code, replay,  # noqa: E402
                              report as seeds_report)
+from forecast_agreement import report as forecast_report  # noqa: E402
 from seeds_recut import report as recut_report  # noqa: E402
 
 CODES = ["learning", "overfitting", "data_problem", "plateau", "diverging", "train_rising", "non_finite",
@@ -88,6 +90,8 @@ def main() -> None:
         seeds_report(seeds)
         print()
         recut_report(seeds)
+        print()
+        forecast_report(seeds)
         if "--no-live" not in args:
             live_report(seeds)
         print()

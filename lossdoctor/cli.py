@@ -30,6 +30,8 @@ def history_options(fn):
                      help="Judge the last N epochs (default: the last third of training)."),
         click.option("--input-format", type=click.Choice(format_names()),
                      help="Skip format detection."),
+        click.option("--horizon", type=click.FloatRange(min=1), metavar="N",
+                     help="Forecast the best loss up to epoch N (default: three times the epochs so far)."),
     ]):
         fn = opt(fn)
     return fn
@@ -55,9 +57,9 @@ def guarded(fn):
     return wrapper
 
 
-def load_and_diagnose(file, train_key, val_key, window, input_format):
+def load_and_diagnose(file, train_key, val_key, window, input_format, horizon=None):
     history = load_history(file, input_format)
-    return history, run_diagnosis(history, train_key, val_key, window)
+    return history, run_diagnosis(history, train_key, val_key, window, horizon=horizon)
 
 
 @click.group(context_settings=CONTEXT)
@@ -149,7 +151,7 @@ def diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_ba
               show_default=True, help="Report format (json: one object per run and line for several runs).")
 @tracking_options
 @guarded
-def diagnose(inputs, train_key, val_key, window, input_format, output_format, tracking_uri, write_back):
+def diagnose(inputs, train_key, val_key, window, input_format, horizon, output_format, tracking_uri, write_back):
     """Diagnose the training history in FILE (`-` reads standard input).
 
     FILE is a Keras History JSON, a CSVLogger CSV, Keras console output, a notebook, a Lightning
@@ -163,7 +165,7 @@ def diagnose(inputs, train_key, val_key, window, input_format, output_format, tr
     Example: lossdoctor diagnose history.json --format json
     """
     if tracked_inputs(inputs):
-        diagnose_tracked_runs(inputs, Options(train_key, val_key, window, input_format), output_format,
+        diagnose_tracked_runs(inputs, Options(train_key, val_key, window, input_format, horizon), output_format,
                               tracking_uri, write_back)
         return
     if write_back:
@@ -171,14 +173,14 @@ def diagnose(inputs, train_key, val_key, window, input_format, output_format, tr
     if is_batch(inputs):
         from .render import BATCH_RENDERERS  # noqa: PLC0415
 
-        batch = run_batch(inputs, Options(train_key, val_key, window, input_format))
+        batch = run_batch(inputs, Options(train_key, val_key, window, input_format, horizon))
         click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
         if batch.internal_errors:
             sys.exit(EXIT_INTERNAL)
         if batch.failed == len(batch.results):
             sys.exit(EXIT_INPUT)
         return
-    _, d = load_and_diagnose(inputs[0], train_key, val_key, window, input_format)
+    _, d = load_and_diagnose(inputs[0], train_key, val_key, window, input_format, horizon)
     text = RENDERERS[output_format](d)
     if output_format == "text" and sys.stdout.isatty():
         first, _, rest = text.partition("\n")
@@ -252,7 +254,7 @@ def draw_grid(inputs, options, output, tracking_uri=None) -> None:
 @click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
               "(default: $MLFLOW_TRACKING_URI).")
 @guarded
-def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth, shift_train, tracking_uri):
+def plot(inputs, train_key, val_key, window, input_format, horizon, output, logy, smooth, shift_train, tracking_uri):
     """Draw FILE's loss curves with the trends, the best epoch and the diagnosis.
 
     Several files, a folder or a glob draw a grid with one small panel per run, the most
@@ -261,10 +263,10 @@ def plot(inputs, train_key, val_key, window, input_format, output, logy, smooth,
     Example: lossdoctor plot history.json -o curves.png --smooth 0.6
     """
     if is_batch(inputs) or tracked_inputs(inputs):
-        draw_grid(inputs, Options(train_key, val_key, window, input_format), output, tracking_uri)
+        draw_grid(inputs, Options(train_key, val_key, window, input_format, horizon), output, tracking_uri)
         return
     file = inputs[0]
-    history, d = load_and_diagnose(file, train_key, val_key, window, input_format)
+    history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon)
     draw(history, d, output, logy, smooth, shift_train)
     click.echo(f"{headline(d)}\nwrote {output}")
 
@@ -303,7 +305,7 @@ def report_batch(inputs, options, output, markdown_path, fail_on) -> None:
               help="Exit 1 when the diagnosis is one of these comma-separated codes, "
                    "e.g. overfitting,diverging,non_finite.")
 @guarded
-def report(inputs, train_key, val_key, window, input_format, output, logy, smooth, shift_train,
+def report(inputs, train_key, val_key, window, input_format, horizon, output, logy, smooth, shift_train,
            markdown_path, fail_on):
     """Write the annotated figure and a Markdown summary of FILE for CI.
 
@@ -316,10 +318,10 @@ def report(inputs, train_key, val_key, window, input_format, output, logy, smoot
     from .atomic import write_text  # noqa: PLC0415
 
     if is_batch(inputs):
-        report_batch(inputs, Options(train_key, val_key, window, input_format), output, markdown_path, fail_on)
+        report_batch(inputs, Options(train_key, val_key, window, input_format, horizon), output, markdown_path, fail_on)
         return
     file = inputs[0]
-    history, d = load_and_diagnose(file, train_key, val_key, window, input_format)
+    history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon)
     draw(history, d, output, logy, smooth, shift_train)
     lines = [headline(d), f"wrote {output}"]
     if markdown_path:

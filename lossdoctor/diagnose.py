@@ -11,6 +11,7 @@ from .advice import ADVICE
 from .apis import framework_of
 from .codes import is_healthy
 from .facts import DEFAULT_RULES, Facts, RuleSettings, compute_facts
+from .forecast import Forecast, forecast
 from .history import History
 from .rules import classify
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number
@@ -39,6 +40,7 @@ class Diagnosis:
         unit: the axis the numbers are on: `epoch`, or `step` for logs that carry only steps.
         facts: the numbers the rules tested (see `facts.Facts`).
         evidence_items: the evidence as structured items (kind and numbers), one per line of `evidence`.
+        forecast: what more epochs would bring (see `forecast.Forecast`).
     """
 
     source: str
@@ -63,6 +65,7 @@ class Diagnosis:
     unit: str = "epoch"
     facts: Facts | None = None
     evidence_items: tuple[Evidence, ...] = ()
+    forecast: Forecast | None = None
 
     @property
     def ok(self) -> bool:
@@ -71,7 +74,8 @@ class Diagnosis:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict; the schema is documented in README.md."""
-        d = {k: v for k, v in asdict(self).items() if k not in ("facts", "evidence_items", "train", "val")}
+        skip = ("facts", "evidence_items", "train", "val", "forecast")
+        d = {k: v for k, v in asdict(self).items() if k not in skip}
         d["train"] = self.train.to_dict()
         d["val"] = self.val.to_dict() if self.val else None
         d["window"] = {"first_epoch": epoch_number(self.window[0]),
@@ -85,12 +89,13 @@ class Diagnosis:
         d["fixes"] = d["diagnosis"]["fixes"]
         d["notes"] = list(self.notes)
         d["facts"] = self.facts.to_dict() if self.facts else None
+        d["forecast"] = self.forecast.to_dict() if self.forecast else None
         return d
 
 
 def diagnose(history: History, train_key: str | None = None, val_key: str | None = None,
              window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
-             rule_settings: RuleSettings = DEFAULT_RULES) -> Diagnosis:
+             rule_settings: RuleSettings = DEFAULT_RULES, horizon: float | None = None) -> Diagnosis:
     """Diagnose a training history.
 
     Args:
@@ -98,6 +103,7 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
         train_key, val_key: the series to judge; chosen automatically when None.
         window: judge the last `window` epochs instead of the last third.
         settings, rule_settings: thresholds of the trend and of the facts and rules.
+        horizon: the epoch the forecast looks to (default: three times the epochs so far).
 
     Returns:
         A `Diagnosis`.
@@ -108,7 +114,7 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     # absurd values (1e300 next to 1e-300) overflow harmlessly: the results are checked for finiteness
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         facts = compute_facts(history, train_key, val_key, window, settings, rule_settings)
-        return explain(facts, history, settings)
+        return explain(facts, history, settings, horizon)
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -127,7 +133,16 @@ def fill_fixes(templates, ctx: dict) -> tuple[str, ...]:
     return tuple(out)
 
 
-def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SETTINGS) -> Diagnosis:
+def forecast_of(facts: Facts, history: History, code: str, variant: str,
+                horizon: float | None = None) -> Forecast:
+    """The forecast of the validation loss (the training loss without one) for this diagnosis."""
+    trend = facts.val if facts.val_trend is not None else facts.train
+    s = history[trend.key]
+    return forecast(s.x, s.y, trend.key, code, variant, horizon, trend.noise, trend.trend == "falling")
+
+
+def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SETTINGS,
+            horizon: float | None = None) -> Diagnosis:
     """The diagnosis of these facts: the deciding rule, and its words in the log's framework."""
     rule = classify(facts)
     advice = ADVICE[(rule.code, rule.variant)]
@@ -142,4 +157,5 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
         evidence=tuple(evidence_text(e, facts) for e in items),
         best_epoch=facts.best_epoch, best_value=facts.best_value, best_key=facts.best_key,
         epochs_since_best=facts.since_best, nonfinite=facts.nonfinite, notes=tuple(notes),
-        unit=history.x_unit, facts=facts, evidence_items=items)
+        unit=history.x_unit, facts=facts, evidence_items=items,
+        forecast=forecast_of(facts, history, rule.code, rule.variant, horizon))

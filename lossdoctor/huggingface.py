@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from .live import CoreViews, LiveDoctor, adapter_class, as_float, torch_weights
+from .live import CoreViews, LiveDoctor, adapter_class, as_float, summary, torch_weights
 
 class _TrainerAdapter(CoreViews):
     """The Hugging Face side, mixed into `transformers.TrainerCallback` when a LossDoctor is created."""
@@ -71,9 +71,15 @@ class _TrainerAdapter(CoreViews):
     def on_train_end(self, args, state, control, **kwargs):
         self._training = False
         d = self.core.finish(self.report_path, self.history_path)
+        if self.verbose and d is not None:
+            print(summary(d), flush=True)
         if d is not None:
+            fc = d.forecast
             state.log_history.append({"lossdoctor_code": d.code, "lossdoctor_variant": d.variant,
-                                      "lossdoctor_title": d.title, "step": state.global_step})
+                                      "lossdoctor_title": d.title,
+                                      "lossdoctor_more_epochs_help": fc.more_epochs_help if fc else None,
+                                      "lossdoctor_expected_loss": fc.expected_loss if fc else None,
+                                      "step": state.global_step})
         if self.restore_best_weights and self.best.restore(kwargs.get("model")) and self.verbose:
             print(f"LossDoctor: restored the weights of evaluation {self.core.best_epoch}, the best one.", flush=True)
 

@@ -7,7 +7,7 @@ backend; pass `base=tf.keras.callbacks.Callback` for a tf.keras (Keras 2) model.
 
 from __future__ import annotations
 
-from .live import BestWeights, CoreViews, LiveDoctor, adapter_class
+from .live import BestWeights, CoreViews, LiveDoctor, adapter_class, summary
 
 
 class _LossDoctorMixin(CoreViews):
@@ -42,7 +42,9 @@ class _LossDoctorMixin(CoreViews):
                 print(f"Epoch {v.epoch}: LossDoctor: stopping training: {v.diagnosis.code}.", flush=True)
 
     def on_train_end(self, logs=None):
-        self.core.finish(self.report_path, self.history_path)
+        d = self.core.finish(self.report_path, self.history_path)
+        if self.verbose and d is not None:
+            print(summary(d), flush=True)
         # as EarlyStopping(restore_best_weights=True) does in Keras 3: at the end of training
         if self.restore_best_weights and self.best.restore(self.model) and self.verbose:
             print(f"LossDoctor: restored the weights of epoch {self.core.best_epoch}, the best validation epoch.",

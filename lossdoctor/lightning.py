@@ -9,7 +9,7 @@ validation), stops with `trainer.should_stop`, logs the verdict's severity throu
 from __future__ import annotations
 
 from .codes import severity
-from .live import CoreViews, LiveDoctor, adapter_class, torch_weights
+from .live import CoreViews, LiveDoctor, adapter_class, summary, torch_weights
 
 class _LightningAdapter(CoreViews):
     """The Lightning side, mixed into `lightning.pytorch.Callback` when a LossDoctor is created."""
@@ -43,7 +43,9 @@ class _LightningAdapter(CoreViews):
                 _info(f"Epoch {v.epoch}: LossDoctor: stopping training: {v.diagnosis.code}.")
 
     def on_train_end(self, trainer, pl_module):
-        self.core.finish(self.report_path, self.history_path)
+        d = self.core.finish(self.report_path, self.history_path)
+        if self.verbose and d is not None:
+            _info(summary(d))
         if self.restore_best_weights and self.best.restore(pl_module) and self.verbose:
             _info(f"LossDoctor: restored the weights of epoch {self.core.best_epoch}, the best validation epoch.")
 

@@ -310,6 +310,15 @@ class LiveDoctor:
         render_figure(self.history(), self.diagnosis, path)
 
 
+def summary(d: Diagnosis | None) -> str:
+    """The final summary a callback prints at the end of training ('' without a diagnosis)."""
+    if d is None:
+        return ""
+    from .render import final_summary  # noqa: PLC0415
+
+    return final_summary(d)
+
+
 def best_suffix(d: Diagnosis) -> str:
     """' (best val_loss 0.2913 at epoch 12)', or '' without a best epoch."""
     note = best_note(d.best_key, d.best_value, d.best_epoch, d.unit)

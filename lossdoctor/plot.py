@@ -15,7 +15,7 @@ from .atomic import atomic_write
 from .codes import colour
 from .diagnose import Diagnosis
 from .facts import ACCURACY_KEYS
-from .words import best_note, fmt_epoch
+from .words import best_note, fmt_epoch, fmt_share, fmt_value
 from .errors import LossDoctorError
 from .history import History, Series
 
@@ -69,6 +69,19 @@ def _draw_trend(ax, t, color: str, shift: float = 0.0) -> None:
             label=f"{t.key} trend: {t.trend} ({t.relative_change:+.1%})", zorder=5)
 
 
+def _draw_forecast(ax, d: Diagnosis, color: str) -> None:
+    """The extrapolated best loss up to the horizon, as a band (80%) past the last epoch."""
+    fc = d.forecast
+    if fc is None or fc.model == "none" or fc.expected_loss is None or fc.last_epoch is None:
+        return
+    xs = np.linspace(fc.last_epoch, fc.horizon_epochs, 60)
+    mid = np.minimum(fc.curve(xs), fc.best_so_far)
+    lower = mid * (fc.expected_loss_low / fc.expected_loss) ** ((xs - xs[0]) / (xs[-1] - xs[0]))
+    ax.fill_between(xs, lower, fc.best_so_far, color=color, alpha=0.12, lw=0,
+                    label=f"forecast of the best {fc.key} to {d.unit} {fmt_epoch(fc.horizon_epochs)} (80%)")
+    ax.plot(xs, mid, color=color, lw=1.4, ls=":", zorder=4)
+
+
 def _mark_nonfinite(ax, s: Series, color: str, height: float = 0.97) -> None:
     bad = ~np.isfinite(s.y)
     if bad.any():
@@ -114,9 +127,22 @@ def evidence_line(d: Diagnosis) -> str:
     return line
 
 
+def forecast_line(d: Diagnosis) -> str:
+    """The forecast in one line for the figure's box."""
+    fc, u = d.forecast, d.unit
+    if fc.model == "none":
+        return f"More {u}s will not help ({fc.reason.replace('_', ' ')}): best {fc.key} stays {fmt_value(fc.best_so_far)}"
+    verdict = {True: "help", False: "bring little", None: "may bring a little"}[fc.more_epochs_help]
+    return (f"More {u}s {verdict}: best {fc.key} about {fmt_value(fc.expected_loss)} by {u} "
+            f"{fmt_epoch(fc.horizon_epochs)} ({fmt_share(-fc.gain)}; 80%: {fmt_value(fc.expected_loss_low)}"
+            f"-{fmt_value(fc.expected_loss_high)})")
+
+
 def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:
     """The box's text: the verdict, the evidence, and the top fixes in full (wrapped, never cut)."""
     lines = [d.title, evidence_line(d)]
+    if d.forecast is not None and d.forecast.expected_loss is not None:
+        lines.append(forecast_line(d))
     lines += [f"{i}. {f}" for i, f in enumerate(d.fixes[:fixes], 1)]
     return "\n".join(textwrap.fill(l, width, subsequent_indent="    ") for l in lines)
 
@@ -161,6 +187,7 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     if val is not None:
         _draw_series(ax, val, VAL_COLOR, f"validation {val.key}", smooth)
         _draw_trend(ax, d.val, VAL_COLOR)
+    _draw_forecast(ax, d, VAL_COLOR if val is not None else TRAIN_COLOR)
     for s, color, height in ((train, TRAIN_COLOR, 0.97), (val, VAL_COLOR, 0.92)):
         if s is not None:
             _mark_nonfinite(ax, s, color, height)

@@ -7,7 +7,7 @@ import textwrap
 
 from .diagnose import Diagnosis
 from .trend import Trend
-from .words import best_line, fmt_epoch, reason_text
+from .words import best_line, fmt_epoch, forecast_text, reason_text
 
 WIDTH = 88
 
@@ -32,11 +32,21 @@ def to_text(d: Diagnosis) -> str:
     """A short terminal report: the verdict first, then the evidence, then the fixes."""
     out = [headline(d), _wrap(context_line(d)), "", _wrap(d.summary), "", "Evidence:"]
     out += [_wrap(e, "    ", "  - ") for e in d.evidence]
+    if d.forecast is not None:
+        out += ["", "More epochs:", _wrap(forecast_text(d.forecast, d.unit))]
     out += ["", "What to do:"]
     out += [_wrap(f, "     ", f"  {i}. ") for i, f in enumerate(d.fixes, 1)]
     if d.notes:
         out += ["", "Notes:"] + [_wrap(n, "    ", "  - ") for n in d.notes]
     return "\n".join(out) + "\n"
+
+
+def final_summary(d: Diagnosis) -> str:
+    """What a callback prints when training ends: the verdict, and what more epochs would bring."""
+    lines = [f"LossDoctor, end of training: {headline(d)}"]
+    if d.forecast is not None:
+        lines.append(_wrap(forecast_text(d.forecast, d.unit)))
+    return "\n".join(lines)
 
 
 def to_json(d: Diagnosis, indent: int | None = 2) -> str:
@@ -70,6 +80,8 @@ def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> 
     extra = [text for item, text in zip(d.evidence_items, d.evidence)
              if item.kind not in ("trend", "no_val", "best")]
     out += [f"- {e}" for e in extra] + ([""] if extra else [])
+    if d.forecast is not None:
+        out += [f"{heading}# More {d.unit}s", "", forecast_text(d.forecast, d.unit), ""]
     out += [f"{heading}# What to do", ""] + [f"{i}. {f}" for i, f in enumerate(d.fixes, 1)] + [""]
     if d.notes:
         out += [f"{heading}# Notes", ""] + [f"- {n}" for n in d.notes] + [""]

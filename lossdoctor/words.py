@@ -237,3 +237,44 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
                            "Evaluate more often ({api_eval_more}) so the validation trend can be judged."),
         **api_words(framework, f.val_key),
     }
+
+
+# -- the forecast ----------------------------------------------------------------------------------
+
+_NO_HELP_WHY = {
+    "overfitting": "the model is overfitting (the validation loss is past its best)",
+    "diverging": "training is diverging",
+    "non_finite": "the loss became NaN/inf",
+    "train_rising": "the training loss is rising",
+    "levelled_off": "the loss has levelled off without learning",
+    "oscillating": "the loss oscillates without progress",
+}
+
+
+def forecast_text(fc, unit: str = "epoch") -> str:
+    """What more epochs would bring, in a sentence that agrees with the forecast's numbers."""
+    if fc is not None and fc.reason == "horizon_reached":
+        return (f"The forecast horizon, {unit} {fmt_epoch(fc.horizon_epochs)}, is not past the last "
+                f"{unit}, {fmt_epoch(fc.last_epoch)}: nothing to forecast.")
+    if fc is None or fc.expected_loss is None:
+        return f"Too few points to say what more {unit}s would bring."
+    horizon = f"{unit} {fmt_epoch(fc.horizon_epochs)}"
+    best = f"its best so far, {fmt_value(fc.best_so_far)}"
+    if fc.model == "none":
+        return (f"More {unit}s will not help: {_NO_HELP_WHY[fc.reason]}. Up to {horizon}, the best "
+                f"{fc.key} is expected to stay at {best} (80% interval {fmt_value(fc.expected_loss_low)}"
+                f"-{fmt_value(fc.expected_loss_high)}).")
+    reach = (f"up to {horizon}, {fc.key} is expected to reach about {fmt_value(fc.expected_loss)} "
+             f"(80% interval {fmt_value(fc.expected_loss_low)}-{fmt_value(fc.expected_loss_high)}), "
+             f"{fmt_share(fc.gain)} below {best}")
+    fit = f"{'an exponential' if fc.model == 'exponential' else 'a power-law'} fit"
+    if fc.asymptote is not None:
+        fit += f" levelling off near {fmt_value(fc.asymptote)}"
+    if fc.more_epochs_help:
+        soon = ""
+        if fc.epochs_to_90 is not None and math.isfinite(fc.epochs_to_90):
+            soon = f"; 90% of the fitted gain comes within about {fmt_epoch(round(fc.epochs_to_90))} more {unit}s"
+        return f"More {unit}s help: {reach} ({fit}{soon})."
+    if fc.more_epochs_help is False:
+        return f"More {unit}s would bring little: {reach} ({fit})."
+    return f"More {unit}s may bring a little: {reach} ({fit}); too close to call."

@@ -97,10 +97,10 @@ def test_an_internal_error_in_a_batch_stays_one_and_exits_3(tmp_path, monkeypatc
         (tmp_path / name).write_bytes((SAMPLES / "still_learning.json").read_bytes())
     real = lb.diagnose
 
-    def flaky(history, *args):
+    def flaky(history, *args, **kwargs):
         if history.source.endswith("boom.json"):
             raise RuntimeError("injected")
-        return real(history, *args)
+        return real(history, *args, **kwargs)
     monkeypatch.setattr(lb, "diagnose", flaky)
     r = CliRunner().invoke(cli, ["diagnose", str(tmp_path), "--format", "json"])
     assert r.exit_code == 3

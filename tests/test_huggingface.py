@@ -55,6 +55,7 @@ def test_overfitting_run_is_diagnosed_stopped_and_rolled_back(tmp_path):
     assert cb.diagnosis.code == "overfitting" and cb.stopped_epoch is not None
     assert t.state.epoch < 40
     assert t.state.log_history[-1]["lossdoctor_code"] == "overfitting"
+    assert t.state.log_history[-1]["lossdoctor_more_epochs_help"] is False
     best = cb.best_epoch
     restored = t.evaluate()["eval_loss"]
     assert restored == pytest.approx(cb.core.logs["eval_loss"][best - 1], rel=1e-3)

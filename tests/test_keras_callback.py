@@ -120,14 +120,17 @@ def test_budget_bounds_the_time_spent_diagnosing(monkeypatch):
 
 # -- real model.fit() ---------------------------------------------------------------------------
 
-def test_healthy_run_is_not_stopped():
+def test_healthy_run_is_not_stopped_and_ends_with_a_summary(capsys):
     x, y = regression_data()
     model = tiny_model(lr=1e-2)
-    cb = LossDoctor(verbose=0, budget=None)
+    cb = LossDoctor(budget=None)
     h = model.fit(x, y, validation_split=0.25, epochs=12, batch_size=32, verbose=0, callbacks=[cb])
     assert len(h.history["loss"]) == 12 and cb.stopped_epoch is None
     assert cb.diagnosis.code == "learning"
     assert len(cb.diagnoses) == 8
+    out = capsys.readouterr().out
+    assert "LossDoctor, end of training: [learning]" in out
+    assert "More epochs help: up to epoch 36, val_loss is expected to reach about" in " ".join(out.split())
 
 
 def test_nan_run_is_stopped():

@@ -58,13 +58,16 @@ def trainer(cb, epochs):
                       enable_progress_bar=False, enable_model_summary=False, callbacks=[cb], num_sanity_val_steps=0)
 
 
-def test_overfitting_run_is_diagnosed_stopped_and_rolled_back():
+def test_overfitting_run_is_diagnosed_stopped_and_rolled_back(caplog):
     pl.seed_everything(0)
     model = Net()
-    cb = LossDoctor(stop_on=("non_finite", "diverging", "overfitting"), restore_best_weights=True, verbose=0)
+    cb = LossDoctor(stop_on=("non_finite", "diverging", "overfitting"), restore_best_weights=True)
     t = trainer(cb, 80)
-    t.fit(model, *loaders())
+    with caplog.at_level("INFO"):
+        t.fit(model, *loaders())
     assert cb.diagnosis.code == "overfitting" and cb.stopped_epoch is not None
+    said = " ".join(caplog.text.split())
+    assert "LossDoctor, end of training: [overfitting]" in said and "More epochs will not help" in said
     assert t.current_epoch < 80 and cb.core.train_key == "train_loss" and cb.core.monitored_val_key == "val_loss"
     best = cb.best_epoch
     restored = t.validate(model, loaders()[1], verbose=False)[0]["val_loss"]
