@@ -50,7 +50,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
         "{train_key} keeps falling ({train_change} over {epochs} {train_window}) while {val_key} has stopped improving "
         "({val_change}); its best was {best_val} at {epoch} {best_epoch}, {since_best} {epoch}(s) ago. "
         "The model is memorising the training set.",
-        ("Stop at the best validation {epoch}: {api_stop_best}, or keep the checkpoint of {epoch} {best_epoch}.",
+        ("Stop at the best validation {epoch}: {api_stop_best}; for this run, {keep_best}.",
          "Add regularization: {api_dropout}, or {api_weight_decay}.",
          "Reduce capacity: fewer or smaller layers; {api_pooling}.",
          "Get more training data, or augment it ({api_augment}).")),
@@ -59,7 +59,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
         "{train_key} keeps falling ({train_change} over {epochs} {train_window}) while {val_key} is rising ({val_change}); "
         "its best was {best_val} at {epoch} {best_epoch}, {since_best} {epoch}(s) ago. "
         "Every further {epoch} makes the model worse on unseen data.",
-        ("Stop at the best validation {epoch}: {api_stop_best}, or keep the checkpoint of {epoch} {best_epoch}.",
+        ("Stop at the best validation {epoch}: {api_stop_best}; for this run, {keep_best}.",
          "Add regularization: {api_dropout}, or {api_weight_decay}.",
          "Reduce capacity: fewer or smaller layers; {api_pooling}.",
          "Get more training data, or augment it ({api_augment}).")),

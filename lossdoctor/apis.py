@@ -16,7 +16,7 @@ FRAMEWORK_OF_FORMAT = {
 
 API: dict[str, dict[str, str]] = {
     "keras": {
-        "stop_best": "EarlyStopping(monitor='{val_key}', patience=5, restore_best_weights=True)",
+        "stop_best": "EarlyStopping(monitor='{val_key}', patience={patience}, restore_best_weights=True)",
         "checkpoint_best": "ModelCheckpoint(monitor='{val_key}', save_best_only=True)",
         "reduce_lr": "ReduceLROnPlateau(monitor='{val_key}', factor=0.5, patience=3)",
         "lower_lr": "Adam(learning_rate=1e-4)",
@@ -39,7 +39,7 @@ API: dict[str, dict[str, str]] = {
         "split": "Shuffle before validation_split: Keras takes the LAST 20% of the arrays, unshuffled.",
     },
     "lightning": {
-        "stop_best": ("EarlyStopping(monitor='{val_key}', patience=5) with ModelCheckpoint(monitor='{val_key}', "
+        "stop_best": ("EarlyStopping(monitor='{val_key}', patience={patience}) with ModelCheckpoint(monitor='{val_key}', "
                       "save_top_k=1), then load the best checkpoint (trainer.test(ckpt_path='best'))"),
         "checkpoint_best": "ModelCheckpoint(monitor='{val_key}', save_top_k=1)",
         "reduce_lr": ("torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), returned from "
@@ -65,7 +65,7 @@ API: dict[str, dict[str, str]] = {
     },
     "huggingface": {
         "stop_best": ("TrainingArguments(load_best_model_at_end=True, metric_for_best_model='{val_key}', "
-                      "greater_is_better=False) with EarlyStoppingCallback(early_stopping_patience=5)"),
+                      "greater_is_better=False) with EarlyStoppingCallback(early_stopping_patience={patience})"),
         "checkpoint_best": "load_best_model_at_end=True with save_strategy equal to eval_strategy",
         "reduce_lr": "TrainingArguments(lr_scheduler_type='reduce_lr_on_plateau') (or 'cosine')",
         "lower_lr": "TrainingArguments(learning_rate=1e-5)",
@@ -88,7 +88,7 @@ API: dict[str, dict[str, str]] = {
         "split": "Split with datasets' train_test_split(shuffle=True, seed=...) and look for duplicates across splits.",
     },
     "pytorch": {
-        "stop_best": "stopping when '{val_key}' has not improved for 5 epochs and reloading the state_dict saved at its best",
+        "stop_best": "stopping when '{val_key}' has not improved for {patience} epochs and reloading the state_dict saved at its best",
         "checkpoint_best": "torch.save(model.state_dict(), 'best.pt') whenever '{val_key}' improves",
         "reduce_lr": "torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), stepped with '{val_key}'",
         "lower_lr": "torch.optim.Adam(model.parameters(), lr=1e-4)",
@@ -111,7 +111,7 @@ API: dict[str, dict[str, str]] = {
         "split": "Shuffle before splitting (random_split with a fixed generator) and keep related samples on one side.",
     },
     "generic": {
-        "stop_best": "early stopping on '{val_key}' (patience about 5) that keeps the weights of its best epoch",
+        "stop_best": "early stopping on '{val_key}' (patience {patience}) that keeps the weights of its best epoch",
         "checkpoint_best": "a checkpoint of the best '{val_key}' epoch",
         "reduce_lr": "a schedule that halves the learning rate when '{val_key}' stalls for 3 epochs",
         "lower_lr": "a learning rate 3-10x lower (e.g. 1e-4 for Adam)",
@@ -141,8 +141,10 @@ def framework_of(fmt: str) -> str:
     return FRAMEWORK_OF_FORMAT.get(fmt, "generic")
 
 
-def api_words(framework: str, val_key: str | None) -> dict[str, str]:
-    """Every API placeholder, spelled for `framework`, naming the real validation series."""
+def api_words(framework: str, val_key: str | None, patience: int | None = None) -> dict[str, str]:
+    """Every API placeholder, spelled for `framework`, naming the real validation series and the
+    early-stopping patience that suits this run (5 when the run cannot tell)."""
     vocab = API.get(framework, API["generic"])
-    key = val_key or "val_loss"
-    return {f"api_{name}": text.replace("{val_key}", key) for name, text in vocab.items()}
+    key, wait = val_key or "val_loss", str(patience or 5)
+    return {f"api_{name}": text.replace("{val_key}", key).replace("{patience}", wait)
+            for name, text in vocab.items()}

@@ -90,6 +90,8 @@ class Diagnosis:
         d["notes"] = list(self.notes)
         d["facts"] = self.facts.to_dict() if self.facts else None
         d["forecast"] = self.forecast.to_dict() if self.forecast else None
+        c = self.facts.checkpoint if self.facts else None
+        d["checkpoint"] = c.to_dict() if c else None
         return d
 
 

@@ -8,10 +8,11 @@ train-above-val, non-finite values). Every threshold is a field of `RuleSettings
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checkpoint import Checkpoint, analyse
 from .errors import MissingSeriesError
 from .history import History, Series
 from .keys import resolve_keys
@@ -106,6 +107,7 @@ class Facts:
         unit: `epoch`, or `step` for logs that carry only steps.
         train_per_step: the training loss was logged per step.
         notes: what the key choice and the windows noticed, as (kind, fields) items.
+        checkpoint: the best epoch, the epochs as good as it, what came after (see `checkpoint`).
         settings: the thresholds used.
     """
 
@@ -133,6 +135,7 @@ class Facts:
     unit: str = "epoch"
     train_per_step: bool = False
     notes: tuple = ()
+    checkpoint: Checkpoint | None = None
     settings: RuleSettings = DEFAULT_RULES
 
     @property
@@ -144,7 +147,8 @@ class Facts:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of the facts (the trends are in the diagnosis beside it)."""
-        d = {k: v for k, v in asdict(self).items() if k not in ("train", "val", "settings", "notes")}
+        skip = ("train", "val", "settings", "notes", "checkpoint")
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
         d["window"] = list(self.window)
         d["notes"] = [{"kind": kind, **fields} for kind, fields in self.notes]
         return {k: ([_json_number(x) for x in v] if isinstance(v, list) and k == "window" else _json_number(v))
@@ -192,7 +196,14 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
         val_stalled=_val_stalled(val, vtrend, end, rules),
         train_above_val=_train_above_val(train, val, rules),
         val_above_best=_above_best(val, vtrend, end, rules),
-        unit=history.x_unit, train_per_step=train.per_step, notes=tuple(notes), settings=rules)
+        unit=history.x_unit, train_per_step=train.per_step, notes=tuple(notes), settings=rules,
+        checkpoint=_checkpoint(best_series, vtrend if best_series is val else ttrend))
+
+
+def _checkpoint(s: Series, trend: Trend | None) -> Checkpoint | None:
+    if trend is None:
+        return None
+    return analyse(s.x, s.y, s.key, trend.noise, trend.end_value)
 
 
 def _trend_notes(present: list[Series], trends, rules: RuleSettings) -> list:

@@ -113,6 +113,14 @@ def evidence_items(f: Facts) -> tuple[Evidence, ...]:
     if f.best_epoch is not None:
         items.append(Evidence("best", {"key": f.best_key, "value": f.best_value, "epoch": f.best_epoch,
                                        "since": f.since_best}))
+    c = f.checkpoint
+    if c is not None and c.epochs_after_best > 0:
+        items.append(Evidence("as_good", {"key": c.key, "band": c.band, "epochs": list(c.equivalent_epochs),
+                                          "final": c.final_as_good, "worse_by": c.worse_by}))
+    if c is not None and c.epochs_after_best >= 2:
+        items.append(Evidence("cost", {"key": c.key, "onset": c.onset_epoch, "after": c.epochs_after_best,
+                                       "share": c.share_after_best, "patience": c.patience, "stop": c.stop_epoch,
+                                       "restored": c.restored_epoch, "saved": c.epochs_saved}))
     if f.exploded:
         items.append(Evidence("exploded", {"key": f.train.key, "factor": f.explosion}))
     s = f.settings
@@ -137,6 +145,10 @@ def evidence_text(e: Evidence, f: Facts) -> str:
         return f"{v['key']} became NaN/inf at {u} {fmt_epoch(v['epoch'])}"
     if e.kind == "best":
         return best_line(v["key"], v["value"], v["epoch"], v["since"], u)
+    if e.kind == "as_good":
+        return as_good_text(v, u)
+    if e.kind == "cost":
+        return cost_text(v, u)
     if e.kind == "exploded":
         return f"{v['key']} sits {v['factor']:.0f}x above its best value"
     if e.kind == "train_above_val":
@@ -150,6 +162,42 @@ def evidence_text(e: Evidence, f: Facts) -> str:
         k = v["classes"]
         return f"{v['key']} level {fmt_value(v['level'])} = ln {k} ({math.log(k):.4f}): chance level for {k} classes"
     raise ValueError(f"no words for evidence of kind {e.kind!r}")
+
+
+def epoch_list(epochs: list, most: int = 8) -> str:
+    """'3-5, 8, 11-12': runs of consecutive whole epochs joined, the rest listed (at most `most` items)."""
+    parts, run = [], []
+    for e in epochs:
+        if run and isinstance(e, int) and isinstance(run[-1], int) and e == run[-1] + 1:
+            run.append(e)
+            continue
+        if run:
+            parts.append(fmt_epoch(run[0]) if len(run) == 1 else f"{fmt_epoch(run[0])}-{fmt_epoch(run[-1])}")
+        run = [e]
+    if run:
+        parts.append(fmt_epoch(run[0]) if len(run) == 1 else f"{fmt_epoch(run[0])}-{fmt_epoch(run[-1])}")
+    more = f" and {len(parts) - most} more" if len(parts) > most else ""
+    return ", ".join(parts[:most]) + more
+
+
+def as_good_text(v: dict, u: str = "epoch") -> str:
+    """Which epochs are as good as the best, and whether the final one is."""
+    head = (f"{v['key']} within its noise of the best (up to {fmt_value(v['band'])}) at {u} "
+            f"{epoch_list(v['epochs'])}")
+    if v["final"]:
+        return head + f": the final weights are as good as the best"
+    return head + f"; the last {u} is not, its fitted level sits {fmt_share(v['worse_by'])} above the best"
+
+
+def cost_text(v: dict, u: str = "epoch") -> str:
+    """When progress stopped, what the epochs after the best cost, and the early stopping that saves them."""
+    text = (f"{v['key']} stopped improving at {u} {fmt_epoch(v['onset'])}; the {fmt_epoch(v['after'])} "
+            f"{u}(s) after its best ({v['share']:.0%} of training) did not improve it")
+    if v["patience"] is not None:
+        text += (f"; early stopping with patience {v['patience']} (best weights restored) would have stopped "
+                 f"at {u} {fmt_epoch(v['stop'])} with the weights of {u} {fmt_epoch(v['restored'])}, "
+                 f"{fmt_epoch(v['saved'])} {u}(s) sooner")
+    return text
 
 
 def best_line(key: str, value: float, epoch: float, since: float, unit: str = "epoch") -> str:
@@ -200,6 +248,14 @@ def span_text(t: Trend | None) -> str:
     return f"{fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)}"
 
 
+def _keep_best(f: Facts) -> str:
+    """What to do with this run's weights: keep the final ones when they are as good as the best."""
+    c, u = f.checkpoint, f.unit
+    if c is not None and c.final_as_good:
+        return f"the final weights are as good as the best (within the noise), so keep them"
+    return f"keep the checkpoint of {u} {fmt_epoch(f.best_epoch)}"
+
+
 def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
     """Every placeholder an advice template may use, filled from the facts, in `framework`'s API."""
     u = f.unit
@@ -235,7 +291,8 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
                           f"the validation loss has only {f.val.fit_points} point(s) to judge"),
         "validation_fix": ("Add a validation set so overfitting can be seen: {api_add_val}." if f.val is None else
                            "Evaluate more often ({api_eval_more}) so the validation trend can be judged."),
-        **api_words(framework, f.val_key),
+        "keep_best": _keep_best(f),
+        **api_words(framework, f.val_key, f.checkpoint.patience if f.checkpoint else None),
     }
 
 

@@ -27,7 +27,7 @@ def fixes_of(path):
 
 def test_keras_logs_get_keras_fixes():
     text = fixes_of(str(SAMPLES / "overfitting.json"))
-    assert "EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True)" in text
+    assert "EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True)" in text
 
 
 def test_lightning_logs_get_lightning_fixes(tmp_path):

@@ -1,0 +1,78 @@
+"""The best epoch as an engineer reads it: equivalent epochs, onset, cost, and the early stopping replayed."""
+
+import numpy as np
+import pytest
+
+from lossdoctor import History, diagnose
+from lossdoctor.checkpoint import analyse, early_stopping
+from lossdoctor.words import epoch_list
+
+X = np.arange(1.0, 31.0)
+U_SHAPE = list(np.r_[np.linspace(1.0, 0.40, 10), 0.40 + 0.02 * np.arange(1, 21)])
+
+
+def test_early_stopping_replay_matches_keras():
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    val = list(np.exp(-np.arange(30) / 8) + 0.05 * rng.standard_normal(30))
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    for patience in (1, 3, 5):
+        cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+        cb.set_model(model)
+        model.stop_training = False
+        cb.on_train_begin()
+        stopped = None
+        for epoch, v in enumerate(val):
+            cb.on_epoch_end(epoch, {"val_loss": v})
+            if model.stop_training:
+                stopped = epoch
+                break
+        ours = early_stopping(np.array(val), patience)
+        assert (ours[0] if ours else None) == stopped
+        if ours:
+            assert ours[1] == cb.best_epoch
+
+
+def test_a_u_shaped_validation_loss_has_an_onset_a_cost_and_a_patience():
+    c = analyse(X, np.array(U_SHAPE), "val_loss", noise=0.01, level_now=0.8)
+    assert c.best_epoch == 10 and c.best_value == pytest.approx(0.40)
+    assert c.band == pytest.approx(0.40 * 1.01 ** 2)
+    assert c.equivalent_epochs == (10,) and c.onset_epoch == 10 and not c.final_as_good
+    assert c.epochs_after_best == 20 and c.share_after_best == pytest.approx(20 / 30)
+    assert c.worse_by == pytest.approx(1.0)
+    assert (c.patience, c.stop_epoch, c.restored_epoch, c.epochs_saved) == (3, 13, 10, 17)
+
+
+def test_a_noisy_flat_tail_keeps_the_final_weights():
+    # a tail that swings 2% up and down around 0.5, ending on a low epoch
+    y = np.r_[np.linspace(1.0, 0.5, 10), 0.5 * (1 + 0.02 * (-1.0) ** np.arange(1, 21))]
+    h = History.from_dict({"loss": list(np.linspace(1, 0.2, 30)), "val_loss": list(y)})
+    d = diagnose(h)
+    c = d.facts.checkpoint
+    assert c.final_as_good and len(c.equivalent_epochs) > 3
+    assert c.band == pytest.approx(c.best_value * (1 + d.val.noise) ** 2)
+    assert all(y[int(e) - 1] <= c.band for e in c.equivalent_epochs)
+    text = " ".join(d.evidence)
+    assert "the final weights are as good as the best" in text
+    if d.code == "overfitting":
+        assert "for this run, the final weights are as good as the best" in d.fixes[0]
+
+
+def test_the_overfitting_fix_names_the_patience_that_suits_the_run_in_its_framework():
+    d = diagnose(History.from_dict({"loss": list(1 / X), "val_loss": U_SHAPE}))
+    c = d.facts.checkpoint
+    assert d.code == "overfitting" and c.patience == 3
+    # a Python dict has no framework: the neutral words, with this run's patience
+    assert f"(patience {c.patience})" in d.fixes[0] and "keep the checkpoint of epoch 10" in d.fixes[0]
+    text = " ".join(d.evidence)
+    assert ("val_loss stopped improving at epoch 10; the 20 epoch(s) after its best (67% of training) did not "
+            "improve it; early stopping with patience 3") in text
+    assert "would have stopped at epoch 13 with the weights of epoch 10, 17 epoch(s) sooner" in text
+    j = d.to_dict()["checkpoint"]
+    assert j["best_epoch"] == 10 and j["patience"] == 3 and j["equivalent_epochs"] == [10]
+
+
+def test_epoch_lists_join_runs():
+    assert epoch_list([1, 2, 3, 5, 7, 8]) == "1-3, 5, 7-8"
+    assert epoch_list([0.5, 1.0]) == "0.5, 1"
+    assert epoch_list(list(range(0, 40, 2)), most=3) == "0, 2, 4 and 17 more"
