@@ -54,6 +54,29 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Add regularization: {api_dropout}, or {api_weight_decay}.",
          "Reduce capacity: fewer or smaller layers; {api_pooling}.",
          "Get more training data, or augment it ({api_augment}).")),
+    ("overfitting", "overconfident"): Advice(
+        "Over-confident: validation loss rises while {metric_key} still improves",
+        "{train_key} keeps falling ({train_change} over {epochs} {train_window}) and {val_key} is past its best "
+        "({best_val} at {epoch} {best_epoch}), but {metric_key} kept improving after it: {metric_at_loss_best} "
+        "at {epoch} {best_epoch}, best {metric_best} at {epoch} {metric_best_epoch}, {metric_now} now. The model "
+        "gets more answers right while growing over-confident on the ones it gets wrong (common with "
+        "cross-entropy): the loss' best checkpoint is not the best model.",
+        ("Keep the checkpoint of the best {metric_key} ({epoch} {metric_best_epoch}), not of the best loss: "
+         "{api_stop_metric}.",
+         "If the predicted probabilities are used as such, calibrate them: {api_label_smoothing}, or "
+         "temperature scaling after training.",
+         "Regularize anyway ({api_dropout}; {api_weight_decay}): the gap between training and validation "
+         "loss keeps widening.")),
+    ("overfitting", "never_generalised"): Advice(
+        "The model never generalised: {metric_key} sat at chance the whole run",
+        "{train_key} keeps falling ({train_change} over {epochs} {train_window}), but {metric_key} sat at "
+        "chance level ({metric_chance}) in nearly every {epoch}: the model memorises the training set and has "
+        "learned nothing that carries over. No checkpoint fixes that.",
+        ("Check the validation data against the training data: the same preprocessing, the same label "
+         "encoding, labels aligned with inputs; {api_split}",
+         "Check that the inputs carry the signal: train on 100 samples and see whether validation on "
+         "those same samples improves.",
+         "Then reduce capacity or add regularization ({api_dropout}; {api_weight_decay}).")),
     ("overfitting", "val_rising"): Advice(
         "Overfitting: validation loss is rising while training loss falls",
         "{train_key} keeps falling ({train_change} over {epochs} {train_window}) while {val_key} is rising ({val_change}); "

@@ -18,6 +18,8 @@ API: dict[str, dict[str, str]] = {
     "keras": {
         "stop_best": "EarlyStopping(monitor='{val_key}', patience={patience}, restore_best_weights=True)",
         "checkpoint_best": "ModelCheckpoint(monitor='{val_key}', save_best_only=True)",
+        "stop_metric": "EarlyStopping(monitor='{metric_key}', mode='{metric_mode}', patience=5, restore_best_weights=True)",
+        "label_smoothing": "CategoricalCrossentropy(label_smoothing=0.1) (one-hot labels)",
         "reduce_lr": "ReduceLROnPlateau(monitor='{val_key}', factor=0.5, patience=3)",
         "lower_lr": "Adam(learning_rate=1e-4)",
         "raise_lr": "Adam(learning_rate=3e-3)",
@@ -42,6 +44,8 @@ API: dict[str, dict[str, str]] = {
         "stop_best": ("EarlyStopping(monitor='{val_key}', patience={patience}) with ModelCheckpoint(monitor='{val_key}', "
                       "save_top_k=1), then load the best checkpoint (trainer.test(ckpt_path='best'))"),
         "checkpoint_best": "ModelCheckpoint(monitor='{val_key}', save_top_k=1)",
+        "stop_metric": "ModelCheckpoint(monitor='{metric_key}', mode='{metric_mode}', save_top_k=1), then trainer.test(ckpt_path='best')",
+        "label_smoothing": "nn.CrossEntropyLoss(label_smoothing=0.1)",
         "reduce_lr": ("torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), returned from "
                       "configure_optimizers with \"monitor\": \"{val_key}\""),
         "lower_lr": "torch.optim.Adam(self.parameters(), lr=1e-4)",
@@ -67,6 +71,9 @@ API: dict[str, dict[str, str]] = {
         "stop_best": ("TrainingArguments(load_best_model_at_end=True, metric_for_best_model='{val_key}', "
                       "greater_is_better=False) with EarlyStoppingCallback(early_stopping_patience={patience})"),
         "checkpoint_best": "load_best_model_at_end=True with save_strategy equal to eval_strategy",
+        "stop_metric": ("TrainingArguments(load_best_model_at_end=True, metric_for_best_model='{metric_name}', "
+                        "greater_is_better={metric_greater})"),
+        "label_smoothing": "TrainingArguments(label_smoothing_factor=0.1)",
         "reduce_lr": "TrainingArguments(lr_scheduler_type='reduce_lr_on_plateau') (or 'cosine')",
         "lower_lr": "TrainingArguments(learning_rate=1e-5)",
         "raise_lr": "TrainingArguments(learning_rate=1e-4)",
@@ -90,6 +97,8 @@ API: dict[str, dict[str, str]] = {
     "pytorch": {
         "stop_best": "stopping when '{val_key}' has not improved for {patience} epochs and reloading the state_dict saved at its best",
         "checkpoint_best": "torch.save(model.state_dict(), 'best.pt') whenever '{val_key}' improves",
+        "stop_metric": "torch.save(model.state_dict(), 'best.pt') whenever '{metric_key}' improves",
+        "label_smoothing": "nn.CrossEntropyLoss(label_smoothing=0.1)",
         "reduce_lr": "torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), stepped with '{val_key}'",
         "lower_lr": "torch.optim.Adam(model.parameters(), lr=1e-4)",
         "raise_lr": "torch.optim.Adam(model.parameters(), lr=3e-3)",
@@ -113,6 +122,8 @@ API: dict[str, dict[str, str]] = {
     "generic": {
         "stop_best": "early stopping on '{val_key}' (patience {patience}) that keeps the weights of its best epoch",
         "checkpoint_best": "a checkpoint of the best '{val_key}' epoch",
+        "stop_metric": "a checkpoint of the best '{metric_key}' epoch",
+        "label_smoothing": "label smoothing (0.1)",
         "reduce_lr": "a schedule that halves the learning rate when '{val_key}' stalls for 3 epochs",
         "lower_lr": "a learning rate 3-10x lower (e.g. 1e-4 for Adam)",
         "raise_lr": "a learning rate about 3x higher (e.g. 3e-3 for Adam)",
@@ -141,10 +152,18 @@ def framework_of(fmt: str) -> str:
     return FRAMEWORK_OF_FORMAT.get(fmt, "generic")
 
 
-def api_words(framework: str, val_key: str | None, patience: int | None = None) -> dict[str, str]:
-    """Every API placeholder, spelled for `framework`, naming the real validation series and the
-    early-stopping patience that suits this run (5 when the run cannot tell)."""
+def api_words(framework: str, val_key: str | None, patience: int | None = None,
+              metric: str | None = None, higher: bool = True) -> dict[str, str]:
+    """Every API placeholder, spelled for `framework`, naming the real validation series, the
+    early-stopping patience that suits this run (5 when the run cannot tell) and its metric."""
     vocab = API.get(framework, API["generic"])
-    key, wait = val_key or "val_loss", str(patience or 5)
-    return {f"api_{name}": text.replace("{val_key}", key).replace("{patience}", wait)
-            for name, text in vocab.items()}
+    metric = metric or "val_accuracy"
+    names = {"{val_key}": val_key or "val_loss", "{patience}": str(patience or 5), "{metric_key}": metric,
+             "{metric_mode}": "max" if higher else "min", "{metric_greater}": str(bool(higher)),
+             "{metric_name}": metric[len("eval_"):] if metric.startswith("eval_") else metric}
+    out = {}
+    for name, text in vocab.items():
+        for k, v in names.items():
+            text = text.replace(k, v)
+        out[f"api_{name}"] = text
+    return out

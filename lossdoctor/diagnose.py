@@ -92,6 +92,8 @@ class Diagnosis:
         d["forecast"] = self.forecast.to_dict() if self.forecast else None
         c = self.facts.checkpoint if self.facts else None
         d["checkpoint"] = c.to_dict() if c else None
+        m = self.facts.metric if self.facts else None
+        d["metric"] = m.to_dict() if m else None
         return d
 
 
@@ -154,7 +156,7 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
     return Diagnosis(
         source=history.source, format=history.format, epochs=history.epochs, window=facts.window,
         train=facts.train, val=facts.val, code=rule.code, variant=rule.variant, rule=rule.id,
-        title=advice.title, summary=advice.summary.format(**ctx),
+        title=advice.title.format(**ctx), summary=advice.summary.format(**ctx),
         fixes=fill_fixes(advice.fixes, ctx),
         evidence=tuple(evidence_text(e, facts) for e in items),
         best_epoch=facts.best_epoch, best_value=facts.best_value, best_key=facts.best_key,

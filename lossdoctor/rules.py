@@ -78,6 +78,17 @@ def otherwise(f: Facts) -> bool:
     return True
 
 
+def never_generalised(f: Facts) -> bool:
+    """The validation accuracy sat at chance (1/K) for the whole run: no checkpoint can fix that."""
+    return f.metric is not None and f.metric.chance_classes is not None
+
+
+def overconfident(f: Facts) -> bool:
+    """The validation loss is past its best, but the validation metric kept improving after it:
+    the model is over-confident on its mistakes, not worse; keep the metric's best checkpoint."""
+    return f.val_stalled and f.metric is not None and f.metric.better_after_loss_best
+
+
 def val_stalled(f: Facts) -> bool:
     """Validation loss flat and no new best for a while: the model stopped generalising better."""
     return f.val_stalled
@@ -121,12 +132,20 @@ PLATEAU_RULES = (
     Rule("plateau:never_learned", "plateau", "stuck", otherwise),
 )
 
+VAL_RISING_RULES = (
+    Rule("overfitting:never_generalised_rising", "overfitting", "never_generalised", never_generalised),
+    Rule("overfitting:overconfident_rising", "overfitting", "overconfident", overconfident),
+    Rule("overfitting:val_rising", "overfitting", "val_rising", otherwise),
+)
+
 TRAIN_RISING_RULES = (
     Rule("diverging:train_blew_up", "diverging", "train_blew_up", train_blew_up),
     Rule("train_rising:default", "train_rising", "default", otherwise),
 )
 
 VAL_FLAT_RULES = (
+    Rule("overfitting:never_generalised", "overfitting", "never_generalised", never_generalised),
+    Rule("overfitting:overconfident", "overfitting", "overconfident", overconfident),
     Rule("overfitting:val_stalled", "overfitting", "val_flat", val_stalled),
     Rule("learning:val_slow", "learning", "val_slow", otherwise),  # flat, but still reaching new lows
 )
@@ -145,7 +164,7 @@ class Cell:
 TREND_TABLE: dict[tuple[str, str | None], Cell] = {
     (FALLING, FALLING): Cell("learning", "default"),
     (FALLING, FLAT): Cell("overfitting", refine=VAL_FLAT_RULES),
-    (FALLING, RISING): Cell("overfitting", "val_rising"),
+    (FALLING, RISING): Cell("overfitting", refine=VAL_RISING_RULES),
     (FLAT, FALLING): Cell("data_problem", "default"),
     (FLAT, FLAT): Cell("plateau", refine=PLATEAU_RULES),
     (FLAT, RISING): Cell("overfitting", "late"),
@@ -171,6 +190,6 @@ def classify(facts: Facts) -> Rule:
 
 def outcomes() -> set[tuple[str, str]]:
     """Every (code, variant) a rule can produce."""
-    rules = [*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES, *TRAIN_RISING_RULES]
+    rules = [*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES, *VAL_RISING_RULES, *TRAIN_RISING_RULES]
     out = {(r.code, r.variant) for r in rules}
     return out | {(c.code, c.variant) for c in TREND_TABLE.values() if not c.refine}

@@ -248,6 +248,17 @@ def span_text(t: Trend | None) -> str:
     return f"{fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)}"
 
 
+def _metric_words(f: Facts) -> dict:
+    m = f.metric
+    if m is None:
+        return {"metric_key": "", "metric_best": "", "metric_best_epoch": "", "metric_at_loss_best": "",
+                "metric_now": "", "metric_chance": ""}
+    k = m.chance_classes
+    return {"metric_key": m.key, "metric_best": fmt_value(m.best_value), "metric_best_epoch": fmt_epoch(m.best_epoch),
+            "metric_at_loss_best": fmt_value(m.at_loss_best), "metric_now": fmt_value(m.now),
+            "metric_chance": f"1/{k} = {1 / k:.3f}" if k else ""}
+
+
 def _keep_best(f: Facts) -> str:
     """What to do with this run's weights: keep the final ones when they are as good as the best."""
     c, u = f.checkpoint, f.unit
@@ -292,7 +303,9 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
         "validation_fix": ("Add a validation set so overfitting can be seen: {api_add_val}." if f.val is None else
                            "Evaluate more often ({api_eval_more}) so the validation trend can be judged."),
         "keep_best": _keep_best(f),
-        **api_words(framework, f.val_key, f.checkpoint.patience if f.checkpoint else None),
+        **_metric_words(f),
+        **api_words(framework, f.val_key, f.checkpoint.patience if f.checkpoint else None,
+                    f.metric.key if f.metric else None, f.metric.higher_is_better if f.metric else True),
     }
 
 

@@ -1,5 +1,7 @@
 """Fixes speak the user's framework, and never name a series the log does not have."""
 
+import json
+
 import pytest
 
 from conftest import SAMPLES, write
@@ -25,8 +27,11 @@ def fixes_of(path):
     return " ".join(diagnose(load_history(path)).fixes)
 
 
-def test_keras_logs_get_keras_fixes():
-    text = fixes_of(str(SAMPLES / "overfitting.json"))
+def test_keras_logs_get_keras_fixes(tmp_path):
+    text = fixes_of(str(SAMPLES / "overfitting.json"))  # val_accuracy still improves: its checkpoint
+    assert "EarlyStopping(monitor='val_accuracy', mode='max', patience=5, restore_best_weights=True)" in text
+    h = json.loads((SAMPLES / "overfitting.json").read_text())
+    text = fixes_of(write(tmp_path, "h.json", json.dumps({k: h[k] for k in ("loss", "val_loss")})))
     assert "EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True)" in text
 
 

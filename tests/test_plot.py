@@ -36,7 +36,7 @@ def test_overfitting_figure_content():
     assert len(spans) == 1
     assert any("overfitting begins" in l for l in labels)
     t = texts(fig)
-    assert d.title in t and "1. Stop at the best validation epoch" in t
+    assert d.title in t and "1. Keep the checkpoint of the best val_accuracy" in t
     assert len(fig.axes) == 3  # loss, accuracy, verdict box
 
 
@@ -118,7 +118,7 @@ def test_report_fail_on_exit_codes_as_subprocess(tmp_path):
     assert "failing because the diagnosis is overfitting" in r.stderr
     assert png.read_bytes()[:4] == b"\x89PNG"
     text = md.read_text()
-    assert text.startswith("## lossdoctor: Overfitting") and "![loss curves" in text and "(report.png)" in text
+    assert text.startswith("## lossdoctor: Over-confident") and "![loss curves" in text and "(report.png)" in text
     r = run_cli("report", str(SAMPLES / "still_learning.json"), "-o", str(png), "--fail-on", "overfitting")
     assert r.returncode == 0
     r = run_cli("report", str(SAMPLES / "still_learning.json"), "-o", str(png), "--fail-on", "nonsense")

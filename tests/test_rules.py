@@ -8,8 +8,9 @@ from conftest import ROOT
 from lossdoctor.advice import ADVICE
 from lossdoctor.codes import BY_NAME, NAMES, colour, is_healthy, severity
 from lossdoctor.facts import Facts, RuleSettings
+from lossdoctor.metric import MetricReading
 from lossdoctor.rules import (PLATEAU_RULES, PRECEDENCE_RULES, TRAIN_RISING_RULES, TREND_TABLE, VAL_FLAT_RULES,
-                              classify, outcomes)
+                              VAL_RISING_RULES, classify, outcomes)
 from lossdoctor.trend import Trend
 from lossdoctor.words import context
 
@@ -19,6 +20,10 @@ def trend(kind="flat", reason=None, change=0.0, z=0.0, noise=0.01, key="loss", l
     end = level * (1 + change)
     return Trend(key, kind, change / 10, change / 10, change / 10, change, 0.5, level, 10, 11.0, 20.0, reason,
                  level, end, noise, z, 1.0, fit)
+
+
+def metric(better=False, chance=None):
+    return MetricReading("val_accuracy", True, 18.0, 0.9, 0.8, 0.88, 0.01, better, chance)
 
 
 def facts(train="flat", val="flat", **kw):
@@ -36,7 +41,11 @@ CASES = [
     ("exploded", facts(exploded=True, explosion=30.0)),
     ("insufficient", facts(train="unknown")),
     ("trend:falling/falling", facts("falling", "falling")),
-    ("trend:falling/rising", facts("falling", "rising")),
+    ("overfitting:val_rising", facts("falling", "rising")),
+    ("overfitting:overconfident_rising", facts("falling", "rising", metric=metric(better=True))),
+    ("overfitting:never_generalised_rising", facts("falling", "rising", metric=metric(chance=3))),
+    ("overfitting:overconfident", facts("falling", "flat", val_stalled=True, metric=metric(better=True))),
+    ("overfitting:never_generalised", facts("falling", "flat", metric=metric(chance=2))),
     ("trend:flat/falling", facts("flat", "falling")),
     ("trend:flat/rising", facts("flat", "rising")),
     ("trend:rising/rising", facts("rising", "rising")),
@@ -63,7 +72,8 @@ def test_each_rule_decides_its_facts(rule_id, f):
 
 
 def test_every_rule_is_tested_here():
-    named = {r.id for r in (*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES, *TRAIN_RISING_RULES)}
+    named = {r.id for r in (*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES, *VAL_RISING_RULES,
+                            *TRAIN_RISING_RULES)}
     named |= {f"trend:{t}/{v or 'none'}" for (t, v), cell in TREND_TABLE.items() if not cell.refine}
     assert named == {rule_id for rule_id, _ in CASES}
 
