@@ -46,7 +46,7 @@ from lossdoctor import History, diagnose  # noqa: E402
 from seeds_agreement import (DEFAULT_SEEDS, early_stopping_epoch, live_report, naive_code, replay,  # noqa: E402
                              report as seeds_report)
 from forecast_agreement import report as forecast_report  # noqa: E402
-from seeds_recut import report as recut_report  # noqa: E402
+from seeds_recut import confidence_report as recut_confidence, report as recut_report  # noqa: E402
 
 CODES = ["learning", "overfitting", "data_problem", "plateau", "diverging", "train_rising", "non_finite",
          "insufficient_data"]
@@ -90,6 +90,7 @@ def main() -> None:
         seeds_report(seeds)
         print()
         recut_report(seeds)
+        recut_confidence(seeds)
         print()
         forecast_report(seeds)
         if "--no-live" not in args:

@@ -186,6 +186,24 @@ def report(folder: Path, cuts=CUTS, verbose: bool = False) -> None:
                 print("     ", *m)
 
 
+def by_confidence(folder: Path, cuts=(1.0, *CUTS)) -> Counter:
+    """Agreement (all three fields) per confidence level, over the items of every cut."""
+    tally = Counter()
+    for _, _, h, t, _ in items(folder, list(cuts)):
+        d = diagnose(History.from_dict(h))
+        right = judge((d.train.trend, d.val.trend if d.val else None, d.code), t)["all"]
+        tally[d.confidence, "n"] += 1
+        tally[d.confidence, "all"] += right
+    return tally
+
+
+def confidence_report(folder: Path) -> None:
+    t = by_confidence(folder)
+    cells = [f"{lv} {t[lv, 'all']}/{t[lv, 'n']} ({t[lv, 'all'] / t[lv, 'n']:.1%})" for lv in ("high", "medium", "low")
+             if t[lv, "n"]]
+    print("  Agreement (all three fields) by the verdict's confidence, at E and every cut: " + ", ".join(cells))
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     cuts = CUTS
@@ -197,6 +215,7 @@ def main() -> None:
     if not (folder / "configs.json").exists():
         sys.exit(f"Error: {folder}: no configs.json there; pass the seeds folder")
     report(folder, cuts, "-v" in sys.argv)
+    confidence_report(folder)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import numpy as np
 from .advice import ADVICE
 from .apis import framework_of
 from .codes import is_healthy
+from .confidence import assess
 from .facts import DEFAULT_RULES, Facts, RuleSettings, compute_facts
 from .forecast import Forecast, forecast
 from .history import History
@@ -41,6 +42,8 @@ class Diagnosis:
         facts: the numbers the rules tested (see `facts.Facts`).
         evidence_items: the evidence as structured items (kind and numbers), one per line of `evidence`.
         forecast: what more epochs would bring (see `forecast.Forecast`).
+        confidence: how sure the verdict is: `high`, `medium` or `low`.
+        confidence_reasons: why it is less than sure, as (kind, fields) items (see `confidence`).
     """
 
     source: str
@@ -66,6 +69,8 @@ class Diagnosis:
     facts: Facts | None = None
     evidence_items: tuple[Evidence, ...] = ()
     forecast: Forecast | None = None
+    confidence: str = "high"
+    confidence_reasons: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -74,7 +79,7 @@ class Diagnosis:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict; the schema is documented in README.md."""
-        skip = ("facts", "evidence_items", "train", "val", "forecast")
+        skip = ("facts", "evidence_items", "train", "val", "forecast", "confidence_reasons")
         d = {k: v for k, v in asdict(self).items() if k not in skip}
         d["train"] = self.train.to_dict()
         d["val"] = self.val.to_dict() if self.val else None
@@ -92,6 +97,7 @@ class Diagnosis:
         d["forecast"] = self.forecast.to_dict() if self.forecast else None
         c = self.facts.checkpoint if self.facts else None
         d["checkpoint"] = c.to_dict() if c else None
+        d["confidence_reasons"] = [{"kind": k, **v} for k, v in self.confidence_reasons]
         m = self.facts.metric if self.facts else None
         d["metric"] = m.to_dict() if m else None
         return d
@@ -152,6 +158,7 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
     advice = ADVICE[(rule.code, rule.variant)]
     ctx = context(facts, settings.min_points, framework_of(history.format))
     items = evidence_items(facts)
+    level, reasons = assess(facts, rule.code, settings)
     notes = [*history.notes, *(note_text(kind, fields, facts.unit) for kind, fields in facts.notes)]
     return Diagnosis(
         source=history.source, format=history.format, epochs=history.epochs, window=facts.window,
@@ -162,4 +169,5 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
         best_epoch=facts.best_epoch, best_value=facts.best_value, best_key=facts.best_key,
         epochs_since_best=facts.since_best, nonfinite=facts.nonfinite, notes=tuple(notes),
         unit=history.x_unit, facts=facts, evidence_items=items,
-        forecast=forecast_of(facts, history, rule.code, rule.variant, horizon))
+        forecast=forecast_of(facts, history, rule.code, rule.variant, horizon),
+        confidence=level, confidence_reasons=reasons)

@@ -140,7 +140,7 @@ def forecast_line(d: Diagnosis) -> str:
 
 def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:
     """The box's text: the verdict, the evidence, and the top fixes in full (wrapped, never cut)."""
-    lines = [d.title, evidence_line(d)]
+    lines = [f"{d.title} (confidence: {d.confidence})", evidence_line(d)]
     if d.forecast is not None and d.forecast.expected_loss is not None:
         lines.append(forecast_line(d))
     lines += [f"{i}. {f}" for i, f in enumerate(d.fixes[:fixes], 1)]

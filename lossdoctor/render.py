@@ -7,7 +7,7 @@ import textwrap
 
 from .diagnose import Diagnosis
 from .trend import Trend
-from .words import best_line, fmt_epoch, forecast_text, reason_text
+from .words import best_line, confidence_text, fmt_epoch, forecast_text, reason_text
 
 WIDTH = 88
 
@@ -30,7 +30,8 @@ def context_line(d: Diagnosis) -> str:
 
 def to_text(d: Diagnosis) -> str:
     """A short terminal report: the verdict first, then the evidence, then the fixes."""
-    out = [headline(d), _wrap(context_line(d)), "", _wrap(d.summary), "", "Evidence:"]
+    out = [headline(d), _wrap(context_line(d)), "", _wrap(d.summary),
+           _wrap(confidence_text(d.confidence, d.confidence_reasons, d.unit)), "", "Evidence:"]
     out += [_wrap(e, "    ", "  - ") for e in d.evidence]
     if d.forecast is not None:
         out += ["", "More epochs:", _wrap(forecast_text(d.forecast, d.unit))]
@@ -67,7 +68,8 @@ def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> 
     """A Markdown summary for a CI job summary or a pull request comment."""
     out = [f"{heading} lossdoctor: {d.title}", "",
            f"`{d.code}` · `{d.source}` · {d.epochs} {d.unit}s · judged on {d.unit}s "
-           f"{fmt_epoch(d.window[0])}–{fmt_epoch(d.window[1])}", "", d.summary, ""]
+           f"{fmt_epoch(d.window[0])}–{fmt_epoch(d.window[1])}", "", d.summary, "",
+           confidence_text(d.confidence, d.confidence_reasons, d.unit), ""]
     if image:
         out += [f"![loss curves with lossdoctor's diagnosis]({image})", ""]
     out += ["| series | key | trend | change over window | slope/epoch [95% CI] | p |",

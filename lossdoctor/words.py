@@ -348,3 +348,31 @@ def forecast_text(fc, unit: str = "epoch") -> str:
     if fc.more_epochs_help is False:
         return f"More {unit}s would bring little: {reach} ({fit})."
     return f"More {unit}s may bring a little: {reach} ({fit}); too close to call."
+
+
+# -- confidence ------------------------------------------------------------------------------------
+
+def confidence_reason(kind: str, v: dict, unit: str = "epoch") -> str:
+    """One reason the verdict is less than sure, in plain words."""
+    if kind == "few_points":
+        return f"{v['key']} is judged on only {v['points']} points"
+    if kind == "borderline":
+        return (f"{v['key']}'s move ({v['change']:+.1%}, {times(v['z'])} noise units) only just clears the bar "
+                "for a trend")
+    if kind == "near_trend":
+        return f"{v['key']} moves {v['change']:+.1%}: just short of what counts as a trend"
+    if kind == "unsteady":
+        return f"{v['key']} moves {v['change']:+.1%} but too unsteadily to read"
+    if kind == "sparse_val":
+        return (f"{v['key']} has {v['val_points']} points in the window against {v['train_points']} of the "
+                "training loss")
+    if kind == "no_trend":
+        return f"{v['key']} has too few points for a trend"
+    raise ValueError(f"no words for a confidence reason of kind {kind!r}")
+
+
+def confidence_text(level: str, reasons: tuple, unit: str = "epoch") -> str:
+    """'Confidence: medium (loss is judged on only 6 points).'"""
+    if not reasons:
+        return f"Confidence: {level}."
+    return f"Confidence: {level} ({'; '.join(confidence_reason(k, v, unit) for k, v in reasons)})."
