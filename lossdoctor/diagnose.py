@@ -15,6 +15,7 @@ from .facts import DEFAULT_RULES, Facts, RuleSettings, compute_facts
 from .forecast import Forecast, forecast
 from .history import History
 from .rules import classify
+from .timeline import timeline
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number
 from .words import Evidence, context, epoch_number, evidence_items, evidence_text, note_text
 
@@ -44,6 +45,7 @@ class Diagnosis:
         forecast: what more epochs would bring (see `forecast.Forecast`).
         confidence: how sure the verdict is: `high`, `medium` or `low`.
         confidence_reasons: why it is less than sure, as (kind, fields) items (see `confidence`).
+        timeline: the run in phases, each with the pair of readings and its code (see `timeline`).
     """
 
     source: str
@@ -71,6 +73,7 @@ class Diagnosis:
     forecast: Forecast | None = None
     confidence: str = "high"
     confidence_reasons: tuple = ()
+    timeline: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -79,7 +82,7 @@ class Diagnosis:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict; the schema is documented in README.md."""
-        skip = ("facts", "evidence_items", "train", "val", "forecast", "confidence_reasons")
+        skip = ("facts", "evidence_items", "train", "val", "forecast", "confidence_reasons", "timeline")
         d = {k: v for k, v in asdict(self).items() if k not in skip}
         d["train"] = self.train.to_dict()
         d["val"] = self.val.to_dict() if self.val else None
@@ -98,6 +101,7 @@ class Diagnosis:
         c = self.facts.checkpoint if self.facts else None
         d["checkpoint"] = c.to_dict() if c else None
         d["confidence_reasons"] = [{"kind": k, **v} for k, v in self.confidence_reasons]
+        d["timeline"] = [p.to_dict() for p in self.timeline]
         m = self.facts.metric if self.facts else None
         d["metric"] = m.to_dict() if m else None
         return d
@@ -170,4 +174,5 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
         epochs_since_best=facts.since_best, nonfinite=facts.nonfinite, notes=tuple(notes),
         unit=history.x_unit, facts=facts, evidence_items=items,
         forecast=forecast_of(facts, history, rule.code, rule.variant, horizon),
-        confidence=level, confidence_reasons=reasons)
+        confidence=level, confidence_reasons=reasons,
+        timeline=timeline(history, facts.train_key, facts.val_key if facts.val_trend else None, settings))

@@ -74,12 +74,27 @@ def _draw_forecast(ax, d: Diagnosis, color: str) -> None:
     fc = d.forecast
     if fc is None or fc.model == "none" or fc.expected_loss is None or fc.last_epoch is None:
         return
+    if fc.more_epochs_help is False:
+        return  # nothing to see past the last epoch: the box says so
     xs = np.linspace(fc.last_epoch, fc.horizon_epochs, 60)
     mid = np.minimum(fc.curve(xs), fc.best_so_far)
     lower = mid * (fc.expected_loss_low / fc.expected_loss) ** ((xs - xs[0]) / (xs[-1] - xs[0]))
     ax.fill_between(xs, lower, fc.best_so_far, color=color, alpha=0.12, lw=0,
                     label=f"forecast of the best {fc.key} to {d.unit} {fmt_epoch(fc.horizon_epochs)} (80%)")
     ax.plot(xs, mid, color=color, lw=1.4, ls=":", zorder=4)
+
+
+def _draw_timeline(ax, d: Diagnosis) -> None:
+    """The phases as a coloured strip along the top of the loss panel, each named by its code."""
+    if len(d.timeline) < 2:
+        return
+    span = d.timeline[-1].last_epoch - d.timeline[0].first_epoch
+    for p in d.timeline:
+        ax.axvspan(p.first_epoch, p.last_epoch, ymin=0.965, ymax=1.0, color=colour(p.code),
+                   alpha=0.55, lw=0)
+        if p.last_epoch - p.first_epoch >= 0.15 * span:  # a name only where it fits
+            ax.text((p.first_epoch + p.last_epoch) / 2, 0.982, p.code.replace("_", " "), fontsize=6.5,
+                    ha="center", va="center", transform=ax.get_xaxis_transform(), clip_on=True)
 
 
 def _mark_nonfinite(ax, s: Series, color: str, height: float = 0.97) -> None:
@@ -134,7 +149,8 @@ def forecast_line(d: Diagnosis) -> str:
         return f"More {u}s will not help ({fc.reason.replace('_', ' ')}): best {fc.key} stays {fmt_value(fc.best_so_far)}"
     verdict = {True: "help", False: "bring little", None: "may bring a little"}[fc.more_epochs_help]
     return (f"More {u}s {verdict}: best {fc.key} about {fmt_value(fc.expected_loss)} by {u} "
-            f"{fmt_epoch(fc.horizon_epochs)} ({fmt_share(-fc.gain)}; 80%: {fmt_value(fc.expected_loss_low)}"
+            f"{fmt_epoch(fc.horizon_epochs)} ({fmt_share(-fc.gain) if fc.gain > 0 else 'no better'}; "
+            f"80%: {fmt_value(fc.expected_loss_low)}"
             f"-{fmt_value(fc.expected_loss_high)})")
 
 
@@ -188,6 +204,7 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
         _draw_series(ax, val, VAL_COLOR, f"validation {val.key}", smooth)
         _draw_trend(ax, d.val, VAL_COLOR)
     _draw_forecast(ax, d, VAL_COLOR if val is not None else TRAIN_COLOR)
+    _draw_timeline(ax, d)
     for s, color, height in ((train, TRAIN_COLOR, 0.97), (val, VAL_COLOR, 0.92)):
         if s is not None:
             _mark_nonfinite(ax, s, color, height)
@@ -213,6 +230,10 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
         if val_acc is not None:
             _draw_series(ax2, val_acc, VAL_COLOR, f"validation {val_acc.key}", smooth)
         ax2.axvspan(d.window[0], d.window[1], color=WINDOW_COLOR, alpha=0.15, lw=0)
+        m = d.facts.metric if d.facts is not None else None
+        if m is not None and val_acc is not None and m.key == val_acc.key:
+            ax2.plot([m.best_epoch], [m.best_value], marker="*", ms=12, color=MARK_COLOR, ls="none", zorder=6,
+                     label=f"best {m.key} {fmt_value(m.best_value)} at {d.unit} {fmt_epoch(m.best_epoch)}")
         ax2.set_ylabel(acc.key)
         ax2.grid(alpha=0.3)
         ax2.legend(loc="best", fontsize=8)

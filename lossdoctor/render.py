@@ -7,7 +7,7 @@ import textwrap
 
 from .diagnose import Diagnosis
 from .trend import Trend
-from .words import best_line, confidence_text, fmt_epoch, forecast_text, reason_text
+from .words import best_line, confidence_text, fmt_epoch, forecast_text, reason_text, timeline_text
 
 WIDTH = 88
 
@@ -33,6 +33,8 @@ def to_text(d: Diagnosis) -> str:
     out = [headline(d), _wrap(context_line(d)), "", _wrap(d.summary),
            _wrap(confidence_text(d.confidence, d.confidence_reasons, d.unit)), "", "Evidence:"]
     out += [_wrap(e, "    ", "  - ") for e in d.evidence]
+    if d.timeline:
+        out += ["", _wrap(timeline_text(d.timeline, d.unit), "  ", "")]
     if d.forecast is not None:
         out += ["", "More epochs:", _wrap(forecast_text(d.forecast, d.unit))]
     out += ["", "What to do:"]
@@ -45,6 +47,8 @@ def to_text(d: Diagnosis) -> str:
 def final_summary(d: Diagnosis) -> str:
     """What a callback prints when training ends: the verdict, and what more epochs would bring."""
     lines = [f"LossDoctor, end of training: {headline(d)}"]
+    if d.timeline:
+        lines.append(_wrap(timeline_text(d.timeline, d.unit)))
     if d.forecast is not None:
         lines.append(_wrap(forecast_text(d.forecast, d.unit)))
     return "\n".join(lines)
@@ -82,6 +86,8 @@ def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> 
     extra = [text for item, text in zip(d.evidence_items, d.evidence)
              if item.kind not in ("trend", "no_val", "best")]
     out += [f"- {e}" for e in extra] + ([""] if extra else [])
+    if d.timeline:
+        out += [timeline_text(d.timeline, d.unit), ""]
     if d.forecast is not None:
         out += [f"{heading}# More {d.unit}s", "", forecast_text(d.forecast, d.unit), ""]
     out += [f"{heading}# What to do", ""] + [f"{i}. {f}" for i, f in enumerate(d.fixes, 1)] + [""]

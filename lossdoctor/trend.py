@@ -276,7 +276,7 @@ def _judge(key: str, x, y, scaled: Scaled, w0: int, level: float, s: TrendSettin
     m = _move(kx, kz, sigma, kw0, s, float(x[-1]))
     change = m.end - m.start
     zscore = change / m.se if m.se > 0 else (math.copysign(math.inf, change) if change else 0.0)
-    trend, reason = _verdict(change, zscore, s)
+    trend, reason = verdict(change, zscore, s)
     start_v, end_v = (float(v) for v in scaled.to_values([m.start, m.end]))
     span = float(x[-1] - x[w0])
     slope = (end_v - start_v) / span if span > 0 else 0.0
@@ -311,7 +311,8 @@ def _noise_fraction(sigma: float, scaled: Scaled) -> float:
     return scaled.relative(sigma)
 
 
-def _verdict(change: float, zscore: float, s: TrendSettings) -> tuple[str, str]:
+def verdict(change: float, zscore: float, s: TrendSettings) -> tuple[str, str]:
+    """(trend, reason) of a move on the judged scale that stands `zscore` standard errors out."""
     big = abs(change) >= s.min_change
     steady = abs(zscore) >= s.z
     if big and steady:

@@ -376,3 +376,24 @@ def confidence_text(level: str, reasons: tuple, unit: str = "epoch") -> str:
     if not reasons:
         return f"Confidence: {level}."
     return f"Confidence: {level} ({'; '.join(confidence_reason(k, v, unit) for k, v in reasons)})."
+
+
+# -- the timeline ----------------------------------------------------------------------------------
+
+def phase_text(p, unit: str = "epoch") -> str:
+    """'epochs 1-12 both falling (learning)'."""
+    span = f"{unit}s {fmt_epoch(p.first_epoch)}-{fmt_epoch(p.last_epoch)}"
+    if p.val is None:
+        reading = f"loss {p.train}"
+    elif p.train == p.val:
+        reading = f"both {p.train}"
+    else:
+        reading = f"train {p.train}, val {p.val}"
+    return f"{span} {reading} ({p.code.replace('_', ' ')})"
+
+
+def timeline_text(phases, unit: str = "epoch") -> str:
+    """The run in phases, in one sentence."""
+    if not phases:
+        return ""
+    return "Timeline: " + "; ".join(phase_text(p, unit) for p in phases) + "."

@@ -1,0 +1,124 @@
+"""The run in phases: where each loss changed behaviour, and what the pair did in between.
+
+Each series is split at its change points by the same penalised piecewise-linear fit that finds
+the current regime (`regime.regimes`, on the log scale, against the run's own noise), and each
+segment is read like the recent window: falling, flat or rising, by the same bars. The two
+series' change points together cut the run into phases; each phase gets the pair of readings
+and the code the five-case table gives that pair. Neighbouring phases that read alike are one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .history import History
+from .regime import fit_at, noise_sigma, regimes, to_scale
+from .trend import DEFAULT_SETTINGS, TrendSettings, median, reduce_points, verdict
+
+MAX_POINTS = 120  # the change-point search is quadratic: longer series are binned first
+MIN_SHARE = 0.1   # a phase shorter than this share of the run is folded into its longer neighbour
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the run (the JSON items under `timeline`).
+
+    Attributes:
+        first_epoch, last_epoch: where it starts and ends.
+        train, val: the reading of each loss over it (`falling`, `flat`, `rising`; val None
+            without a validation loss).
+        code: the diagnosis code of that pair in the five-case table.
+    """
+
+    first_epoch: float
+    last_epoch: float
+    train: str
+    val: str | None
+    code: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def segments(x, y, s: TrendSettings = DEFAULT_SETTINGS) -> list[tuple[float, float, str]]:
+    """(first epoch, last epoch, reading) of each regime of one series."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = reduce_points(x[ok], y[ok], MAX_POINTS)
+    if len(y) < s.min_points:
+        return []
+    level = median(y)
+    z = to_scale(y, level if level else float(np.max(y) - np.min(y))).z
+    sigma = noise_sigma(z)
+    cuts = regimes(x, z, sigma, s.regime_min_points, s.regime_penalty * math.log(max(len(z), 3)))
+    out = []
+    for a, b in zip(cuts, [*cuts[1:], len(z)]):
+        if b - a < 2:
+            reading = "flat"
+        else:
+            (start, end), cov = fit_at(x[a:b], z[a:b], sigma, [x[a], x[b - 1]])
+            se = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
+            change = float(end - start)
+            reading = verdict(change, change / se if se > 0 else math.copysign(math.inf, change), s)[0]
+        out.append((float(x[a]), float(x[b - 1]), reading))
+    return out
+
+
+def _reading_at(segs: list, epoch: float) -> str | None:
+    for first, last, reading in segs:
+        if first <= epoch <= last:
+            return reading
+    return segs[-1][2] if segs and epoch > segs[-1][1] else (segs[0][2] if segs else None)
+
+
+def timeline(history: History, train_key: str, val_key: str | None,
+             s: TrendSettings = DEFAULT_SETTINGS) -> tuple[Phase, ...]:
+    """The phases of the run, first to last."""
+    from .rules import TREND_TABLE  # noqa: PLC0415 - rules import facts, which import this module's peers
+
+    train = segments(history[train_key].x, history[train_key].y, s)
+    val = segments(history[val_key].x, history[val_key].y, s) if val_key else []
+    if not train:
+        return ()
+    starts = sorted({first for first, _, _ in train} | {first for first, _, _ in val})
+    end = max(last for _, last, _ in train + val)
+    spans = []
+    for i, first in enumerate(starts):
+        last = starts[i + 1] if i + 1 < len(starts) else end
+        mid = (first + last) / 2
+        spans.append([first, last, _reading_at(train, mid), _reading_at(val, mid) if val else None])
+    spans = _fold_short(_join_alike(spans), MIN_SHARE * (end - starts[0]))
+    return tuple(Phase(a, b, t, v, _code(TREND_TABLE, t, v)) for a, b, t, v in spans)
+
+
+def _code(table, train: str, val: str | None) -> str:
+    cell = table.get((train, val))
+    return cell.code if cell else "learning"
+
+
+def _join_alike(spans: list) -> list:
+    out = []
+    for span in spans:
+        if out and out[-1][2:] == span[2:]:
+            out[-1][1] = span[1]
+        else:
+            out.append(list(span))
+    return out
+
+
+def _fold_short(spans: list, shortest: float) -> list:
+    """Fold the shortest phase under `shortest` into its longer neighbour, until none is left."""
+    while len(spans) > 1:
+        lengths = [b - a for a, b, _, _ in spans]
+        i = int(np.argmin(lengths))
+        if lengths[i] >= shortest:
+            break
+        j = i - 1 if i == len(spans) - 1 or (i > 0 and lengths[i - 1] >= lengths[i + 1]) else i + 1
+        lo, hi = min(i, j), max(i, j)
+        keep = spans[j][2:]
+        spans[lo:hi + 1] = [[spans[lo][0], spans[hi][1], *keep]]
+        spans = _join_alike(spans)
+    return spans
