@@ -18,8 +18,8 @@ class Advice:
 
 
 ADD_VALIDATION = "{validation_fix}"
-LOWER_LR = "Lower the learning rate 3-10x (e.g. {api_lower_lr})."
-LOWER_LR_STALL = ("Lower the learning rate 3-10x (e.g. {api_lower_lr}), or let {api_reduce_lr} "
+LOWER_LR = "Lower the learning rate 3-10x{lr_by_3} (e.g. {api_lower_lr})."
+LOWER_LR_STALL = ("Lower the learning rate 3-10x{lr_by_3} (e.g. {api_lower_lr}), or let {api_reduce_lr} "
                   "lower it when progress stalls.")
 
 ADVICE: dict[tuple[str, str], Advice] = {
@@ -166,6 +166,24 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Check the inputs: scaled ({api_normalize}), not all zeros, not shuffled apart from their labels.",
          "Try a moderate learning rate ({api_default_lr}) and start from fresh weights.",
          "Try to overfit 100 samples first: a model that cannot, has a bug.")),
+    ("plateau", "lr_decayed"): Advice(
+        "Learning has hit a bottleneck: the learning rate has decayed to almost nothing",
+        "{train_key} is flat ({train_change} over {epochs} {train_window}), and {lr_key} has decayed to {lr_now}, "
+        "{lr_share} of its peak {lr_peak}: the steps are too small to move the weights. The plateau is the "
+        "schedule's doing, not the model's.",
+        ("Let the schedule end higher: a floor of about 1% of the peak ({lr_floor}), or fewer decay steps.",
+         "Or restart the schedule from the best weights (warm restarts: a cosine schedule with restarts).",
+         "If the loss is still too high at the best learning rate, the bottleneck is the model: add "
+         "capacity or better features.")),
+    ("data_problem", "val_is_train"): Advice(
+        "The validation loss is the training loss",
+        "{val_key} equals {train_key} number for number in nearly every {epoch}: the validation data is the "
+        "training data, or the evaluation logs the training loss under the validation name. Nothing in this "
+        "run says how the model does on unseen data.",
+        ("Check what the validation step evaluates: {api_add_val}, on data held out from training.",
+         "Check the logging: the validation metric must be computed in the validation step, not copied "
+         "from the training step.",
+         "{api_split}")),
     ("plateau", "no_val"): Advice(
         "Learning has hit a bottleneck (no validation loss)",
         "{train_key} is flat ({train_change} over {epochs} {train_window}) after falling {progress} from its start; "
@@ -175,7 +193,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
         "The worst case: both losses are rising",
         "{train_key} ({train_change} over {epochs} {train_window}) and {val_key} ({val_change}) are both rising: training is "
         "moving away from a solution. A rising training loss usually means the learning rate is too high.",
-        ("Lower the learning rate a lot (10x or more) and restart from the best weights "
+        ("Lower the learning rate a lot (10x or more{lr_by_10}) and restart from the best weights "
          "({epoch} {best_epoch}); clip the gradients ({api_clip}).",
          "Check the learning-rate schedule: warm-up or cyclic schedules can push it too high.",
          "Then check the model (architecture, initialization, normalisation layers) and the data: "
@@ -184,7 +202,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
         "Diverged: the loss exploded and did not recover",
         "{train_key} sits at {train_level}, {explosion}x its best value {best_train}: training blew up. "
         "This is almost always a learning rate too high for the model and data.",
-        ("Lower the learning rate 10x or more and restart from fresh weights or the best checkpoint "
+        ("Lower the learning rate 10x or more{lr_by_10} and restart from fresh weights or the best checkpoint "
          "({epoch} {best_epoch}); clip the gradients ({api_clip}).",
          "Scale inputs and targets ({api_normalize}); large regression targets blow up MSE.",
          "Guard the next run: {api_nan_guard}.")),
@@ -194,7 +212,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
         "{train_jump}x its best value {best_train}; {val_key} is {val_trend} so far ({val_change}), but a "
         "training loss that blows up takes the model with it. A learning rate too high for the model, or a "
         "schedule that ramps it up, is the usual cause.",
-        ("Lower the learning rate 10x or more and restart from the best checkpoint ({epoch} {best_epoch}); "
+        ("Lower the learning rate 10x or more{lr_by_10} and restart from the best checkpoint ({epoch} {best_epoch}); "
          "clip the gradients ({api_clip}).",
          "Check the learning-rate schedule: warm-up or cyclic schedules can push it too high.",
          "Guard the next run: {api_nan_guard}.")),
@@ -215,7 +233,7 @@ ADVICE: dict[tuple[str, str], Advice] = {
     ("non_finite", "default"): Advice(
         "Diverged: the loss became NaN/inf",
         "{nonfinite_what} The weights are corrupted from that point on; everything after it is lost.",
-        ("Lower the learning rate 10x or more; clip the gradients ({api_clip}).",
+        ("Lower the learning rate 10x or more{lr_by_10}; clip the gradients ({api_clip}).",
          "Look for bad data: NaN or inf in the inputs or targets (np.isfinite(x).all()), "
          "log(0) or division by zero in a custom loss.",
          "Scale inputs and targets ({api_normalize}); use float32, not float16, without loss scaling.",

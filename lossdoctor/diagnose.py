@@ -104,6 +104,7 @@ class Diagnosis:
         d["timeline"] = [p.to_dict() for p in self.timeline]
         m = self.facts.metric if self.facts else None
         d["metric"] = m.to_dict() if m else None
+        d["signals"] = self.facts.signals.to_dict() if self.facts else None
         return d
 
 

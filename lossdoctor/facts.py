@@ -17,6 +17,7 @@ from .errors import MissingSeriesError
 from .history import History, Series
 from .keys import resolve_keys
 from .metric import MetricReading, read_metric
+from .signals import Signals, read_signals
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend, median
 
 ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
@@ -110,6 +111,7 @@ class Facts:
         notes: what the key choice and the windows noticed, as (kind, fields) items.
         checkpoint: the best epoch, the epochs as good as it, what came after (see `checkpoint`).
         metric: the validation metric beside the validation loss (see `metric`), if one is logged.
+        signals: the learning rate, gradient norms, spikes, zero losses (see `signals`).
         settings: the thresholds used.
     """
 
@@ -139,6 +141,7 @@ class Facts:
     notes: tuple = ()
     checkpoint: Checkpoint | None = None
     metric: MetricReading | None = None
+    signals: Signals = Signals()
     settings: RuleSettings = DEFAULT_RULES
 
     @property
@@ -150,7 +153,7 @@ class Facts:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of the facts (the trends are in the diagnosis beside it)."""
-        skip = ("train", "val", "settings", "notes", "checkpoint", "metric")
+        skip = ("train", "val", "settings", "notes", "checkpoint", "metric", "signals")
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
         d["window"] = list(self.window)
         d["notes"] = [{"kind": kind, **fields} for kind, fields in self.notes]
@@ -201,7 +204,8 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
         val_above_best=_above_best(val, vtrend, end, rules),
         unit=history.x_unit, train_per_step=train.per_step, notes=tuple(notes), settings=rules,
         checkpoint=_checkpoint(best_series, vtrend if best_series is val else ttrend),
-        metric=read_metric(history, vkey, best_epoch if best_series is val else None, rules.max_classes))
+        metric=read_metric(history, vkey, best_epoch if best_series is val else None, rules.max_classes),
+        signals=read_signals(history, train, val, ttrend.spikes))
 
 
 def _checkpoint(s: Series, trend: Trend | None) -> Checkpoint | None:

@@ -48,6 +48,16 @@ def train_blew_up(f: Facts) -> bool:
             and f.train_off_peak >= s.recovered_share)
 
 
+def val_is_train(f: Facts) -> bool:
+    """The validation loss equals the training loss, number for number: it is not a validation loss."""
+    return f.signals.val_is_train
+
+
+def lr_decayed(f: Facts) -> bool:
+    """Flat while the logged learning rate has decayed below 1% of its peak: the schedule stopped learning."""
+    return f.signals.lr_decayed
+
+
 def insufficient(f: Facts) -> bool:
     """Too few finite training-loss points in the window to call a trend."""
     return f.train.trend == UNKNOWN
@@ -119,6 +129,7 @@ PRECEDENCE_RULES = (
     Rule("non_finite", "non_finite", "default", non_finite),
     Rule("exploded", "diverging", "exploded", exploded),
     Rule("insufficient", "insufficient_data", "default", insufficient),
+    Rule("data_problem:val_is_train", "data_problem", "val_is_train", val_is_train),
 )
 
 PLATEAU_RULES = (
@@ -126,6 +137,7 @@ PLATEAU_RULES = (
     Rule("plateau:chance", "plateau", "chance", at_chance),
     Rule("overfitting:val_lost_ground", "overfitting", "val_above_best", val_lost_ground),
     Rule("plateau:unsteady", "plateau", "unstable", unsteady),
+    Rule("plateau:lr_decayed", "plateau", "lr_decayed", lr_decayed),
     Rule("plateau:converged", "plateau", "converged", converged),
     Rule("plateau:creeping", "plateau", "slow", creeping),
     Rule("plateau:train_only", "plateau", "no_val", train_only),

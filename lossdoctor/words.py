@@ -129,9 +129,55 @@ def evidence_items(f: Facts) -> tuple[Evidence, ...]:
     if (f.train.trend in ("flat", "falling") and not f.exploded and not f.nonfinite
             and not f.train_per_step and f.train.noise > s.noisy):
         items.append(Evidence("oscillates", {"key": f.train.key, "noise": f.train.noise}))
+    items += _signal_items(f)
     if f.chance_classes:
         items.append(Evidence("chance", {"key": f.train.key, "level": f.train.level, "classes": f.chance_classes}))
     return tuple(items)
+
+
+def _signal_items(f: Facts) -> list:
+    g, key = f.signals, f.train.key
+    items = []
+    if g.lr_key and g.lr_now is not None:
+        items.append(Evidence("learning_rate", {"key": g.lr_key, "now": g.lr_now, "peak": g.lr_peak,
+                                                "decayed": g.lr_decayed}))
+    if g.grad_state:
+        items.append(Evidence("gradients", {"key": g.grad_key, "state": g.grad_state, "ratio": g.grad_ratio}))
+    if g.spike_pattern:
+        items.append(Evidence("spikes", {"key": key, "pattern": g.spike_pattern, "at": list(g.spikes),
+                                         "period": g.spike_period}))
+    if g.zero_loss:
+        items.append(Evidence("zero_loss", {"key": key, "at": list(g.zero_loss)}))
+    return items
+
+
+SPIKE_WHY = {
+    "recurring": "the learning rate is near the edge of stability: lower it about 2x, or clip the gradients",
+    "periodic": "a schedule's restarts, or a data pipeline that repeats the same hard batches",
+    "epoch_boundary": "the last, smaller batch of each epoch, or the reshuffling between epochs",
+}
+
+
+def signal_text(e: Evidence, u: str = "epoch") -> str | None:
+    """The sentence for a finding beyond the trends (None for other kinds)."""
+    v = e.fields
+    if e.kind == "learning_rate":
+        text = f"{v['key']} {v['now']:.2g} at the last {u} (peak {v['peak']:.2g})"
+        return text + (": decayed to almost nothing" if v["decayed"] else "")
+    if e.kind == "gradients":
+        if v["state"] == "exploding":
+            return f"{v['key']} is exploding: its recent level is {v['ratio']:.0f}x its median over the run"
+        return f"{v['key']} is vanishing: its recent level is {fmt_share(v['ratio'])} of its start"
+    if e.kind == "spikes":
+        at = ", ".join(fmt_epoch(s) for s in v["at"][:6]) + (", ..." if len(v["at"]) > 6 else "")
+        what = {"recurring": f"spiked {len(v['at'])} times", "epoch_boundary": "spikes at epoch boundaries",
+                "periodic": f"spikes every {fmt_epoch(round(v['period'] or 0, 1))} {u}s"}[v["pattern"]]
+        return f"{v['key']} {what} ({u} {at}), each time recovering: {SPIKE_WHY[v['pattern']]}"
+    if e.kind == "zero_loss":
+        at = ", ".join(fmt_epoch(s) for s in v["at"][:6]) + (", ..." if len(v["at"]) > 6 else "")
+        return (f"{v['key']} is exactly 0 at {u} {at}: labels masked out (e.g. all -100) or empty batches "
+                "contribute nothing")
+    return None
 
 
 def evidence_text(e: Evidence, f: Facts) -> str:
@@ -158,6 +204,9 @@ def evidence_text(e: Evidence, f: Facts) -> str:
     if e.kind == "oscillates":
         return (f"{v['key']} oscillates by about {v['noise']:.0%} of its level from {u} to {u}: very small "
                 "batches or a learning rate near the edge of stability make steps noisy")
+    said = signal_text(e, u)
+    if said is not None:
+        return said
     if e.kind == "chance":
         k = v["classes"]
         return f"{v['key']} level {fmt_value(v['level'])} = ln {k} ({math.log(k):.4f}): chance level for {k} classes"
@@ -259,6 +308,18 @@ def _metric_words(f: Facts) -> dict:
             "metric_chance": f"1/{k} = {1 / k:.3f}" if k else ""}
 
 
+def _lr_words(f: Facts) -> dict:
+    """The learning rate's numbers for the fixes, when the log carries it."""
+    g = f.signals
+    if g.lr_now is None:
+        return {"lr_by_3": "", "lr_by_10": "", "lr_key": "the learning rate", "lr_now": "?", "lr_peak": "?",
+                "lr_share": "?", "lr_floor": "?"}
+    now = g.lr_now
+    return {"lr_by_3": f", from {now:.2g} to about {now / 3:.2g}", "lr_by_10": f": from {now:.2g} to {now / 10:.2g}",
+            "lr_key": g.lr_key, "lr_now": f"{now:.2g}", "lr_peak": f"{g.lr_peak:.2g}",
+            "lr_share": fmt_share(now / g.lr_peak), "lr_floor": f"{g.lr_peak / 100:.2g}"}
+
+
 def _keep_best(f: Facts) -> str:
     """What to do with this run's weights: keep the final ones when they are as good as the best."""
     c, u = f.checkpoint, f.unit
@@ -303,6 +364,7 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
         "validation_fix": ("Add a validation set so overfitting can be seen: {api_add_val}." if f.val is None else
                            "Evaluate more often ({api_eval_more}) so the validation trend can be judged."),
         "keep_best": _keep_best(f),
+        **_lr_words(f),
         **_metric_words(f),
         **api_words(framework, f.val_key, f.checkpoint.patience if f.checkpoint else None,
                     f.metric.key if f.metric else None, f.metric.higher_is_better if f.metric else True),

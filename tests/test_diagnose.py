@@ -39,7 +39,14 @@ def test_bundled_samples_get_their_documented_code(name):
     (FLAT, RISE, "overfitting"),
 ])
 def test_the_five_documented_cases_and_the_other_combinations(train, val, code):
-    assert diagnose(hist(loss=train, val_loss=val)).code == code
+    # (a validation loss equal to the training loss number for number is a finding of its own)
+    assert diagnose(hist(loss=train, val_loss=[1.1 * v for v in val])).code == code
+
+
+def test_a_validation_loss_that_is_the_training_loss():
+    d = diagnose(hist(loss=FALL, val_loss=list(FALL)))
+    assert (d.code, d.variant) == ("data_problem", "val_is_train")
+    assert "number for number" in d.summary
 
 
 @pytest.mark.parametrize("train,code", [(FALL, "learning"), (FLAT, "plateau"), (RISE, "diverging")])
@@ -61,7 +68,7 @@ def test_converged_and_never_learned_plateaus_differ():
 
 def test_binary_classifier_at_ln2_with_accuracy_half_is_at_chance():
     y = math.log(2) + 0.0003 * np.sin(E)
-    d = diagnose(hist(loss=y, val_loss=y, accuracy=np.full(40, 0.5)))
+    d = diagnose(hist(loss=y, val_loss=y + 0.0002 * np.cos(E), accuracy=np.full(40, 0.5)))
     assert (d.code, d.variant) == ("plateau", "chance")
     assert "ln 2" in d.summary
 
@@ -130,7 +137,7 @@ def test_window_option_and_reported_window():
 
 
 def test_other_keys_and_val_pairing():
-    d = diagnose(hist(loss=FLAT, val_loss=FLAT, mae=FALL, val_mae=FALL), train_key="mae")
+    d = diagnose(hist(loss=FLAT, val_loss=FLAT, mae=FALL, val_mae=[1.1 * v for v in FALL]), train_key="mae")
     assert (d.train.key, d.val.key, d.code) == ("mae", "val_mae", "learning")
 
 

@@ -9,6 +9,7 @@ from lossdoctor.advice import ADVICE
 from lossdoctor.codes import BY_NAME, NAMES, colour, is_healthy, severity
 from lossdoctor.facts import Facts, RuleSettings
 from lossdoctor.metric import MetricReading
+from lossdoctor.signals import Signals
 from lossdoctor.rules import (PLATEAU_RULES, PRECEDENCE_RULES, TRAIN_RISING_RULES, TREND_TABLE, VAL_FLAT_RULES,
                               VAL_RISING_RULES, classify, outcomes)
 from lossdoctor.trend import Trend
@@ -57,6 +58,8 @@ CASES = [
     ("learning:val_slow", facts("falling", "flat", val_stalled=False)),
     ("plateau:frozen", facts(frozen=True)),
     ("plateau:chance", facts(chance_classes=2)),
+    ("plateau:lr_decayed", facts(signals=Signals(lr_key="lr", lr_now=1e-7, lr_peak=1e-3, lr_decayed=True))),
+    ("data_problem:val_is_train", facts("falling", "falling", signals=Signals(val_is_train=True))),
     ("overfitting:val_lost_ground", facts(val_above_best=4.0)),
     ("plateau:unsteady", facts(train_trend=trend("flat", "unsteady", change=0.3, z=1.2))),
     ("plateau:converged", facts(progress=0.6)),
