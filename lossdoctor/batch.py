@@ -71,7 +71,8 @@ def _run(source: str, name: str, load: Callable, options: Options) -> tuple[RunR
     """Read and diagnose one run; an error becomes the row's error, with the exit code it would have alone."""
     try:
         history = load()
-        d = diagnose(history, options.train_key, options.val_key, options.window, horizon=options.horizon)
+        d = diagnose(history, options.train_key, options.val_key, options.window, horizon=options.horizon,
+                     classes=options.classes)
         return RunResult(source, name, diagnosis=d), history
     except Exception as err:  # a bad file, or a bug, must not sink the whole sweep
         code, message = error_outcome(err)

@@ -32,6 +32,8 @@ def history_options(fn):
                      help="Skip format detection."),
         click.option("--horizon", type=click.FloatRange(min=1), metavar="N",
                      help="Forecast the best loss up to epoch N (default: three times the epochs so far)."),
+        click.option("--classes", type=click.IntRange(min=2), metavar="K",
+                     help="A classifier's number of classes: chance level is ln K (found even without accuracy)."),
     ]):
         fn = opt(fn)
     return fn
@@ -57,18 +59,28 @@ def guarded(fn):
     return wrapper
 
 
-def load_and_diagnose(file, train_key, val_key, window, input_format, horizon=None):
+def load_and_diagnose(file, train_key, val_key, window, input_format, horizon=None, classes=None):
     history = load_history(file, input_format)
-    return history, run_diagnosis(history, train_key, val_key, window, horizon=horizon)
+    return history, run_diagnosis(history, train_key, val_key, window, horizon=horizon, classes=classes)
 
 
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="lossdoctor")
-def cli():
+@click.option("--rules", "rule_modules", multiple=True, metavar="MODULE", envvar="LOSSDOCTOR_RULES",
+              help="Import a module that registers rules of your own (repeatable; LOSSDOCTOR_RULES: "
+                   "space-separated module names).")
+def cli(rule_modules):
     """Read a training history and say what is going on and what to do.
 
     Example: lossdoctor diagnose history.json
     """
+    if rule_modules:
+        from .rules import load_rule_modules  # noqa: PLC0415
+
+        try:
+            load_rule_modules(rule_modules)
+        except Exception as err:
+            fail("--rules", error_outcome(err)[1])
 
 
 def run_batch(inputs, options: Options):
@@ -151,7 +163,7 @@ def diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_ba
               show_default=True, help="Report format (json: one object per run and line for several runs).")
 @tracking_options
 @guarded
-def diagnose(inputs, train_key, val_key, window, input_format, horizon, output_format, tracking_uri, write_back):
+def diagnose(inputs, train_key, val_key, window, input_format, horizon, classes, output_format, tracking_uri, write_back):
     """Diagnose the training history in FILE (`-` reads standard input).
 
     FILE is a Keras History JSON, a CSVLogger CSV, Keras console output, a notebook, a Lightning
@@ -165,7 +177,7 @@ def diagnose(inputs, train_key, val_key, window, input_format, horizon, output_f
     Example: lossdoctor diagnose history.json --format json
     """
     if tracked_inputs(inputs):
-        diagnose_tracked_runs(inputs, Options(train_key, val_key, window, input_format, horizon), output_format,
+        diagnose_tracked_runs(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output_format,
                               tracking_uri, write_back)
         return
     if write_back:
@@ -173,14 +185,14 @@ def diagnose(inputs, train_key, val_key, window, input_format, horizon, output_f
     if is_batch(inputs):
         from .render import BATCH_RENDERERS  # noqa: PLC0415
 
-        batch = run_batch(inputs, Options(train_key, val_key, window, input_format, horizon))
+        batch = run_batch(inputs, Options(train_key, val_key, window, input_format, horizon, classes))
         click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
         if batch.internal_errors:
             sys.exit(EXIT_INTERNAL)
         if batch.failed == len(batch.results):
             sys.exit(EXIT_INPUT)
         return
-    _, d = load_and_diagnose(inputs[0], train_key, val_key, window, input_format, horizon)
+    _, d = load_and_diagnose(inputs[0], train_key, val_key, window, input_format, horizon, classes)
     text = RENDERERS[output_format](d)
     if output_format == "text" and sys.stdout.isatty():
         first, _, rest = text.partition("\n")
@@ -254,7 +266,7 @@ def draw_grid(inputs, options, output, tracking_uri=None) -> None:
 @click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
               "(default: $MLFLOW_TRACKING_URI).")
 @guarded
-def plot(inputs, train_key, val_key, window, input_format, horizon, output, logy, smooth, shift_train, tracking_uri):
+def plot(inputs, train_key, val_key, window, input_format, horizon, classes, output, logy, smooth, shift_train, tracking_uri):
     """Draw FILE's loss curves with the trends, the best epoch and the diagnosis.
 
     Several files, a folder or a glob draw a grid with one small panel per run, the most
@@ -263,10 +275,10 @@ def plot(inputs, train_key, val_key, window, input_format, horizon, output, logy
     Example: lossdoctor plot history.json -o curves.png --smooth 0.6
     """
     if is_batch(inputs) or tracked_inputs(inputs):
-        draw_grid(inputs, Options(train_key, val_key, window, input_format, horizon), output, tracking_uri)
+        draw_grid(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output, tracking_uri)
         return
     file = inputs[0]
-    history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon)
+    history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
     draw(history, d, output, logy, smooth, shift_train)
     click.echo(f"{headline(d)}\nwrote {output}")
 
@@ -305,7 +317,7 @@ def report_batch(inputs, options, output, markdown_path, fail_on) -> None:
               help="Exit 1 when the diagnosis is one of these comma-separated codes, "
                    "e.g. overfitting,diverging,non_finite.")
 @guarded
-def report(inputs, train_key, val_key, window, input_format, horizon, output, logy, smooth, shift_train,
+def report(inputs, train_key, val_key, window, input_format, horizon, classes, output, logy, smooth, shift_train,
            markdown_path, fail_on):
     """Write the annotated figure and a Markdown summary of FILE for CI.
 
@@ -318,10 +330,10 @@ def report(inputs, train_key, val_key, window, input_format, horizon, output, lo
     from .atomic import write_text  # noqa: PLC0415
 
     if is_batch(inputs):
-        report_batch(inputs, Options(train_key, val_key, window, input_format, horizon), output, markdown_path, fail_on)
+        report_batch(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output, markdown_path, fail_on)
         return
     file = inputs[0]
-    history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon)
+    history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
     draw(history, d, output, logy, smooth, shift_train)
     lines = [headline(d), f"wrote {output}"]
     if markdown_path:

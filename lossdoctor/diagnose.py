@@ -110,7 +110,8 @@ class Diagnosis:
 
 def diagnose(history: History, train_key: str | None = None, val_key: str | None = None,
              window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
-             rule_settings: RuleSettings = DEFAULT_RULES, horizon: float | None = None) -> Diagnosis:
+             rule_settings: RuleSettings = DEFAULT_RULES, horizon: float | None = None,
+             classes: int | None = None) -> Diagnosis:
     """Diagnose a training history.
 
     Args:
@@ -119,6 +120,7 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
         window: judge the last `window` epochs instead of the last third.
         settings, rule_settings: thresholds of the trend and of the facts and rules.
         horizon: the epoch the forecast looks to (default: three times the epochs so far).
+        classes: a classifier's number of classes, when known (chance level ln K for that K).
 
     Returns:
         A `Diagnosis`.
@@ -128,7 +130,7 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     """
     # absurd values (1e300 next to 1e-300) overflow harmlessly: the results are checked for finiteness
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        facts = compute_facts(history, train_key, val_key, window, settings, rule_settings)
+        facts = compute_facts(history, train_key, val_key, window, settings, rule_settings, classes)
         return explain(facts, history, settings, horizon)
 
 

@@ -23,6 +23,10 @@ class InputFileError(LossDoctorError, OSError):
     """The input path is missing, unreadable, a directory, or too large."""
 
 
+class RuleError(LossDoctorError, ValueError):
+    """A rule of the user's own could not be registered or loaded."""
+
+
 # exit codes of the command line (documented in README.md)
 EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 

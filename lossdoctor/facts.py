@@ -163,8 +163,11 @@ class Facts:
 
 def compute_facts(history: History, train_key: str | None = None, val_key: str | None = None,
                   window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
-                  rules: RuleSettings = DEFAULT_RULES) -> Facts:
+                  rules: RuleSettings = DEFAULT_RULES, classes: int | None = None) -> Facts:
     """The facts of a history: series chosen, windows placed, trends fitted, the rest measured.
+
+    `classes`: the number of classes of a classifier, when known: chance level is then ln K for
+    that K alone (any K), whether or not an accuracy is logged.
 
     Raises:
         MissingSeriesError: the requested series, or any training loss, is absent or empty.
@@ -198,7 +201,7 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
         train_jump=_jump(ttrend, best_point(train)[1]), train_off_peak=_off_peak(train, starts[0]),
         frozen=_frozen(_in_window(train, starts[0])[1], rules),
         progress=max(_progress(s, t.level) for s, t in zip(present, (ttrend, vtrend)) if t is not None),
-        chance_classes=chance_classes(ttrend.level, _recent_accuracy(history, starts[0]), rules),
+        chance_classes=chance_classes(ttrend.level, _recent_accuracy(history, starts[0]), rules, classes),
         val_stalled=_val_stalled(val, vtrend, end, rules),
         train_above_val=_train_above_val(train, val, rules),
         val_above_best=_above_best(val, vtrend, end, rules),
@@ -312,11 +315,12 @@ def _recent_accuracy(history: History, start: float) -> float | None:
     return median(y) if len(y) else None
 
 
-def chance_classes(level: float, accuracy: float | None, s: RuleSettings) -> int | None:
-    """K when `level` is within tolerance of ln K and, if known, `accuracy` is near 1/K."""
+def chance_classes(level: float, accuracy: float | None, s: RuleSettings, classes: int | None = None) -> int | None:
+    """K when `level` is within tolerance of ln K and, if known, `accuracy` is near 1/K (only
+    K = `classes` when the number of classes is given)."""
     if not math.isfinite(level) or level <= 0:
         return None
-    for k in range(2, s.max_classes + 1):
+    for k in ([classes] if classes else range(2, s.max_classes + 1)):
         if abs(level - math.log(k)) <= s.chance_tolerance * math.log(k):
             if accuracy is None or abs(accuracy - 1.0 / k) <= max(s.accuracy_tolerance, s.accuracy_tolerance_k / k):
                 return k

@@ -7,10 +7,11 @@ from typing import NamedTuple
 
 class Options(NamedTuple):
     """The choices a user makes for every run (the CLI's --train-key, --val-key, --window,
-    --input-format, --horizon)."""
+    --input-format, --horizon, --classes)."""
 
     train_key: str | None = None
     val_key: str | None = None
     window: float | None = None
     input_format: str | None = None
     horizon: float | None = None
+    classes: int | None = None

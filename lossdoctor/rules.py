@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .errors import RuleError
 from .facts import Facts
 from .trend import FALLING, FLAT, RISING, UNKNOWN
 
@@ -189,10 +190,88 @@ TREND_TABLE: dict[tuple[str, str | None], Cell] = {
 }
 
 
+# Rules of the user's own (`register_rule`), checked after the precedence rules, before the table.
+USER_RULES: list[Rule] = []
+
+
+def register_rule(id: str, code: str, variant: str, title: str, summary: str, fixes: tuple[str, ...]):  # noqa: A002
+    """Add a rule of your own: a decorator for a function `facts -> bool`.
+
+    Example:
+        @register_rule("team:tiny_val", "data_problem", "tiny_val", "The validation set is too small",
+                       "{val_key} moves by {val_change} ...", ("Use at least 1,000 validation samples.",))
+        def tiny_val(facts):
+            return facts.val is not None and facts.val.noise > 0.2
+
+    `code` is one of the diagnosis codes (so --fail-on, stop_on and the batch order work as
+    usual); `variant` names your case; the title, summary and fixes may use the placeholders of
+    the built-in advice ({train_key}, {val_key}, {train_change}, {best_epoch}, {api_stop_best}, ...).
+    Rules are checked in the order they were registered, after the NaN/explosion checks and
+    before the trend table. Raises `RuleError` on an unknown code, a taken id or an unknown
+    placeholder.
+    """
+    from .advice import ADVICE, Advice  # noqa: PLC0415
+    from .codes import NAMES  # noqa: PLC0415
+
+    if code not in NAMES:
+        raise RuleError(f"rule {id!r}: unknown code {code!r}; use one of: {', '.join(NAMES)}")
+    if any(r.id == id for r in (*PRECEDENCE_RULES, *USER_RULES)):
+        raise RuleError(f"rule {id!r} is already registered; pick another id")
+    _check_placeholders(id, (title, summary, *fixes))
+
+    def add(test: Callable[[Facts], bool]) -> Callable[[Facts], bool]:
+        ADVICE[(code, variant)] = Advice(title, summary, tuple(fixes))
+        USER_RULES.append(Rule(id, code, variant, test))
+        return test
+    return add
+
+
+def unregister_rule(id: str) -> None:  # noqa: A002
+    """Remove a rule added with `register_rule` (nothing happens if there is none)."""
+    USER_RULES[:] = [r for r in USER_RULES if r.id != id]
+
+
+def load_rule_modules(names) -> None:
+    """Import the modules that register rules of your own (the CLI's --rules, LOSSDOCTOR_RULES)."""
+    import importlib  # noqa: PLC0415
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except RuleError:
+            raise
+        except Exception as err:
+            raise RuleError(f"could not import the rules module {name!r} ({type(err).__name__}: {err}); "
+                            "check it is on PYTHONPATH and imports cleanly") from None
+
+
+def _check_placeholders(id: str, templates) -> None:  # noqa: A002
+    import re  # noqa: PLC0415
+
+    from .history import History  # noqa: PLC0415
+    from .words import context  # noqa: PLC0415
+
+    from .facts import compute_facts  # noqa: PLC0415
+    sample = compute_facts(History.from_dict({"loss": [1.0, 0.8, 0.7, 0.65, 0.6], "val_loss": [1.1, 0.9, 0.8, 0.8, 0.82]}))
+    known = set(context(sample))
+    for t in templates:
+        unknown = set(re.findall(r"\{(\w+)\}", t)) - known
+        if unknown:
+            raise RuleError(f"rule {id!r}: unknown placeholder(s) {', '.join(sorted(unknown))}; "
+                            f"available: {', '.join(sorted(known))}")
+
+
 def classify(facts: Facts) -> Rule:
     """The rule that decides the diagnosis for these facts."""
     for rule in PRECEDENCE_RULES:
         if rule.test(facts):
+            return rule
+    for rule in USER_RULES:
+        try:
+            hit = rule.test(facts)
+        except Exception as err:
+            raise RuleError(f"your rule {rule.id!r} failed ({type(err).__name__}: {err}); fix or remove it") from None
+        if hit:
             return rule
     cell = TREND_TABLE[(facts.train.trend, facts.val_trend)]
     if not cell.refine:
@@ -204,4 +283,5 @@ def outcomes() -> set[tuple[str, str]]:
     """Every (code, variant) a rule can produce."""
     rules = [*PRECEDENCE_RULES, *PLATEAU_RULES, *VAL_FLAT_RULES, *VAL_RISING_RULES, *TRAIN_RISING_RULES]
     out = {(r.code, r.variant) for r in rules}
+    out |= {(r.code, r.variant) for r in USER_RULES}
     return out | {(c.code, c.variant) for c in TREND_TABLE.values() if not c.refine}

@@ -348,6 +348,7 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
         "train_state": ("moves unsteadily, with no clear trend" if f.train.reason == "unsteady"
                         else "has levelled off"),
         "train_noise": f"{f.train.noise:.0%}" if math.isfinite(f.train.noise) else "?",
+        "val_noise": f"{f.val.noise:.0%}" if f.val is not None and math.isfinite(f.val.noise) else "?",
         "val_now": fmt_value(val_end),
         "val_excess": (f"{val_end / f.best_value - 1:.1%}" if f.best_value and math.isfinite(val_end) else "?"),
         "explosion": f"{f.explosion:.0f}",

@@ -205,3 +205,11 @@ def test_short_runs_are_judged_and_flagged_as_tentative():
     assert d.train.trend == "falling" and d.code == "learning"  # one bump does not hide a 10x fall
     assert any("judged on only 5 points" in n and "tentative" in n for n in d.notes)
     assert not any("tentative" in n for n in diagnose(hist(loss=FALL, val_loss=FALL)).notes)
+
+
+def test_chance_level_of_a_given_number_of_classes_without_accuracy():
+    y = math.log(20) + 0.001 * np.sin(E)
+    h = hist(loss=y, val_loss=y + 0.0007 * np.cos(E))
+    assert diagnose(h).variant != "chance"  # ln 20 is beyond the classes tried unprompted
+    d = diagnose(h, classes=20)
+    assert (d.code, d.variant) == ("plateau", "chance") and "ln 20" in d.summary

@@ -352,3 +352,19 @@ def test_a_long_line_of_spaces_and_words_is_read_at_once(tmp_path):
     with pytest.raises(Exception):
         load_history(write(tmp_path, "junk.log", "\n".join([line] * 20)))
     assert time.perf_counter() - t < 2
+
+
+def test_a_run_that_ended_before_its_planned_epochs_is_noted(tmp_path):
+    import json
+    from formats import hf_trainer_state
+    lines = []
+    for e in range(1, 9):
+        lines += [f"Epoch {e}/40", f"3/3 - 0s - loss: {1 / e:.4f} - val_loss: {1.2 / e:.4f}"]
+    h = load_history(write(tmp_path, "console.log", "\n".join(lines) + "\n"))
+    assert any("training ended at epoch 8 of the 40 planned" in n for n in h.notes)
+    state = json.loads(hf_trainer_state(epochs=12))
+    state.update(num_train_epochs=30, epoch=12.0, best_metric=0.41,
+                 best_model_checkpoint="out/checkpoint-1200")
+    h = load_history(write(tmp_path, "trainer_state.json", json.dumps(state)))
+    assert any("training ended at epoch 12 of the 30 planned" in n for n in h.notes)
+    assert any("best_metric 0.41 at checkpoint-1200" in n for n in h.notes)

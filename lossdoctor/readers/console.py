@@ -88,12 +88,18 @@ def parse_runs(text: str) -> tuple[list[list[dict]], list[str]]:
         if values is None and any("loss" in k for k in same_line):
             values, done = same_line, True
         if values is not None:
-            runs[-1].append({"epoch": float(n), **values, "__complete__": done})
+            runs[-1].append({"epoch": float(n), **values, "__complete__": done, "__planned__": int(head.group(2))})
     runs = [r for r in runs if r]
     if runs and not runs[-1][-1]["__complete__"]:
         notes.append(f"epoch {int(runs[-1][-1]['epoch'])} was interrupted before it ended; left out")
         runs[-1].pop()
     return [r for r in runs if r], notes
+
+
+def stopped_early_note(epoch: float, planned: float) -> str:
+    """The note for a run that ended before the epochs it was given."""
+    return (f"training ended at epoch {epoch:g} of the {planned:g} planned: stopped early (early stopping, "
+            "a NaN guard) or interrupted")
 
 
 def parse(text: str, source: str) -> History:
@@ -108,7 +114,10 @@ def parse(text: str, source: str) -> History:
     if steps:
         notes.append(f"Keras reported {int(max(set(steps), key=steps.count))} steps per epoch "
                      "(= ceil(training samples / batch_size))")
-    rows = [{k: v for k, v in r.items() if k not in ("__complete__", "__steps__")} for r in runs[-1]]
+    last = runs[-1][-1]
+    if last["epoch"] < last["__planned__"]:
+        notes.append(stopped_early_note(last["epoch"], last["__planned__"]))
+    rows = [{k: v for k, v in r.items() if k not in ("__complete__", "__steps__", "__planned__")} for r in runs[-1]]
     return records_to_history(rows, source, "keras-console", notes)
 
 

@@ -144,7 +144,8 @@ def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) 
             return interpret(split, source, notes, depth + 1)
         for key in WRAPPERS:
             if isinstance(obj.get(key), (dict, list)):
-                return interpret(obj[key], source, notes, depth + 1)
+                found = interpret(obj[key], source, notes, depth + 1)
+                return _with_trainer_state(found, obj) if key == "log_history" else found
         found = _from_dict(obj, source, notes)
         if found is not None:
             return found
@@ -155,6 +156,23 @@ def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) 
             return interpret(obj[runs[-1]], source, notes, depth + 1)
     raise HistoryFormatError("is JSON but holds no loss series (expected e.g. {\"loss\": [...], "
                              "\"val_loss\": [...]}); save it with json.dump(history.history, f)")
+
+
+def _with_trainer_state(h: History, state: dict) -> History:
+    """Notes from what a Hugging Face trainer_state.json records beside its log_history."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from .console import stopped_early_note  # noqa: PLC0415
+
+    notes = list(h.notes)
+    planned, done = to_float(state.get("num_train_epochs")), to_float(state.get("epoch"))
+    if planned and done and done < planned - 1e-6:
+        notes.append(stopped_early_note(round(done, 2), planned))
+    best, ckpt = to_float(state.get("best_metric")), state.get("best_model_checkpoint")
+    if best is not None and isinstance(ckpt, str):
+        notes.append(f"the Trainer recorded best_metric {best:.4g} at {ckpt.rstrip('/').split('/')[-1]} "
+                     "(load_best_model_at_end=True restores it)")
+    return replace(h, notes=tuple(notes)) if len(notes) != len(h.notes) else h
 
 
 def parse(text: str, source: str) -> History:
