@@ -34,7 +34,7 @@ def to_text(d: Diagnosis) -> str:
            _wrap(confidence_text(d.confidence, d.confidence_reasons, d.unit)), "", "Evidence:"]
     out += [_wrap(e, "    ", "  - ") for e in d.evidence]
     if d.timeline:
-        out += ["", _wrap(timeline_text(d.timeline, d.unit), "  ", "")]
+        out += ["", "Timeline:", _wrap(timeline_text(d.timeline, d.unit, label=False))]
     if d.forecast is not None:
         out += ["", "More epochs:", _wrap(forecast_text(d.forecast, d.unit))]
     out += ["", "What to do:"]

@@ -455,8 +455,8 @@ def phase_text(p, unit: str = "epoch") -> str:
     return f"{span} {reading} ({p.code.replace('_', ' ')})"
 
 
-def timeline_text(phases, unit: str = "epoch") -> str:
-    """The run in phases, in one sentence."""
+def timeline_text(phases, unit: str = "epoch", label: bool = True) -> str:
+    """The run in phases, in one sentence ('Timeline: ...' with `label`)."""
     if not phases:
         return ""
-    return "Timeline: " + "; ".join(phase_text(p, unit) for p in phases) + "."
+    return ("Timeline: " if label else "") + "; ".join(phase_text(p, unit) for p in phases) + "."

@@ -32,7 +32,7 @@ def test_learning_then_overfitting():
     assert text.startswith("Timeline: epochs 1-") and "both falling (learning)" in text
     assert "train falling, val rising (overfitting)" in text
     assert d.to_dict()["timeline"][1]["code"] == "overfitting"
-    assert text in to_text(d).replace("\n  ", " ") and text in " ".join(final_summary(d).split())
+    assert text[len("Timeline: "):] in to_text(d).replace("\n  ", " ") and text in " ".join(final_summary(d).split())
 
 
 def test_one_phase_for_a_steady_run_and_short_wiggles_are_folded():
