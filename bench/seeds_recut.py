@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lossdoctor import History, diagnose  # noqa: E402
-from seeds_agreement import naive_code  # noqa: E402
+from seeds_agreement import judge, naive_code  # noqa: E402
 
 DEFAULT_SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 
@@ -126,17 +126,6 @@ def items(folder: Path, cuts: list[float]):
                 truth = truth_at(cfg["mean_loss"], cfg["mean_val_loss"], seeds_t, seeds_v, e)
                 if truth is not None:
                     yield name, k, h, truth, e
-
-
-def judge(answer, t) -> dict[str, bool]:
-    tr, vr, code = answer
-    if t["train_trend"] is None:
-        right = {"train": True, "val": True}
-    else:
-        right = {"train": tr in t["train_trend"], "val": vr in t["val_trend"]}
-    right["code"] = code in t["code"]
-    right["all"] = all(right.values())
-    return right
 
 
 def answer(h: dict):
