@@ -64,7 +64,8 @@ class Forecast:
         gain: expected improvement of the best, as a fraction of the best so far.
         more_epochs_help: True (more than 2% better), False (less than 0.5%, or worse), None
             (cannot tell).
-        reason: why, as a code: `improving`, `small_gain`, `uncertain_gain`, `overfitting`,
+        reason: why, as a code: `improving`, `still_falling` (the loss still falls, the fit sees
+            little of it), `small_gain`, `uncertain_gain`, `overfitting`,
             `diverging`, `non_finite`, `train_rising`, `levelled_off` (stuck, frozen or at chance
             level), `oscillating`, `too_few`, `horizon_reached` (the horizon is not past the last epoch).
         model: `exponential`, `power` or `none` (not extrapolated).
@@ -183,7 +184,8 @@ def forecast(x, y, key: str, code: str, variant: str = "default", horizon: float
         horizon: epoch position to look to; None: `horizon_factor` times the last one.
         noise: the series' epoch-to-epoch noise (a fraction of its level), widening the interval.
         falling: the series' recent trend is falling: more epochs help, whatever the size the
-            fitted curve gives the gain (a curve still falling has not shown where it levels off).
+            fitted curve gives the gain (a curve still falling has not shown where it levels
+            off; the reason is then `still_falling` when the fit sees less than 2%).
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -206,7 +208,9 @@ def forecast(x, y, key: str, code: str, variant: str = "default", horizon: float
     gain = (best - expected) / best if best > 0 else 0.0
     spread = s.spread * (math.log(best / expected) + max(noise, 0.0)) if expected > 0 < best else 0.0
     low = expected * math.exp(-spread)
-    helps, reason = (True, "improving") if falling else _verdict(gain)
+    helps, reason = _verdict(gain)
+    if falling and not helps:
+        helps, reason = True, "still_falling"
     return Forecast(key, horizon, best, expected, low, best, gain, helps, reason, fit.name,
                     fit.a, fit.epochs_to_90(), fit.b, fit.rate, fit.x_now)
 

@@ -92,7 +92,7 @@ def _draw_timeline(ax, d: Diagnosis) -> None:
     for p in d.timeline:
         ax.axvspan(p.first_epoch, p.last_epoch, ymin=0.965, ymax=1.0, color=colour(p.code),
                    alpha=0.55, lw=0)
-        if p.last_epoch - p.first_epoch >= 0.15 * span:  # a name only where it fits
+        if p.last_epoch - p.first_epoch >= 0.22 * span:  # a name only where it fits
             ax.text((p.first_epoch + p.last_epoch) / 2, 0.982, p.code.replace("_", " "), fontsize=6.5,
                     ha="center", va="center", transform=ax.get_xaxis_transform(), clip_on=True)
 
@@ -148,6 +148,8 @@ def forecast_line(d: Diagnosis) -> str:
     if fc.model == "none":
         return f"More {u}s will not help ({fc.reason.replace('_', ' ')}): best {fc.key} stays {fmt_value(fc.best_so_far)}"
     verdict = {True: "help", False: "bring little", None: "may bring a little"}[fc.more_epochs_help]
+    if fc.reason == "still_falling":
+        verdict = "help a little"
     return (f"More {u}s {verdict}: best {fc.key} about {fmt_value(fc.expected_loss)} by {u} "
             f"{fmt_epoch(fc.horizon_epochs)} ({fmt_share(-fc.gain) if fc.gain > 0 else 'no better'}; "
             f"80%: {fmt_value(fc.expected_loss_low)}"

@@ -403,6 +403,9 @@ def forecast_text(fc, unit: str = "epoch") -> str:
     fit = f"{'an exponential' if fc.model == 'exponential' else 'a power-law'} fit"
     if fc.asymptote is not None:
         fit += f" levelling off near {fmt_value(fc.asymptote)}"
+    if fc.reason == "still_falling":
+        return (f"More {unit}s help, a little: {fc.key} is still falling, but the fitted curve levels off: "
+                f"{reach} ({fit}).")
     if fc.more_epochs_help:
         soon = ""
         if fc.epochs_to_90 is not None and math.isfinite(fc.epochs_to_90):
