@@ -229,10 +229,17 @@ def figure_options(fn):
     return fn
 
 
-def draw(history, d, output, logy, smooth, shift_train) -> None:
-    from .plot import render_figure  # noqa: PLC0415 - matplotlib only when a figure is asked for
+def draw(history, d, output, logy, smooth, shift_train, inputs=(), markdown: tuple | None = None) -> None:
+    """Write the figure (and the Markdown `(path, text)`, if given) all or nothing, never over an input."""
+    from .atomic import WritePlan, text_writer  # noqa: PLC0415
+    from .plot import figure_writer, styled_figure  # noqa: PLC0415 - matplotlib only when a figure is asked for
 
-    render_figure(history, d, output, logy=logy, smooth=smooth, shift_train=shift_train)
+    plan = WritePlan(inputs)
+    fig = styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train)
+    plan.add(output, figure_writer(fig, output))
+    if markdown:
+        plan.add(markdown[0], text_writer(markdown[1]))
+    plan.commit()
 
 
 GRID_MAX = 48
@@ -255,7 +262,7 @@ def draw_grid(inputs, options, output, tracking_uri=None) -> None:
         batch = run_batch(inputs, options)
         load = lambda source: load_history(source, options.input_format)  # noqa: E731
     items, total = grid_items(batch, load)
-    render_grid(items, output, total=total)
+    render_grid(items, output, total=total, inputs=[r.source for r in batch.results])
     click.echo(f"{summary_line(batch)}\nwrote {output}")
 
 
@@ -279,24 +286,26 @@ def plot(inputs, train_key, val_key, window, input_format, horizon, classes, out
         return
     file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
-    draw(history, d, output, logy, smooth, shift_train)
+    draw(history, d, output, logy, smooth, shift_train, inputs=[file])
     click.echo(f"{headline(d)}\nwrote {output}")
 
 
 def report_batch(inputs, options, output, markdown_path, fail_on) -> None:
     """`report` over several runs: the grid figure, the sweep table as Markdown, --fail-on on any run."""
-    from .atomic import write_text  # noqa: PLC0415
-    from .plot import render_grid  # noqa: PLC0415
+    from .atomic import WritePlan, text_writer  # noqa: PLC0415
+    from .plot import figure_writer, styled_grid  # noqa: PLC0415
     from .render import batch_to_markdown  # noqa: PLC0415
 
     batch = run_batch(inputs, options)
     items, total = grid_items(batch, lambda source: load_history(source, options.input_format))
-    render_grid(items, output, total=total)
+    plan = WritePlan([r.source for r in batch.results])
+    plan.add(output, figure_writer(styled_grid(items, total), output))
     lines = [summary_line(batch), f"wrote {output}"]
     if markdown_path:
         image = image_link(output, markdown_path)
-        write_text(markdown_path, batch_to_markdown(batch) + f"\n![the runs' loss curves]({image})\n")
+        plan.add(markdown_path, text_writer(batch_to_markdown(batch) + f"\n![the runs' loss curves]({image})\n"))
         lines.append(f"wrote {markdown_path}")
+    plan.commit()
     click.echo("\n".join(lines))
     failing = [r for r in batch.results if r.code in fail_on]
     if failing:
@@ -327,17 +336,15 @@ def report(inputs, train_key, val_key, window, input_format, horizon, classes, o
 
     Example: lossdoctor report history.json -o report.png --markdown summary.md --fail-on overfitting,non_finite
     """
-    from .atomic import write_text  # noqa: PLC0415
-
     if is_batch(inputs):
         report_batch(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output, markdown_path, fail_on)
         return
     file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
-    draw(history, d, output, logy, smooth, shift_train)
+    markdown = (markdown_path, to_markdown(d, image=image_link(output, markdown_path))) if markdown_path else None
+    draw(history, d, output, logy, smooth, shift_train, inputs=[file], markdown=markdown)
     lines = [headline(d), f"wrote {output}"]
     if markdown_path:
-        write_text(markdown_path, to_markdown(d, image=image_link(output, markdown_path)))
         lines.append(f"wrote {markdown_path}")
     click.echo("\n".join(lines))
     if d.code in fail_on:

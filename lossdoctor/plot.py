@@ -248,8 +248,8 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     return fig
 
 
-def save_figure(fig, path: str) -> None:
-    """Write the figure atomically; the format follows the extension (.png, .svg, .pdf)."""
+def figure_writer(fig, path: str):
+    """A `write(tmp_path)` for the figure; the format follows `path`'s extension (.png, .svg, .pdf)."""
     ext = os.path.splitext(path)[1].lower()
     if ext not in FORMATS:
         raise LossDoctorError(f"cannot write {path}: unknown image type {ext or '(none)'}; use "
@@ -260,16 +260,25 @@ def save_figure(fig, path: str) -> None:
     def _write(tmp: str) -> None:
         with matplotlib.rc_context(RC):
             fig.savefig(tmp, format=ext[1:], dpi=120, metadata=meta)
-    atomic_write(path, _write)
+    return _write
 
 
-def render_figure(history: History, d: Diagnosis, path: str, **kwargs) -> None:
-    """Draw and save in one call, under lossdoctor's style."""
+def save_figure(fig, path: str, inputs=()) -> None:
+    """Write the figure atomically (see `atomic.WritePlan`), never over one of `inputs`."""
+    atomic_write(path, figure_writer(fig, path), inputs)
+
+
+def styled_figure(history: History, d: Diagnosis, **kwargs):
+    """The annotated figure, drawn under lossdoctor's style."""
     import matplotlib  # noqa: PLC0415
 
     with matplotlib.rc_context(RC):
-        fig = plot_diagnosis(history, d, **kwargs)
-    save_figure(fig, path)
+        return plot_diagnosis(history, d, **kwargs)
+
+
+def render_figure(history: History, d: Diagnosis, path: str, inputs=(), **kwargs) -> None:
+    """Draw and save in one call, under lossdoctor's style."""
+    save_figure(styled_figure(history, d, **kwargs), path, inputs)
 
 
 
@@ -310,9 +319,12 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
     return fig
 
 
-def render_grid(items: list, path: str, total: int | None = None) -> None:
+def styled_grid(items: list, total: int | None = None):
     import matplotlib  # noqa: PLC0415
 
     with matplotlib.rc_context(RC):
-        fig = plot_grid(items, total)
-    save_figure(fig, path)
+        return plot_grid(items, total)
+
+
+def render_grid(items: list, path: str, total: int | None = None, inputs=()) -> None:
+    save_figure(styled_grid(items, total), path, inputs)
