@@ -40,7 +40,9 @@ def history_options(fn):
 
 
 def fail(path: str, err: Exception, code: int = EXIT_INPUT) -> None:
-    click.echo(f"Error: {path}: {err}", err=True)
+    from .safe import printable  # noqa: PLC0415
+
+    click.echo(f"Error: {printable(path)}: {printable(str(err))}", err=True)  # always one line
     sys.exit(code)
 
 
@@ -110,8 +112,10 @@ def tracked_inputs(inputs) -> bool:
 
 
 def image_link(output: str, markdown_path: str) -> str:
-    """The figure's path as the Markdown file sees it."""
-    return os.path.relpath(os.path.abspath(output), os.path.dirname(os.path.abspath(markdown_path)))
+    """The figure's path as the Markdown file sees it, percent-encoded (a link no file name can break)."""
+    from urllib.parse import quote  # noqa: PLC0415
+
+    return quote(os.path.relpath(os.path.abspath(output), os.path.dirname(os.path.abspath(markdown_path))))
 
 
 def grid_items(batch, load) -> tuple[list, int]:

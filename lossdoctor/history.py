@@ -7,6 +7,8 @@ from typing import Mapping
 
 import numpy as np
 
+from .safe import printable
+
 
 @dataclass(frozen=True, eq=False)
 class Series:
@@ -61,6 +63,14 @@ class History:
     format: str = "unknown"
     notes: tuple[str, ...] = field(default_factory=tuple)
     x_unit: str = "epoch"
+
+    def __post_init__(self) -> None:
+        # key names, the source and the notes come from the log: no control character goes further
+        if any(printable(k) != k for k in self.series):
+            object.__setattr__(self, "series", {printable(k): Series(printable(k), s.x, s.y, s.per_step, s.duplicates)
+                                                for k, s in self.series.items()})
+        object.__setattr__(self, "source", printable(self.source))
+        object.__setattr__(self, "notes", tuple(printable(n) for n in self.notes))
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object], source: str = "<memory>",

@@ -292,7 +292,9 @@ class LiveDoctor:
     def warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
             self._warned.add(key)
-            warnings.warn(message, stacklevel=4)
+            from .safe import printable  # noqa: PLC0415
+
+            warnings.warn(printable(message), stacklevel=4)
 
     def _safely(self, what: str, fn) -> None:
         try:

@@ -7,6 +7,7 @@ import textwrap
 
 from .diagnose import Diagnosis
 from .trend import Trend
+from .safe import md, md_code, printable
 from .words import best_line, confidence_text, fmt_epoch, forecast_text, reason_text, timeline_text
 
 WIDTH = 88
@@ -63,36 +64,36 @@ def _trend_row(label: str, t: Trend | None) -> str:
     if t is None:
         return f"| {label} | - | none logged | | | |"
     if t.trend == "unknown":
-        return f"| {label} | `{t.key}` | unknown | | | {reason_text(t)} |"
-    return (f"| {label} | `{t.key}` | **{t.trend}** | {t.relative_change:+.1%} | "
+        return f"| {label} | {md_code(t.key)} | unknown | | | {md(reason_text(t))} |"
+    return (f"| {label} | {md_code(t.key)} | **{t.trend}** | {t.relative_change:+.1%} | "
             f"{t.slope:+.3g} [{t.slope_low:+.3g}, {t.slope_high:+.3g}] | {t.p_value:.2g} |")
 
 
 def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> str:
     """A Markdown summary for a CI job summary or a pull request comment."""
-    out = [f"{heading} lossdoctor: {d.title}", "",
-           f"`{d.code}` · `{d.source}` · {d.epochs} {d.unit}s · judged on {d.unit}s "
-           f"{fmt_epoch(d.window[0])}–{fmt_epoch(d.window[1])}", "", d.summary, "",
-           confidence_text(d.confidence, d.confidence_reasons, d.unit), ""]
+    out = [f"{heading} lossdoctor: {md(d.title)}", "",
+           f"`{d.code}` · {md_code(d.source)} · {d.epochs} {d.unit}s · judged on {d.unit}s "
+           f"{fmt_epoch(d.window[0])}–{fmt_epoch(d.window[1])}", "", md(d.summary), "",
+           md(confidence_text(d.confidence, d.confidence_reasons, d.unit)), ""]
     if image:
         out += [f"![loss curves with lossdoctor's diagnosis]({image})", ""]
     out += ["| series | key | trend | change over window | slope/epoch [95% CI] | p |",
             "|---|---|---|---|---|---|",
             _trend_row("train", d.train), _trend_row("validation", d.val), ""]
     if d.best_epoch is not None:
-        line = best_line(f"`{d.best_key}`", d.best_value, d.best_epoch, d.epochs_since_best, d.unit)
+        line = best_line(md_code(d.best_key), d.best_value, d.best_epoch, d.epochs_since_best, d.unit)
         out += [line[0].upper() + line[1:] + ".", ""]
     # the trends are in the table above and the best epoch in the line before: the rest of the evidence
     extra = [text for item, text in zip(d.evidence_items, d.evidence)
              if item.kind not in ("trend", "no_val", "best")]
-    out += [f"- {e}" for e in extra] + ([""] if extra else [])
+    out += [f"- {md(e)}" for e in extra] + ([""] if extra else [])
     if d.timeline:
-        out += [timeline_text(d.timeline, d.unit), ""]
+        out += [md(timeline_text(d.timeline, d.unit)), ""]
     if d.forecast is not None:
-        out += [f"{heading}# More {d.unit}s", "", forecast_text(d.forecast, d.unit), ""]
-    out += [f"{heading}# What to do", ""] + [f"{i}. {f}" for i, f in enumerate(d.fixes, 1)] + [""]
+        out += [f"{heading}# More {d.unit}s", "", md(forecast_text(d.forecast, d.unit)), ""]
+    out += [f"{heading}# What to do", ""] + [f"{i}. {md(f)}" for i, f in enumerate(d.fixes, 1)] + [""]
     if d.notes:
-        out += [f"{heading}# Notes", ""] + [f"- {n}" for n in d.notes] + [""]
+        out += [f"{heading}# Notes", ""] + [f"- {md(n)}" for n in d.notes] + [""]
     return "\n".join(out)
 
 
@@ -136,11 +137,11 @@ RENDERERS = {"text": to_text, "json": lambda d: to_json(d) + "\n", "markdown": t
 
 def _batch_cells(r) -> list[str]:
     if r.diagnosis is None:
-        return [r.name, "", "", "", "error", "", r.error or ""]
+        return [printable(r.name), "", "", "", "error", "", printable(r.error or "")]
     d = r.diagnosis
     val = d.val.trend if d.val else "-"
     best = "" if d.best_epoch is None else fmt_epoch(d.best_epoch)
-    return [r.name, str(d.epochs), d.train.trend, val, d.code, best, d.title]
+    return [printable(r.name), str(d.epochs), d.train.trend, val, d.code, best, d.title]
 
 
 BATCH_HEADER = ["run", "epochs", "train", "val", "code", "best", "diagnosis"]
@@ -191,9 +192,9 @@ def batch_to_jsonl(batch) -> str:
 
 
 def batch_to_markdown(batch) -> str:
-    out = ["## lossdoctor: " + summary_line(batch), "", "| " + " | ".join(BATCH_HEADER) + " |",
+    out = ["## lossdoctor: " + md(summary_line(batch)), "", "| " + " | ".join(BATCH_HEADER) + " |",
            "|" + "---|" * len(BATCH_HEADER)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _batch_cells(r)) + " |" for r in batch.results]
+    out += ["| " + " | ".join(md(c) for c in _batch_cells(r)) + " |" for r in batch.results]
     return "\n".join(out) + "\n"
 
 
