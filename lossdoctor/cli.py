@@ -19,6 +19,18 @@ from .render import RENDERERS, headline, summary_line, to_markdown
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class FiniteRange(click.FloatRange):
+    """A FloatRange that refuses nan and inf (which compare false with every bound)."""
+
+    def convert(self, value, param, ctx):
+        import math  # noqa: PLC0415
+
+        v = super().convert(value, param, ctx)
+        if not math.isfinite(v):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return v
+
+
 def history_options(fn):
     """Options shared by every command that reads a history."""
     for opt in reversed([
@@ -26,11 +38,11 @@ def history_options(fn):
                      "else train_loss, ...)."),
         click.option("--val-key", metavar="KEY", help="Validation series (default: val_<train key>, "
                      "else val_loss, eval_loss, ...)."),
-        click.option("--window", type=click.FloatRange(min=2), metavar="N",
+        click.option("--window", type=FiniteRange(min=2), metavar="N",
                      help="Judge the last N epochs (default: the last third of training)."),
         click.option("--input-format", type=click.Choice(format_names()),
                      help="Skip format detection."),
-        click.option("--horizon", type=click.FloatRange(min=1), metavar="N",
+        click.option("--horizon", type=FiniteRange(min=1), metavar="N",
                      help="Forecast the best loss up to epoch N (default: three times the epochs so far)."),
         click.option("--classes", type=click.IntRange(min=2), metavar="K",
                      help="A classifier's number of classes: chance level is ln K (found even without accuracy)."),
@@ -224,7 +236,7 @@ def figure_options(fn):
                      help="Image to write; the type follows the extension: .png, .svg or .pdf."),
         click.option("--logy/--no-logy", default=None,
                      help="Log-scale loss axis (default: when the loss spans orders of magnitude)."),
-        click.option("--smooth", type=click.FloatRange(0, 0.999), default=0.0, show_default=True,
+        click.option("--smooth", type=FiniteRange(0, 0.999), default=0.0, show_default=True,
                      help="TensorBoard-style smoothing weight for display; raw points stay, faint."),
         click.option("--shift-train", is_flag=True,
                      help="Draw the training loss half an epoch earlier (Keras reports it as a mean over the epoch)."),
@@ -357,7 +369,18 @@ def report(inputs, train_key, val_key, window, input_format, horizon, classes, o
 
 
 def main() -> None:  # pragma: no cover - the console script
-    cli()
+    if sys.stdout is None or sys.stderr is None:  # started with a closed standard stream
+        sys.exit(EXIT_INPUT)
+    for stream in (sys.stdout, sys.stderr):  # a terminal in latin-1 or cp1252 gets '?' for what it cannot show
+        if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    try:
+        cli()
+    except OSError as err:  # writing the last output (stdout on a full disk, a closed pipe) failed
+        try:
+            click.echo(f"Error: could not write the output ({err.strerror or err})", err=True)
+        finally:
+            sys.exit(EXIT_INPUT)
 
 
 if __name__ == "__main__":  # pragma: no cover

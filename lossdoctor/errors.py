@@ -37,4 +37,7 @@ def error_outcome(err: BaseException) -> tuple[int, str]:
         return EXIT_INPUT, str(err)
     if isinstance(err, MemoryError):
         return EXIT_INPUT, "ran out of memory reading it; keep only the run you want diagnosed"
+    if isinstance(err, OSError):  # the environment, not lossdoctor: a full disk, a closed pipe, a name too long
+        what = err.strerror or str(err)
+        return EXIT_INPUT, f"could not read or write ({what}); check the disk, the file names and the output streams"
     return EXIT_INTERNAL, f"internal error ({type(err).__name__}: {err}); please report it with the file"

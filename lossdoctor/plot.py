@@ -24,7 +24,8 @@ TRAIN_COLOR, VAL_COLOR, MARK_COLOR, WINDOW_COLOR = "#0072B2", "#D55E00", "#009E7
 BAD_COLOR = "#CC79A7"
 FORMATS = (".png", ".svg", ".pdf")
 RC = {"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False, "axes.spines.right": False,
-      "svg.hashsalt": "lossdoctor", "figure.dpi": 100}
+      "svg.hashsalt": "lossdoctor", "figure.dpi": 100,
+      "text.parse_math": False}  # a '$' in a key or a file name is text, not mathtext
 
 
 def tensorboard_smooth(y: np.ndarray, weight: float) -> np.ndarray:

@@ -169,6 +169,16 @@ def _gb18030(data: bytes) -> str | None:
 
 def parse_text(text: str, source: str = "<text>", input_format: str | None = None) -> History:
     """Parse already-decoded text with the named reader, or the first that recognises it."""
+    import csv  # noqa: PLC0415
+
+    try:
+        return _parse_text(text, source, input_format)
+    except csv.Error as err:  # e.g. a field longer than the csv module's limit
+        raise HistoryFormatError(f"is not a table lossdoctor can read ({err}); a training log has short "
+                                 "fields: pass the log itself") from None
+
+
+def _parse_text(text: str, source: str, input_format: str | None) -> History:
     if input_format:
         fmt = next((f for f in TEXT_FORMATS if f.name == input_format), None)
         if fmt is None:

@@ -12,12 +12,13 @@ import re
 
 from ..errors import HistoryFormatError
 from ..history import History
+from ._numbers import json_numbers
 from .records import records_to_history
 from .sniff import ANSI, EPOCH_HEADER, STEP_LINE
 
 METRIC = re.compile(r"(?<![\w/])([A-Za-z_][\w/.\-]*?)\s*:\s+(nan|-?nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.:])",
                     re.IGNORECASE)
-PROGRESS = re.compile(r"^\s*(\d+)/(\d+)\b")
+PROGRESS = re.compile(r"^\s*(\d{1,12})/(\d{1,12})\b")
 NOT_METRICS = {"eta", "epoch", "step", "time", "lr_step"}
 
 
@@ -30,7 +31,7 @@ def _metrics(segment: str) -> dict[str, float]:
     return out
 
 
-HEADER = re.compile(r"(?:Epoch|EPOCH|epoch)[ \t]+(\d+)[ \t]*/[ \t]*(\d+)\b([^\r\n\x08]*)")
+HEADER = re.compile(r"(?:Epoch|EPOCH|epoch)[ \t]+(\d{1,9})[ \t]*/[ \t]*(\d{1,9})\b([^\r\n\x08]*)")
 LINE_START = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)*\Z")
 SEPARATORS = "\r\n\x08"
 SPLIT = re.compile(r"[\r\n\x08]")
@@ -126,17 +127,23 @@ def parse(text: str, source: str) -> History:
 def notebook_text(text: str) -> str:
     """The stream outputs of every code cell, in order."""
     try:
-        nb = json.loads(text)
+        parse_int, parse_float, _ = json_numbers()
+        nb = json.loads(text, parse_int=parse_int, parse_float=parse_float)
     except RecursionError as err:
         raise HistoryFormatError("is a notebook nested too deeply to read") from err
     except json.JSONDecodeError as err:
         raise HistoryFormatError(f"is not a valid notebook (line {err.lineno}: {err.msg})") from err
     parts = []
-    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
-        for out in cell.get("outputs", []) if isinstance(cell, dict) else []:
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        for out in outputs if isinstance(outputs, list) else []:
             if isinstance(out, dict) and out.get("output_type") == "stream":
                 t = out.get("text", "")
-                parts.append("".join(t) if isinstance(t, list) else str(t))
+                if isinstance(t, list):
+                    parts.append("".join(x for x in t if isinstance(x, str)))
+                elif isinstance(t, str):
+                    parts.append(t)
     return "\n".join(parts)
 
 

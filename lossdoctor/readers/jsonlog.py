@@ -8,7 +8,7 @@ import re
 
 from ..errors import HistoryFormatError
 from ..history import History, epoch_series
-from ._numbers import to_float
+from ._numbers import json_numbers, overflow_note, to_float
 from .records import records_to_history
 
 PLURALS = {"train_losses": "loss", "val_losses": "val_loss", "losses": "loss",
@@ -17,9 +17,14 @@ PLURALS = {"train_losses": "loss", "val_losses": "val_loss", "losses": "loss",
 WRAPPERS = ("history", "log_history", "metrics", "logs")
 
 
-def _load(text: str):
+def _load(text: str, overflow: list | None = None):
+    """The JSON value; literals that overflowed to infinity are added to `overflow`."""
+    parse_int, parse_float, overflowed = json_numbers()
     try:
-        return json.loads(text)
+        obj = json.loads(text, parse_int=parse_int, parse_float=parse_float)
+        if overflow is not None:
+            overflow += overflowed
+        return obj
     except RecursionError as err:
         raise HistoryFormatError("is JSON nested too deeply to be a training history; "
                                  "save it with json.dump(history.history, f)") from err
@@ -42,7 +47,8 @@ def _json_lines(text: str) -> list | None:
     out = []
     for i, line in enumerate(lines):
         try:
-            obj = json.loads(line)
+            parse_int, parse_float, _ = json_numbers()
+            obj = json.loads(line, parse_int=parse_int, parse_float=parse_float)
         except (json.JSONDecodeError, RecursionError):
             if i == len(lines) - 1 and out:
                 break
@@ -176,4 +182,6 @@ def _with_trainer_state(h: History, state: dict) -> History:
 
 
 def parse(text: str, source: str) -> History:
-    return interpret(_load(text), source)
+    overflow: list[str] = []
+    obj = _load(text, overflow)
+    return interpret(obj, source, overflow_note(overflow))
