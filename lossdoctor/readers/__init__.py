@@ -92,21 +92,73 @@ def log_suffixes() -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for f in FORMATS for s in f.suffixes))
 
 
+FIFO_WAIT = 10.0  # seconds a pipe may stay silent before lossdoctor gives up on it
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes that are not UTF-16 text: a binary file (refused before more of it is read)."""
+    return b"\x00" in head and _utf16_without_bom(head) is None and head[:2] not in (b"\xff\xfe", b"\xfe\xff")
+
+
+def _read_chunks(read: Callable[[], bytes], max_bytes: int) -> bytes:
+    """Read to the end in chunks: binary data is refused at its first chunk, too much at the limit."""
+    chunks, total = [], 0
+    while True:
+        chunk = read()
+        if not chunk:
+            return b"".join(chunks)
+        if not chunks and _looks_binary(chunk[:65536]):
+            raise HistoryFormatError("is binary, not a text log; pass a JSON, CSV or console log "
+                                     "(TensorBoard event files need: pip install 'lossdoctor[tensorboard]')")
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise InputFileError(f"is larger than the {max_bytes / 2**20:.0f} MiB lossdoctor reads")
+
+
+def _read_fifo(path: str, max_bytes: int) -> bytes:
+    """A named pipe (`<(command)`), without blocking forever when nothing writes to it."""
+    import select  # noqa: PLC0415
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        def read() -> bytes:
+            while True:
+                ready, _, _ = select.select([fd], [], [], FIFO_WAIT)
+                if not ready:
+                    raise InputFileError(f"is a pipe that stayed silent for {FIFO_WAIT:.0f} s; "
+                                         "write the log to it, or pass a file")
+                try:
+                    return os.read(fd, 1 << 20)
+                except BlockingIOError:
+                    continue
+        return _read_chunks(read, max_bytes)
+    finally:
+        os.close(fd)
+
+
 def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
-    """Read a file (or standard input for `-`), refusing directories and files over `MAX_BYTES`."""
+    """Read a file (or standard input for `-`), refusing directories, binary data and more than `MAX_BYTES`."""
+    import stat  # noqa: PLC0415
+
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     if path == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
+        data = _read_chunks(lambda: sys.stdin.buffer.read(1 << 20), max_bytes)
     else:
         if os.path.isdir(path):
             raise InputFileError("is a directory with no TensorBoard event files; pass a history file inside it")
         try:
+            mode = os.stat(path).st_mode
+            if stat.S_ISFIFO(mode):
+                return _read_fifo(path, max_bytes)
             size = os.path.getsize(path)
             if size > max_bytes:
                 raise InputFileError(f"is {size / 2**20:.0f} MiB, larger than the {max_bytes / 2**20:.0f} MiB "
                                      "lossdoctor reads; keep only the run you want diagnosed")
             with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
+                data = _read_chunks(lambda: fh.read(1 << 20), max_bytes)
+        except InputFileError:
+            raise
         except FileNotFoundError as err:
             raise InputFileError("no such file; check the path") from err
         except PermissionError as err:
@@ -133,6 +185,12 @@ def decode(data: bytes) -> tuple[str, str | None]:
             return data.decode("utf-16"), None
         except UnicodeDecodeError as err:
             raise HistoryFormatError("looks like UTF-16 but does not decode; re-save it as UTF-8") from err
+    utf16 = _utf16_without_bom(data[:65536])
+    if utf16:
+        try:
+            return data.decode(utf16), f"read as {utf16.upper()} text without a byte-order mark"
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:65536]:
         raise HistoryFormatError("is binary, not a text log; pass a JSON, CSV or console log "
                                  "(TensorBoard event files need: pip install 'lossdoctor[tensorboard]')")
@@ -147,6 +205,18 @@ def decode(data: bytes) -> tuple[str, str | None]:
     if text.count("\ufffd") > max(16, len(text) // 100):
         raise HistoryFormatError("is not text (undecodable bytes); pass a JSON, CSV or console log saved as UTF-8")
     return text, None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """`utf-16-le`/`utf-16-be` when every other byte is NUL (ASCII text saved as UTF-16 without a BOM)."""
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 GB18030_NOTE = "read as GB18030 (GBK) text: it is not UTF-8, and holds Chinese characters"

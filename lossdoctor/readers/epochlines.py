@@ -20,7 +20,7 @@ from ._numbers import to_float
 from .records import records_to_history
 from .sniff import ANSI, lines
 
-EPOCH = re.compile(r"\bepoch\b\s*[\[(:#]?\s*(\d{1,9})(?:\s*/\s*\d{1,9})?\s*[\])]?", re.IGNORECASE)
+EPOCH = re.compile(r"\bepoch\b\s*+[\[(:#]?\s*+(\d{1,9})(?:\s*+/\s*+\d{1,9})?\s*+[\])]?", re.IGNORECASE)
 PAIR = re.compile(r"([A-Za-z][\w./-]{0,40}(?: [A-Za-z][\w./-]{0,40}){0,3})\s{0,4}(?:[:=]\s{0,4}|\s{1,4})"
                   r"([-+]?(?:\d{1,20}(?:\.\d{0,20})?(?:[eE][-+]?\d{1,3})?|nan|inf))(?![\w.])", re.IGNORECASE)
 MAX_LINE = 4000

@@ -24,14 +24,34 @@ SKIP_KEYS = {"created_at", "time", "timestamp", "wall_time", "total_flos", "trai
 Column = tuple[np.ndarray, np.ndarray]  # values, present
 
 
-def rows_to_columns(rows: list[dict]) -> dict[str, Column]:
-    """`[{key: float or None}]` to a table; a key absent from a row is a missing cell."""
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    out = {}
-    for k in keys:
-        vals = [r.get(k) for r in rows]
-        present = np.array([v is not None for v in vals], dtype=bool)
-        out[k] = (np.array([np.nan if v is None else v for v in vals], dtype=float), present)
+MAX_KEYS = 500  # columns kept from a list of records (the most frequent): the table is keys x rows
+
+
+def rows_to_columns(rows: list[dict], notes: list[str] | None = None) -> dict[str, Column]:
+    """`[{key: float or None}]` to a table; a key absent from a row is a missing cell.
+
+    Linear in the cells present: a key seen in a single record (it can carry no trend) is left
+    out, and at most `MAX_KEYS` keys are kept, the most frequent, with a note saying so.
+    """
+    cells: dict[str, tuple[list[int], list[float]]] = {}
+    for i, r in enumerate(rows):
+        for k, v in r.items():
+            if v is not None:
+                idx, vals = cells.setdefault(k, ([], []))
+                idx.append(i)
+                vals.append(v)
+    keys = [k for k, (idx, _) in cells.items() if len(idx) > 1 or len(rows) == 1]
+    if len(keys) > MAX_KEYS:
+        keys = sorted(keys, key=lambda k: -len(cells[k][0]))[:MAX_KEYS]
+    dropped = len(cells) - len(keys)
+    if dropped and notes is not None:
+        notes.append(f"left out {dropped} key(s) found in a single record or beyond the {MAX_KEYS} most frequent")
+    out, keep = {}, set(keys)
+    for k in (k for k in cells if k in keep):
+        idx, vals = cells[k]
+        values, present = np.full(len(rows), np.nan), np.zeros(len(rows), dtype=bool)
+        values[idx], present[idx] = vals, True
+        out[k] = (values, present)
     return out
 
 
@@ -118,7 +138,8 @@ def columns_to_history(table: dict[str, Column], source: str, fmt: str, notes: l
 def records_to_history(rows: list[dict], source: str, fmt: str, notes: list[str] | None = None,
                        rename: dict | None = None) -> History:
     """`columns_to_history` for rows of `{key: float or None}`."""
-    return columns_to_history(rows_to_columns(rows), source, fmt, notes, rename)
+    notes = list(notes or [])
+    return columns_to_history(rows_to_columns(rows, notes), source, fmt, notes, rename)
 
 
 def _keep_last(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

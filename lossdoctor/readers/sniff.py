@@ -8,9 +8,9 @@ import re
 from ._numbers import is_number
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-EPOCH_HEADER = re.compile(r"^\s*Epoch\s+\d+\s*/\s*\d+\b", re.MULTILINE | re.IGNORECASE)
+EPOCH_HEADER = re.compile(r"^[ \t]*Epoch[ \t]+\d{1,9}[ \t]*/[ \t]*\d{1,9}\b", re.MULTILINE | re.IGNORECASE)
 LOSS_VALUE = re.compile(r"loss\s*:\s+[-+\d.naif]", re.IGNORECASE)
-STEP_LINE = re.compile(r"Epoch\s*\[?\s*(\d{1,9})\s*/\s*(\d{1,9})\s*\]?\s*[,|:]?\s*(?:Step|Iter(?:ation)?|Batch)\s*\[?\s*(\d{1,12})\s*/\s*(\d{1,12})\s*\]?(.*)",
+STEP_LINE = re.compile(r"Epoch\s*+\[?\s*+(\d{1,9})\s*+/\s*+(\d{1,9})\s*+\]?\s*+[,|:]?\s*+(?:Step|Iter(?:ation)?|Batch)\s*+\[?\s*+(\d{1,12})\s*+/\s*+(\d{1,12})\s*+\]?(.*)",
                        re.IGNORECASE)
 DELIMITERS = (",", "\t", ";")
 
