@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 
 from .atomic import atomic_write
+from .safe import printable
 from .codes import colour
 from .diagnose import Diagnosis
 from .facts import ACCURACY_KEYS
@@ -308,7 +309,7 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
             ax.text(0.5, 0.5, f"NaN/inf from {d.unit} {fmt_epoch(min(d.nonfinite.values()))}", ha="center",
                     va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=9)
         color = colour(d.code)
-        ax.set_title(shorten_middle(name, 38) + f"\n[{d.code}]", fontsize=8, color=color, loc="left")
+        ax.set_title(shorten_middle(printable(name), 38) + f"\n[{d.code}]", fontsize=8, color=color, loc="left")
         for side in ax.spines.values():
             side.set_edgecolor(color)
         ax.tick_params(labelsize=7)

@@ -85,3 +85,18 @@ def test_a_terminal_that_is_not_utf8_gets_every_report(encoding):
         r = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", str(SAMPLES / "overfitting.json"),
                             "--format", fmt], capture_output=True, env={**os.environ, "PYTHONIOENCODING": encoding})
         assert r.returncode == 0 and r.stdout.decode(encoding, "replace").startswith(("[", "##")), r.stderr
+
+
+def test_file_names_that_are_not_utf8_plot_report_and_grid(tmp_path):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    name = os.path.join(os.fsencode(folder), b"bad\xff\xfename.json")
+    with open(name, "wb") as fh:
+        fh.write((SAMPLES / "still_learning.json").read_bytes())
+    shown = os.fsdecode(name)
+    for args in (("plot", shown, "-o", tmp_path / "a.png"),
+                 ("report", shown, "-o", tmp_path / "b.png", "--markdown", tmp_path / "b.md"),
+                 ("plot", folder, "-o", tmp_path / "grid.png")):
+        r = run(*args)
+        assert r.returncode == 0, r.stderr
+    assert "\\udcff" in (tmp_path / "b.md").read_text()

@@ -170,3 +170,33 @@ def test_hostile_files_through_a_real_subprocess(hostile_dir):
         r = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", str(hostile_dir / name)],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode in (0, 2) and "Traceback" not in r.stderr
+
+
+# -- structural fuzzing: the tokens the readers' patterns look for, repeated and run together ---------
+
+TOKENS = ["Epoch", "epoch", " ", "  " * 40, "\t", "\n", "\r", "\b", "[", "]", "/", ",", ":", "=", "|", "-a",
+          "1", "10", "9" * 400, "loss", "val_loss", "Step", " - ", "0.5", "nan", "1e309", "\x1b[2J", "\u202e",
+          '"', "{", "}", "Epoch 1/2", "Epoch [1/3], Step [2/9]", "loss: 0.5", "k=1 "]
+
+
+@settings(max_examples=250, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), max_size=400))
+def test_structural_token_soup(tokens):
+    # the deadline guards against super-linear patterns: inputs here are a few KB
+    survive("".join(tokens))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40))
+def test_any_key_name_renders_safely(key):
+    from lossdoctor.render import to_markdown, to_text
+    from lossdoctor.safe import printable
+
+    h = History.from_dict({key: L, f"val_{key}": V} if key not in ("", ) else {"loss": L})
+    try:
+        d = diagnose(h, train_key=printable(key) if key in h or printable(key) in h else None)
+    except LossDoctorError:
+        return
+    for out in (to_text(d), to_markdown(d)):
+        assert not any(0 <= ord(c) < 32 and c not in "\n" for c in out)
+        assert "\x1b" not in out and "\u202e" not in out
