@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .trend import reduce_points
+from .trend import bin_points
 
 HELP, NO_HELP = 0.02, 0.005  # more than 2% better: helps; less than 0.5%: does not
 
@@ -198,7 +198,7 @@ def forecast(x, y, key: str, code: str, variant: str = "default", horizon: float
         return Forecast(key, horizon, best, None, None, None, None, None, why, last_epoch=end)
     order = np.argsort(x, kind="stable")
     best = float(y.min())
-    x, y = reduce_points(x[order], y[order], s.max_points)
+    x, y = bin_points(x[order], y[order], s.max_points)
     stop = NOT_IMPROVING.get((code, None)) or NOT_IMPROVING.get((code, variant))
     if stop:
         low = best * math.exp(-s.spread * max(noise, 0.0))

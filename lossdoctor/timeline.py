@@ -16,7 +16,7 @@ import numpy as np
 
 from .history import History
 from .regime import fit_at, noise_sigma, regimes, to_scale
-from .trend import DEFAULT_SETTINGS, TrendSettings, median, reduce_points, verdict
+from .trend import DEFAULT_SETTINGS, TrendSettings, bin_points, median, verdict
 
 MAX_POINTS = 120  # the change-point search is quadratic: longer series are binned first
 MIN_SHARE = 0.1   # a phase shorter than this share of the run is folded into its longer neighbour
@@ -47,7 +47,8 @@ def segments(x, y, s: TrendSettings = DEFAULT_SETTINGS) -> list[tuple[float, flo
     """(first epoch, last epoch, reading) of each regime of one series."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
-    x, y = reduce_points(x[ok], y[ok], MAX_POINTS)
+    order = np.argsort(x[ok], kind="stable")
+    x, y = bin_points(x[ok][order], y[ok][order], MAX_POINTS, first=True)
     if len(y) < s.min_points:
         return []
     level = median(y)

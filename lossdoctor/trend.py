@@ -168,6 +168,18 @@ def reduce_points(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.nda
     return xs, ys
 
 
+def bin_points(x: np.ndarray, y: np.ndarray, max_points: int, first: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The whole series in at most `max_points` nearly equal bins: each bin's median value at its
+    mean position (at its first position with `first`, so that bin edges are logged epochs)."""
+    n = len(y)
+    if n <= max_points:
+        return x, y
+    edges = np.linspace(0, n, max_points + 1).astype(int)
+    xs = x[edges[:-1]] if first else np.add.reduceat(x, edges[:-1]) / np.diff(edges)
+    ys = np.array([median(y[a:b]) for a, b in zip(edges[:-1], edges[1:])])
+    return xs, ys
+
+
 def _z(confidence: float) -> float:
     """The normal quantile at (1 + confidence) / 2, by Newton's method on math.erf.
 

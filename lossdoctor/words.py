@@ -240,8 +240,8 @@ def as_good_text(v: dict, u: str = "epoch") -> str:
 
 def cost_text(v: dict, u: str = "epoch") -> str:
     """When progress stopped, what the epochs after the best cost, and the early stopping that saves them."""
-    text = (f"{v['key']} stopped improving at {u} {fmt_epoch(v['onset'])}; the {fmt_epoch(v['after'])} "
-            f"{u}(s) after its best ({v['share']:.0%} of training) did not improve it")
+    text = (f"{v['key']} first came within its noise of its best at {u} {fmt_epoch(v['onset'])}; the "
+            f"{fmt_epoch(v['after'])} {u}(s) after its best ({v['share']:.0%} of training) did not improve it")
     if v["patience"] is not None:
         text += (f"; early stopping with patience {v['patience']} (best weights restored) would have stopped "
                  f"at {u} {fmt_epoch(v['stop'])} with the weights of {u} {fmt_epoch(v['restored'])}, "

@@ -65,7 +65,8 @@ def test_the_overfitting_fix_names_the_patience_that_suits_the_run_in_its_framew
     # a Python dict has no framework: the neutral words, with this run's patience
     assert f"(patience {c.patience})" in d.fixes[0] and "keep the checkpoint of epoch 10" in d.fixes[0]
     text = " ".join(d.evidence)
-    assert ("val_loss stopped improving at epoch 10; the 20 epoch(s) after its best (67% of training) did not "
+    assert ("val_loss first came within its noise of its best at epoch 10; the 20 epoch(s) after its best "
+            "(67% of training) did not "
             "improve it; early stopping with patience 3") in text
     assert "would have stopped at epoch 13 with the weights of epoch 10, 17 epoch(s) sooner" in text
     j = d.to_dict()["checkpoint"]
