@@ -25,8 +25,23 @@ TRAIN_COLOR, VAL_COLOR, MARK_COLOR, WINDOW_COLOR = "#0072B2", "#D55E00", "#009E7
 BAD_COLOR = "#CC79A7"
 FORMATS = (".png", ".svg", ".pdf")
 RC = {"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False, "axes.spines.right": False,
-      "svg.hashsalt": "lossdoctor", "figure.dpi": 100,
-      "text.parse_math": False}  # a '$' in a key or a file name is text, not mathtext
+      "svg.hashsalt": "lossdoctor", "figure.dpi": 100}
+
+
+def literal_text(fig):
+    """Every text lossdoctor wrote on the figure (titles, labels, legends, notes, the box) drawn as
+    it is: a '$' in a key or a file name is text, not mathtext. Tick labels keep their mathtext."""
+    texts = [getattr(fig, "_suptitle", None)]
+    for ax in fig.axes:
+        texts += [ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None),
+                  ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += legend.get_texts()
+    for t in texts:
+        if t is not None:
+            t.set_parse_math(False)
+    return fig
 
 
 def tensorboard_smooth(y: np.ndarray, weight: float) -> np.ndarray:
@@ -225,7 +240,8 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     if use_log:
         ax.set_yscale("log")
     ax.set_ylabel("loss" + (" (log scale)" if use_log else ""))
-    ax.set_title(f"{os.path.basename(d.source)}: [{d.code}] {d.title}", loc="left", fontweight="bold")
+    ax.set_title(textwrap.fill(f"{os.path.basename(d.source)}: [{d.code}] {d.title}", 100), loc="left",
+                 fontweight="bold")  # a long name wraps instead of running off the figure
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
     ax.grid(alpha=0.3)
     if acc is not None:
@@ -247,7 +263,7 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     box.text(0.0, 1.0, verdict, va="top", ha="left", family="DejaVu Sans", fontsize=9,
              transform=box.transAxes, wrap=False,
              bbox=dict(boxstyle="round,pad=0.6", fc="#F7F7F7", ec="#BBBBBB"))
-    return fig
+    return literal_text(fig)
 
 
 def figure_writer(fig, path: str):
@@ -318,7 +334,7 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
     shown = f"{n} runs" if not total or total == n else f"the {n} most urgent of {total} runs"
     fig.suptitle(f"lossdoctor: {shown} (train blue, validation orange, trends dashed over the window)",
                  fontsize=10)
-    return fig
+    return literal_text(fig)
 
 
 def styled_grid(items: list, total: int | None = None):

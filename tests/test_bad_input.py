@@ -56,6 +56,14 @@ def test_a_dollar_sign_in_a_name_is_text_not_mathtext(tmp_path):
     r = run("plot", p, "-o", tmp_path / "p.png")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from lossdoctor import diagnose, load_history
+    from lossdoctor.plot import plot_diagnosis
+    h = load_history(str(p))
+    fig = plot_diagnosis(h, diagnose(h), logy=True)
+    fig.canvas.draw() if hasattr(fig.canvas, "draw") else None
+    ax = fig.axes[0]
+    assert not ax.title.get_parse_math() and ax.get_title(loc="left").startswith("price_$100_$200.json")
+    assert all(t.get_parse_math() for t in ax.get_yticklabels())  # 10^-1 ticks keep their mathtext
 
 
 def test_non_finite_option_values_are_refused():
