@@ -69,9 +69,9 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "loss keeps widening.")),
     ("overfitting", "never_generalised"): Advice(
         "The model never generalised: {metric_key} sat at chance the whole run",
-        "{train_key} keeps falling ({train_change} over {epochs} {train_window}), but {metric_key} sat at "
-        "chance level ({metric_chance}) in nearly every {epoch}: the model memorises the training set and has "
-        "learned nothing that carries over. No checkpoint fixes that.",
+        "{train_key} fell {progress} from its start, but {metric_key} sat at chance level ({metric_chance}) in "
+        "nearly every {epoch}: the model memorises the training set and has learned nothing that carries over. "
+        "No checkpoint fixes that.",
         ("Check the validation data against the training data: the same preprocessing, the same label "
          "encoding, labels aligned with inputs; {api_split}",
          "Check that the inputs carry the signal: train on 100 samples and see whether validation on "

@@ -90,8 +90,10 @@ def otherwise(f: Facts) -> bool:
 
 
 def never_generalised(f: Facts) -> bool:
-    """The validation accuracy sat at chance (1/K) for the whole run: no checkpoint can fix that."""
-    return f.metric is not None and f.metric.chance_classes is not None
+    """The validation accuracy sat at chance (1/K) for the whole run while the training loss fell:
+    the model memorised and never generalised; no checkpoint can fix that, whatever the trends."""
+    return (f.metric is not None and f.metric.chance_classes is not None
+            and f.progress >= f.settings.converged_progress)
 
 
 def overconfident(f: Facts) -> bool:
@@ -131,6 +133,7 @@ PRECEDENCE_RULES = (
     Rule("exploded", "diverging", "exploded", exploded),
     Rule("insufficient", "insufficient_data", "default", insufficient),
     Rule("data_problem:val_is_train", "data_problem", "val_is_train", val_is_train),
+    Rule("overfitting:never_generalised", "overfitting", "never_generalised", never_generalised),
 )
 
 PLATEAU_RULES = (
@@ -146,7 +149,6 @@ PLATEAU_RULES = (
 )
 
 VAL_RISING_RULES = (
-    Rule("overfitting:never_generalised_rising", "overfitting", "never_generalised", never_generalised),
     Rule("overfitting:overconfident_rising", "overfitting", "overconfident", overconfident),
     Rule("overfitting:val_rising", "overfitting", "val_rising", otherwise),
 )
@@ -157,7 +159,6 @@ TRAIN_RISING_RULES = (
 )
 
 VAL_FLAT_RULES = (
-    Rule("overfitting:never_generalised", "overfitting", "never_generalised", never_generalised),
     Rule("overfitting:overconfident", "overfitting", "overconfident", overconfident),
     Rule("overfitting:val_stalled", "overfitting", "val_flat", val_stalled),
     Rule("learning:val_slow", "learning", "val_slow", otherwise),  # flat, but still reaching new lows

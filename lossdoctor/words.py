@@ -344,7 +344,7 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
         "val_trend": f.val.trend if f.val else "absent",
         "best_epoch": fmt_epoch(f.best_epoch), "best_val": fmt_value(f.best_value),
         "since_best": fmt_epoch(f.since_best), "best_train": fmt_value(f.best_train),
-        "train_level": fmt_value(f.train.level), "progress": f"{f.progress:.0%}",
+        "train_level": fmt_value(f.train.level), "progress": f"{f.progress:.1%}" if f.progress > 0.99 else f"{f.progress:.0%}",
         "train_state": ("moves unsteadily, with no clear trend" if f.train.reason == "unsteady"
                         else "has levelled off"),
         "train_noise": f"{f.train.noise:.0%}" if math.isfinite(f.train.noise) else "?",
