@@ -80,3 +80,31 @@ def test_utf16_without_a_byte_order_mark(tmp_path):
         p.write_bytes(text.encode(codec))
         h = load_history(str(p))
         assert "loss" in h and any(codec.upper() in n for n in h.notes)
+
+
+def test_a_large_numeric_csv_reads_by_the_fast_path_as_the_general_path_would(tmp_path, monkeypatch):
+    import numpy as np
+    from lossdoctor.readers import csvlog
+
+    n = 60_000
+    e = np.arange(n)
+    lines = ["epoch,loss,val_loss"] + [f"{i},{1 / (i + 1) ** 0.5:.6f},{1.1 / (i + 1) ** 0.5:.6f}" for i in e]
+    text = "\n".join(lines) + "\n"
+    assert len(text) > 1 << 20 and csvlog._numeric_table(text) is not None
+    fast = csvlog.parse(text, "big.csv")
+    monkeypatch.setattr(csvlog, "_numeric_table", lambda text: None)
+    slow = csvlog.parse(text, "big.csv")
+    assert fast.keys == slow.keys and fast.format == slow.format == "csvlogger" and fast.notes == slow.notes
+    for k in fast.keys:
+        np.testing.assert_array_equal(fast[k].x, slow[k].x)
+        np.testing.assert_array_equal(fast[k].y, slow[k].y)
+
+
+def test_a_large_csv_with_appended_runs_falls_back_to_the_general_path(tmp_path):
+    from lossdoctor.readers import csvlog
+
+    run = ["epoch,loss,val_loss"] + [f"{i},{1 / (i + 1):.6f},{1.2 / (i + 1):.6f}" for i in range(30_000)]
+    text = "\n".join(run + run) + "\n"
+    assert csvlog._numeric_table(text) is None
+    h = csvlog.parse(text, "appended.csv")
+    assert any("found 2 runs appended" in n for n in h.notes)
