@@ -108,6 +108,39 @@ class Diagnosis:
         return d
 
 
+def as_history(obj) -> History:
+    """A `History` from what people have in hand after training: a `History` already, Keras'
+    `History` object (`model.fit(...)`'s return value), a dict of per-epoch lists, or a pandas
+    DataFrame (e.g. `pd.read_csv("history.csv")`, an `epoch` column is read as the epochs).
+
+    Raises:
+        HistoryFormatError: anything else, with what to pass instead.
+    """
+    from .errors import HistoryFormatError  # noqa: PLC0415
+
+    if isinstance(obj, History):
+        return obj
+    logs = getattr(obj, "history", None)
+    if isinstance(logs, dict) and hasattr(obj, "epoch"):  # keras.callbacks.History
+        return History.from_dict({k: list(v) for k, v in logs.items()}, "<Keras History>", "keras-json")
+    if hasattr(obj, "to_dict") and hasattr(obj, "columns"):  # a pandas DataFrame
+        from .readers.records import records_to_history  # noqa: PLC0415
+
+        rows = [{str(k): _number(v) for k, v in row.items()} for row in obj.to_dict("records")]
+        return records_to_history(rows, "<DataFrame>", "dataframe")
+    if isinstance(obj, dict):
+        return History.from_dict({str(k): list(v) for k, v in obj.items()})
+    raise HistoryFormatError(f"cannot diagnose a {type(obj).__name__}; pass what model.fit() returned, "
+                             "a dict of per-epoch lists, a pandas DataFrame or lossdoctor.load_history(path)")
+
+
+def _number(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
 def diagnose(history: History, train_key: str | None = None, val_key: str | None = None,
              window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
              rule_settings: RuleSettings = DEFAULT_RULES, horizon: float | None = None,
@@ -115,7 +148,8 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     """Diagnose a training history.
 
     Args:
-        history: what a reader returned (or `History.from_dict(keras_history.history)`).
+        history: a `History` (what a reader returned), or what `as_history` takes: Keras'
+            `History` from `model.fit()`, a dict of per-epoch lists, a pandas DataFrame.
         train_key, val_key: the series to judge; chosen automatically when None.
         window: judge the last `window` epochs instead of the last third.
         settings, rule_settings: thresholds of the trend and of the facts and rules.
@@ -128,6 +162,7 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     Raises:
         MissingSeriesError: the requested series, or any training loss, is absent.
     """
+    history = as_history(history)
     # absurd values (1e300 next to 1e-300) overflow harmlessly: the results are checked for finiteness
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         facts = compute_facts(history, train_key, val_key, window, settings, rule_settings, classes)
