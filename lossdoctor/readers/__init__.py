@@ -66,6 +66,8 @@ class Format:
 FORMATS: list[Format] = [
     Format("tensorboard", "a TensorBoard run folder or events.out.tfevents.* file (pip install 'lossdoctor[tensorboard]')",
            matches_path=is_event_path, parse_path=_lazy("tensorboard", "parse_path")),
+    Format("wandb", "a Weights & Biases run file, run-<id>.wandb (pip install 'lossdoctor[wandb]')", (".wandb",),
+           matches_path=_lazy("wandbfile", "is_wandb_path"), parse_path=_lazy("wandbfile", "parse_path")),
     Format("notebook", "Jupyter notebook whose stream outputs hold a Keras training log", (".ipynb",),
            sniffers.notebook, _lazy("console", "notebook_parse")),
     Format("json", "Keras History JSON, Hugging Face trainer_state.json, lists of per-epoch dicts, JSON Lines",
