@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,6 +46,7 @@ class Diagnosis:
         confidence: how sure the verdict is: `high`, `medium` or `low`.
         confidence_reasons: why it is less than sure, as (kind, fields) items (see `confidence`).
         timeline: the run in phases, each with the pair of readings and its code (see `timeline`).
+        history: the history diagnosed (for the figure of the notebook panel; not in the JSON).
     """
 
     source: str
@@ -74,16 +75,24 @@ class Diagnosis:
     confidence: str = "high"
     confidence_reasons: tuple = ()
     timeline: tuple = ()
+    history: History | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         """True for the healthy outcomes (still learning, converged)."""
         return is_healthy(self.code, self.variant)
 
+    def _repr_html_(self) -> str:
+        """The panel a notebook shows for a diagnosis: the verdict, the figure, the evidence, the fixes."""
+        from .html import diagnosis_html  # noqa: PLC0415
+
+        return diagnosis_html(self, self.history)
+
     def to_dict(self) -> dict:
         """A JSON-ready dict; the schema is documented in README.md."""
-        skip = ("facts", "evidence_items", "train", "val", "forecast", "confidence_reasons", "timeline")
-        d = {k: v for k, v in asdict(self).items() if k not in skip}
+        skip = ("facts", "evidence_items", "train", "val", "forecast", "confidence_reasons", "timeline", "history")
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
+        d["nonfinite"], d["fixes"], d["evidence"] = dict(self.nonfinite), list(self.fixes), list(self.evidence)
         d["train"] = self.train.to_dict()
         d["val"] = self.val.to_dict() if self.val else None
         d["window"] = {"first_epoch": epoch_number(self.window[0]),
@@ -212,5 +221,5 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
         epochs_since_best=facts.since_best, nonfinite=facts.nonfinite, notes=tuple(notes),
         unit=history.x_unit, facts=facts, evidence_items=items,
         forecast=forecast_of(facts, history, rule.code, rule.variant, horizon),
-        confidence=level, confidence_reasons=reasons,
+        confidence=level, confidence_reasons=reasons, history=history,
         timeline=timeline(history, facts.train_key, facts.val_key if facts.val_trend else None, settings))

@@ -252,6 +252,11 @@ class LiveDoctor:
             self.warn_once(f"error:{type(err).__name__}", f"LossDoctor: diagnosis failed at epoch {n} "
                            f"({type(err).__name__}: {err}); training goes on.")
             return None
+        if self.diagnoses:  # only the latest keeps its history (for a notebook panel): memory stays linear
+            from dataclasses import replace  # noqa: PLC0415
+
+            m, previous = self.diagnoses[-1]
+            self.diagnoses[-1] = (m, replace(previous, history=None))
         self.diagnoses.append((n, d))
         self.diagnosis = d
         return d

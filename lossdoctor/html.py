@@ -1,0 +1,63 @@
+"""A diagnosis as an HTML panel: what a Jupyter or Colab notebook shows for a `Diagnosis`.
+
+Self-contained (inline CSS, the figure as an inline PNG), and every text from the log is escaped:
+a key named `<script>` shows as text. The words are the text report's.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+
+from .codes import colour
+from .safe import printable
+from .words import confidence_text, forecast_text, timeline_text
+
+
+def _e(text) -> str:
+    return html.escape(printable(str(text)))
+
+
+def figure_png(history, d) -> str | None:
+    """The annotated figure as a base64 PNG (None when matplotlib cannot draw it)."""
+    try:
+        import io  # noqa: PLC0415
+
+        import matplotlib  # noqa: PLC0415
+
+        from .plot import RC, styled_figure  # noqa: PLC0415
+
+        buf = io.BytesIO()
+        with matplotlib.rc_context(RC):
+            styled_figure(history, d).savefig(buf, format="png", dpi=80)
+        return base64.b64encode(buf.getvalue()).decode("ascii")
+    except Exception:  # noqa: BLE001 - a panel without its figure is still a panel
+        return None
+
+
+def diagnosis_html(d, history=None) -> str:
+    """The panel: the verdict, the figure, the evidence, the timeline, the forecast, the fixes, the notes."""
+    c = colour(d.code)
+    parts = [f'<div class="lossdoctor" style="border-left:6px solid {c};padding:8px 12px;'
+             'font-family:system-ui,sans-serif;max-width:960px">',
+             f'<div style="font-weight:600;font-size:1.1em"><span style="color:{c}">[{_e(d.code)}]</span> '
+             f'{_e(d.title)}</div>',
+             f'<div style="color:#555;font-size:.9em">{_e(d.source)} ({_e(d.format)}, {d.epochs} {_e(d.unit)}s)</div>',
+             f"<p>{_e(d.summary)}</p>",
+             f"<p><em>{_e(confidence_text(d.confidence, d.confidence_reasons, d.unit))}</em></p>"]
+    png = figure_png(history, d) if history is not None else None
+    if png:
+        parts.append(f'<img alt="loss curves with the diagnosis" style="max-width:100%" '
+                     f'src="data:image/png;base64,{png}">')
+    parts.append("<details open><summary>Evidence</summary><ul>"
+                 + "".join(f"<li>{_e(e)}</li>" for e in d.evidence) + "</ul></details>")
+    if d.timeline:
+        parts.append(f"<p>{_e(timeline_text(d.timeline, d.unit))}</p>")
+    if d.forecast is not None:
+        parts.append(f"<p><strong>More {_e(d.unit)}s:</strong> {_e(forecast_text(d.forecast, d.unit))}</p>")
+    parts.append("<p><strong>What to do</strong></p><ol>" + "".join(f"<li>{_e(f)}</li>" for f in d.fixes) + "</ol>")
+    if d.notes:
+        parts.append("<details><summary>Notes</summary><ul>"
+                     + "".join(f"<li>{_e(n)}</li>" for n in d.notes) + "</ul></details>")
+    parts.append("</div>")
+    return "\n".join(parts)
