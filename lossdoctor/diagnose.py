@@ -133,21 +133,15 @@ def as_history(obj) -> History:
     if isinstance(logs, dict) and hasattr(obj, "epoch"):  # keras.callbacks.History
         return History.from_dict({k: list(v) for k, v in logs.items()}, "<Keras History>", "keras-json")
     if hasattr(obj, "to_dict") and hasattr(obj, "columns"):  # a pandas DataFrame
+        from .readers._numbers import to_float  # noqa: PLC0415
         from .readers.records import records_to_history  # noqa: PLC0415
 
-        rows = [{str(k): _number(v) for k, v in row.items()} for row in obj.to_dict("records")]
+        rows = [{str(k): to_float(v) for k, v in row.items()} for row in obj.to_dict("records")]
         return records_to_history(rows, "<DataFrame>", "dataframe")
     if isinstance(obj, dict):
         return History.from_dict({str(k): list(v) for k, v in obj.items()})
     raise HistoryFormatError(f"cannot diagnose a {type(obj).__name__}; pass what model.fit() returned, "
                              "a dict of per-epoch lists, a pandas DataFrame or lossdoctor.load_history(path)")
-
-
-def _number(v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
 
 
 def diagnose(history: History, train_key: str | None = None, val_key: str | None = None,

@@ -17,7 +17,7 @@ from .errors import MissingSeriesError
 from .history import History, Series
 from .keys import resolve_keys
 from .metric import MetricReading, read_metric
-from .signals import Signals, read_signals
+from .signals import Signals, paired, read_signals
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend, median
 
 ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
@@ -368,11 +368,8 @@ def _above_best(val: Series | None, trend: Trend | None, end: float, s: RuleSett
 
 def _train_above_val(train: Series, val: Series | None, s: RuleSettings) -> float | None:
     """Share of epochs whose training loss is above the validation loss by `train_above_ratio`."""
-    if val is None or train.per_step or val.per_step:
+    pair = paired(train, val)
+    if pair is None or len(pair[0]) < s.min_paired_epochs:
         return None
-    _, it, iv = np.intersect1d(train.x, val.x, return_indices=True)
-    a, b = train.y[it], val.y[iv]
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < s.min_paired_epochs:
-        return None
-    return float(np.mean(a[ok] > s.train_above_ratio * b[ok]))
+    a, b = pair
+    return float(np.mean(a > s.train_above_ratio * b))

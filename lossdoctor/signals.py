@@ -132,15 +132,22 @@ def classify_spikes(spikes: tuple, per_step: bool) -> tuple[str | None, float | 
     return "recurring", None
 
 
-def _same(train: Series, val: Series | None) -> bool:
-    """The validation loss is the training loss, number for number, in 90% or more of the paired epochs."""
+def paired(train: Series, val: Series | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The training and validation losses of the epochs both logged with finite values (None for
+    step-level series, which do not pair epoch by epoch)."""
     if val is None or train.per_step or val.per_step:
-        return False
+        return None
     _, it, iv = np.intersect1d(train.x, val.x, return_indices=True)
     a, b = train.y[it], val.y[iv]
     ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 3:
+    return a[ok], b[ok]
+
+
+def _same(train: Series, val: Series | None) -> bool:
+    """The validation loss is the training loss, number for number, in 90% or more of the paired epochs."""
+    pair = paired(train, val)
+    if pair is None or len(pair[0]) < 3:
         return False
-    a, b = a[ok], b[ok]
+    a, b = pair
     same = np.abs(a - b) <= IDENTICAL * np.maximum(np.abs(b), 1e-12)
     return bool(np.mean(same) >= 0.9)
