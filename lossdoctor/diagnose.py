@@ -216,4 +216,5 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
         unit=history.x_unit, facts=facts, evidence_items=items,
         forecast=forecast_of(facts, history, rule.code, rule.variant, horizon),
         confidence=level, confidence_reasons=reasons, history=history,
-        timeline=timeline(history, facts.train_key, facts.val_key if facts.val_trend else None, settings))
+        timeline=timeline(history, facts.train_key, facts.val_key if facts.val_trend else None, settings,
+                          now=(facts.window[0], facts.train.trend, facts.val_trend)))

@@ -76,8 +76,14 @@ def _reading_at(segs: list, epoch: float) -> str | None:
 
 
 def timeline(history: History, train_key: str, val_key: str | None,
-             s: TrendSettings = DEFAULT_SETTINGS) -> tuple[Phase, ...]:
-    """The phases of the run, first to last."""
+             s: TrendSettings = DEFAULT_SETTINGS, now: tuple | None = None) -> tuple[Phase, ...]:
+    """The phases of the run, first to last.
+
+    `now`: (start, train reading, val reading) of the judged window. The whole-run split is
+    coarser than the verdict's (its bins smooth out a turn of the last few epochs): where its
+    last phase reads otherwise, the window becomes a phase of its own, so that the timeline ends
+    as the verdict says.
+    """
     from .rules import TREND_TABLE  # noqa: PLC0415 - rules import facts, which import this module's peers
 
     train = segments(history[train_key].x, history[train_key].y, s)
@@ -85,14 +91,25 @@ def timeline(history: History, train_key: str, val_key: str | None,
     if not train:
         return ()
     starts = sorted({first for first, _, _ in train} | {first for first, _, _ in val})
-    end = max(last for _, last, _ in train + val)
+    end = max(float(np.nanmax(history[k].x)) for k in (train_key, val_key) if k)
     spans = []
     for i, first in enumerate(starts):
         last = starts[i + 1] if i + 1 < len(starts) else end
         mid = (first + last) / 2
         spans.append([first, last, _reading_at(train, mid), _reading_at(val, mid) if val else None])
     spans = _fold_short(_join_alike(spans), MIN_SHARE * (end - starts[0]))
+    if now is not None and spans[-1][2:] != list(now[1:]):
+        spans = _join_alike(_end_as_judged(spans, max(now[0], spans[-1][0]), end, list(now[1:])))
     return tuple(Phase(a, b, t, v, _code(TREND_TABLE, t, v)) for a, b, t, v in spans)
+
+
+def _end_as_judged(spans: list, start: float, end: float, readings: list) -> list:
+    """The last phase cut at `start`, the judged window from there on a phase with `readings`."""
+    if start >= end:
+        return spans
+    last = spans[-1]
+    head = spans[:-1] + ([[last[0], start, *last[2:]]] if start > last[0] else [])
+    return head + [[start, end, *readings]]
 
 
 def _code(table, train: str, val: str | None) -> str:

@@ -50,3 +50,24 @@ def test_the_figure_shows_the_phases():
     fig = plot_diagnosis(h, diagnose(h))
     names = [t.get_text() for t in fig.axes[0].texts]
     assert "learning" in names and "overfitting" in names
+
+
+def test_the_timeline_ends_as_the_verdict_reads():
+    # a long fall, then a rise over the last epochs that whole-run binning would smooth away
+    x = np.arange(1.0, 301.0)
+    rng = np.random.default_rng(2)
+    loss = np.where(x <= 240, np.exp(-x / 60), np.exp(-4) * np.exp((x - 240) / 30)) * np.exp(0.01 * rng.standard_normal(300))
+    d = diagnose(History.from_dict({"loss": list(loss)}))
+    last = d.timeline[-1]
+    assert d.train.trend == "rising" and last.train == "rising" and last.last_epoch == 300
+    assert d.timeline[0].train == "falling"
+
+
+def test_every_samples_timeline_ends_with_its_judged_trends():
+    from conftest import SAMPLES
+    from lossdoctor import load_history
+
+    for path in SAMPLES.glob("*.json"):
+        d = diagnose(load_history(str(path)))
+        if d.timeline and d.train.trend != "unknown":
+            assert (d.timeline[-1].train, d.timeline[-1].val) == (d.train.trend, d.facts.val_trend), path.name
