@@ -11,6 +11,10 @@ Usage: python bench/speed.py [--quick] [--files N]
 4. The Keras callback's cost per epoch against a bare fit() of a small model (target: under 1%),
    and per epoch after thousands of epochs (skipped without keras).
 5. Drawing the annotated figure (target: well under 2 s).
+6. Large logs: time and peak memory of `diagnose`, beside the file size.
+7. The HTML report page for 1,000 runs: writing it, its size (target under 30 MB), and in headless
+   Chromium the time to interactive (target under 2 s), to sort the table and to open a run
+   (skipped without the browser; see tests/browser.py).
 Machines are shared and noisy: each figure is the median of interleaved repeats.
 """
 
@@ -254,6 +258,56 @@ def large_logs(sizes) -> None:
     print("   (peak resident memory of each process; a plain numeric CSV is parsed in C without a string per cell)\n")
 
 
+def _write_sweep(folder: str, n: int) -> None:
+    """`n` small Keras histories of 5 to 300 epochs, in the five shapes."""
+    rng = np.random.default_rng(7)
+    for i in range(n):
+        e = np.arange(1, int(rng.integers(5, 300)) + 1, dtype=float)
+        train = np.exp(-e / rng.uniform(5, 60)) + 0.1 + rng.normal(0, 0.01, len(e))
+        val = train + rng.choice([0.0, 0.002, -0.001]) * e + rng.normal(0, 0.015, len(e))
+        with open(os.path.join(folder, f"run-{i:04d}-lr{rng.choice(['1e-2', '1e-3', '1e-4'])}.json"), "w") as fh:
+            json.dump({"loss": train.tolist(), "val_loss": val.tolist()}, fh)
+
+
+def page_speed(n: int) -> None:
+    """Write the page for `n` runs, then load it in headless Chromium and time what a user does."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import chromium, find_browser  # noqa: PLC0415
+
+    print(f"7. HTML report page for {n:,} runs")
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = os.path.join(tmp, "runs")
+        os.mkdir(runs)
+        _write_sweep(runs, n)
+        page = os.path.join(tmp, "sweep.html")
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "lossdoctor", "report", runs, "-o", page], check=True,
+                       capture_output=True)
+        print(f"   lossdoctor report -o sweep.html {time.perf_counter() - t:7.1f} s (diagnosis included)")
+        print(f"   page size                       {os.path.getsize(page) / 1e6:7.1f} MB   (target < 30 MB)")
+        why = find_browser()[2]
+        if why:
+            print(f"   browser figures skipped: {why}\n")
+            return
+        driver = chromium()
+        try:
+            loads, sorts, opens = [], [], []
+            for _ in range(3):
+                driver.get(Path(page).as_uri())
+                loads.append(driver.execute_script("return window.lossdoctorReady") / 1000)
+                sorts.append(driver.execute_script(
+                    "var t = performance.now(); document.querySelector('th[data-col=\"6\"] button').click();"
+                    "document.body.offsetHeight; return performance.now() - t") / 1000)
+                opens.append(driver.execute_script(
+                    "var t = performance.now(); document.querySelectorAll('button.open')[500].click();"
+                    "document.body.offsetHeight; return performance.now() - t") / 1000)
+        finally:
+            driver.quit()
+        print(f"   time to interactive (Chromium)  {statistics.median(loads):7.2f} s   (target < 2 s; median of 3 loads)")
+        print(f"   sort 1,000 rows by best loss    {statistics.median(sorts) * 1000:7.0f} ms")
+        print(f"   open a run (curves drawn)       {statistics.median(opens) * 1000:7.0f} ms\n")
+
+
 def main() -> None:
     print(f"lossdoctor speed benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
     cold_start(5 if QUICK else 15)
@@ -264,6 +318,7 @@ def main() -> None:
     figure_time(2 if QUICK else 5)
     large_logs([("CSVLogger", 1_000_000), ("console", 200_000)] if QUICK else
                [("CSVLogger", 1_000_000), ("CSVLogger", 7_200_000), ("console", 1_000_000)])
+    page_speed(200 if QUICK else 1000)
 
 
 if __name__ == "__main__":

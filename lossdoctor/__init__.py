@@ -13,6 +13,16 @@ from .trend import Trend, fit_trend
 
 __version__ = "0.1.0"
 
+
+
+def __getattr__(name):  # the batch machinery (process pools) is imported only when asked for
+    if name == "diagnose_many":
+        from .batch import diagnose_many  # noqa: PLC0415
+
+        return diagnose_many
+    raise AttributeError(f"module 'lossdoctor' has no attribute {name!r}")
+
+
 __all__ = ["Diagnosis", "History", "HistoryFormatError", "InputFileError", "LossDoctorError",
-           "MissingSeriesError", "Series", "Trend", "diagnose", "fit_trend", "load_history",
+           "MissingSeriesError", "Series", "Trend", "diagnose", "diagnose_many", "fit_trend", "load_history",
            "__version__"]

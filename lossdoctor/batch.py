@@ -61,6 +61,12 @@ class Batch:
     def internal_errors(self) -> int:
         return sum(r.exit_code == EXIT_INTERNAL for r in self.results)
 
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the count per diagnosis, the table of runs, each run's panel."""
+        from .html import batch_html  # noqa: PLC0415
+
+        return batch_html(self)
+
 
 def expand(inputs: Iterable[str]) -> list[str]:
     """Every log and TensorBoard run named by `inputs`, with the file endings the readers declare."""

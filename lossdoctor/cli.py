@@ -233,7 +233,8 @@ def parse_codes(ctx, param, value):
 def figure_options(fn):
     for opt in reversed([
         click.option("-o", "--output", required=True, metavar="IMAGE",
-                     help="Image to write; the type follows the extension: .png, .svg or .pdf."),
+                     help="Image to write; the type follows the extension: .png, .svg or .pdf (report: or .html, "
+                     "the interactive page)."),
         click.option("--logy/--no-logy", default=None,
                      help="Log-scale loss axis (default: when the loss spans orders of magnitude)."),
         click.option("--smooth", type=FiniteRange(0, 0.999), default=0.0, show_default=True,
@@ -306,20 +307,63 @@ def plot(inputs, train_key, val_key, window, input_format, horizon, classes, out
     click.echo(f"{headline(d)}\nwrote {output}")
 
 
-def report_batch(inputs, options, output, markdown_path, fail_on) -> None:
-    """`report` over several runs: the grid figure, the sweep table as Markdown, --fail-on on any run."""
+def is_page(path: str | None) -> bool:
+    return bool(path) and path.lower().endswith((".html", ".htm"))
+
+
+def page_link(page: str, markdown_path: str) -> str:
+    """The Markdown line that links the interactive page (written beside the Markdown summary)."""
+    from .safe import md  # noqa: PLC0415
+
+    return f"[Open the interactive report ({md(os.path.basename(page))})]({image_link(page, markdown_path)})"
+
+
+def report_outputs(output: str, html_path: str | None) -> tuple[str | None, str | None]:
+    """(image, page) that `report` writes: `-o x.html` is the page alone; `--html` adds it to the image."""
+    if is_page(output):
+        if html_path:
+            raise click.UsageError("-o already names the HTML page; use --html with an image for -o")
+        return None, output
+    if html_path is not None and not is_page(html_path):
+        raise click.UsageError(f"--html {html_path}: the page's name must end in .html")
+    return output, html_path
+
+
+def report_batch(inputs, options, output, markdown_path, fail_on, html_path=None, tracking_uri=None) -> None:
+    """`report` over several runs (files or an MLflow experiment): the grid figure and/or the page,
+    the sweep table as Markdown, --fail-on on any run."""
     from .atomic import WritePlan, text_writer  # noqa: PLC0415
-    from .plot import figure_writer, styled_grid  # noqa: PLC0415
     from .render import batch_to_markdown  # noqa: PLC0415
 
-    batch = run_batch(inputs, options)
-    items, total = grid_items(batch, lambda source: load_history(source, options.input_format))
-    plan = WritePlan([r.source for r in batch.results])
-    plan.add(output, figure_writer(styled_grid(items, total), output))
-    lines = [summary_line(batch), f"wrote {output}"]
+    image, page = report_outputs(output, html_path)
+    if tracked_inputs(inputs):
+        from .tracked import diagnose_tracked  # noqa: PLC0415
+
+        batch, histories, _ = diagnose_tracked(inputs, options, tracking_uri)
+        load = histories.__getitem__
+    else:
+        batch = run_batch(inputs, options)
+        load = lambda source: load_history(source, options.input_format)  # noqa: E731
+    plan = WritePlan([r.source for r in batch.results if not r.source.startswith("mlflow:")])
+    lines = [summary_line(batch)]
+    if image:
+        from .plot import figure_writer, styled_grid  # noqa: PLC0415
+
+        items, total = grid_items(batch, load)
+        plan.add(image, figure_writer(styled_grid(items, total), image))
+        lines.append(f"wrote {image}")
+    if page:
+        from .page import page_writer  # noqa: PLC0415
+
+        plan.add(page, page_writer(batch))
+        lines.append(f"wrote {page}")
     if markdown_path:
-        image = image_link(output, markdown_path)
-        plan.add(markdown_path, text_writer(batch_to_markdown(batch) + f"\n![the runs' loss curves]({image})\n"))
+        text = batch_to_markdown(batch)
+        if image:
+            text += f"\n![the runs' loss curves]({image_link(image, markdown_path)})\n"
+        if page:
+            text += "\n" + page_link(page, markdown_path) + "\n"
+        plan.add(markdown_path, text_writer(text))
         lines.append(f"wrote {markdown_path}")
     plan.commit()
     click.echo("\n".join(lines))
@@ -338,34 +382,66 @@ def report_batch(inputs, options, output, markdown_path, fail_on) -> None:
 @figure_options
 @click.option("--markdown", "markdown_path", metavar="MD",
               help="Also write a Markdown summary (e.g. to append to $GITHUB_STEP_SUMMARY).")
+@click.option("--html", "html_path", metavar="PAGE",
+              help="Also write the interactive HTML page (one self-contained file; -o x.html writes it alone).")
+@click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
+              "(default: $MLFLOW_TRACKING_URI).")
 @click.option("--fail-on", callback=parse_codes, metavar="CODES",
               help="Exit 1 when the diagnosis is one of these comma-separated codes, "
                    "e.g. overfitting,diverging,non_finite.")
 @guarded
 def report(inputs, train_key, val_key, window, input_format, horizon, classes, output, logy, smooth, shift_train,
-           markdown_path, fail_on):
+           markdown_path, html_path, tracking_uri, fail_on):
     """Write the annotated figure and a Markdown summary of FILE for CI.
 
     Several files, a folder or a glob write the grid of their runs and the sweep table; --fail-on
     then fails when any run's diagnosis is one of the codes, and lists them.
     Exit code 0: diagnosed; 1: a diagnosis is in --fail-on; 2: the input could not be used.
 
+    `-o sweep.html` (or --html) writes one self-contained HTML page to open in a browser: the
+    runs sortable and filterable, each run's curves, evidence and fixes, an overlay of chosen runs.
+
     Example: lossdoctor report history.json -o report.png --markdown summary.md --fail-on overfitting,non_finite
     """
-    if is_batch(inputs):
-        report_batch(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output, markdown_path, fail_on)
+    if is_batch(inputs) or tracked_inputs(inputs):
+        report_batch(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output, markdown_path,
+                     fail_on, html_path, tracking_uri)
         return
+    image, page = report_outputs(output, html_path)
     file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
-    markdown = (markdown_path, to_markdown(d, image=image_link(output, markdown_path))) if markdown_path else None
-    draw(history, d, output, logy, smooth, shift_train, inputs=[file], markdown=markdown)
-    lines = [headline(d), f"wrote {output}"]
-    if markdown_path:
-        lines.append(f"wrote {markdown_path}")
-    click.echo("\n".join(lines))
+    write_single_report(history, d, file, image, page, markdown_path, (logy, smooth, shift_train))
     if d.code in fail_on:
         click.echo(f"lossdoctor: failing because the diagnosis is {d.code} (--fail-on)", err=True)
         sys.exit(EXIT_FAIL_ON)
+
+
+def write_single_report(history, d, file, image, page, markdown_path, style) -> None:
+    """`report` on one run: the figure and/or the page (with one entry) and the Markdown, all or nothing."""
+    from .atomic import WritePlan, text_writer  # noqa: PLC0415
+
+    plan = WritePlan([file])
+    lines = [headline(d)]
+    if image:
+        from .plot import figure_writer, styled_figure  # noqa: PLC0415
+
+        logy, smooth, shift_train = style
+        plan.add(image, figure_writer(styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train), image))
+        lines.append(f"wrote {image}")
+    if page:
+        from .batch import Batch, RunResult  # noqa: PLC0415
+        from .page import page_writer  # noqa: PLC0415
+
+        plan.add(page, page_writer(Batch((RunResult(file, file, diagnosis=d),), {d.code: 1})))
+        lines.append(f"wrote {page}")
+    if markdown_path:
+        text = to_markdown(d, image=image_link(image, markdown_path) if image else None)
+        if page:
+            text += "\n" + page_link(page, markdown_path) + "\n"
+        plan.add(markdown_path, text_writer(text))
+        lines.append(f"wrote {markdown_path}")
+    plan.commit()
+    click.echo("\n".join(lines))
 
 
 def main() -> None:  # pragma: no cover - the console script

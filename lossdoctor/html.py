@@ -61,3 +61,35 @@ def diagnosis_html(d, history=None) -> str:
                      + "".join(f"<li>{_e(n)}</li>" for n in d.notes) + "</ul></details>")
     parts.append("</div>")
     return "\n".join(parts)
+
+
+FIGURES_UP_TO = 8  # a batch's panels carry their figure up to this many runs (each takes a tenth of a second)
+
+
+def batch_html(batch) -> str:
+    """What a notebook shows for a batch: the count per diagnosis, a table of the runs (most urgent
+    first, unreadable ones with their error), then each run's panel, folded."""
+    from .render import summary_line  # noqa: PLC0415
+    from .words import fmt_epoch, fmt_value  # noqa: PLC0415
+
+    rows = []
+    for r in batch.results:
+        d = r.diagnosis
+        if d is None:
+            rows.append(f"<tr><td>{_e(r.name)}</td><td></td><td></td><td></td><td>unreadable</td>"
+                        f'<td colspan="2">{_e(r.error)}</td></tr>')
+            continue
+        best = "" if d.best_epoch is None else f"{fmt_value(d.best_value)} at {fmt_epoch(d.best_epoch)}"
+        rows.append(f"<tr><td>{_e(r.name)}</td><td>{d.epochs}</td><td>{_e(d.train.trend)}</td>"
+                    f"<td>{_e(d.val.trend if d.val else '-')}</td>"
+                    f'<td><span style="border-left:6px solid {colour(d.code)};padding-left:4px">{_e(d.code)}</span></td>'
+                    f"<td>{_e(best)}</td><td>{_e(d.title)}</td></tr>")
+    figures = len(batch.results) <= FIGURES_UP_TO
+    panels = [f"<details><summary>{_e(r.name)}: [{_e(r.code)}] {_e(r.diagnosis.title)}</summary>"
+              f"{diagnosis_html(r.diagnosis, r.diagnosis.history if figures else None)}</details>"
+              for r in batch.results if r.diagnosis is not None]
+    head = "".join(f"<th>{h}</th>" for h in ("run", "epochs", "train", "val", "code", "best", "diagnosis"))
+    return ('<div class="lossdoctor-batch" style="font-family:system-ui,sans-serif">'
+            f"<p><strong>lossdoctor:</strong> {_e(summary_line(batch))}</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            + "".join(panels) + "</div>")

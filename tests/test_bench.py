@@ -17,7 +17,7 @@ def test_speed_benchmark_runs_quick():
     r = run("bench/speed.py", "--quick", "--files", "200")
     assert r.returncode == 0, r.stderr
     for heading in ("1. CLI cold start", "2. Diagnosis time", "3. Batch throughput", "4. Keras callback",
-                    "5. Annotated figure"):
+                    "5. Annotated figure", "7. HTML report page"):
         assert heading in r.stdout
 
 

@@ -180,3 +180,17 @@ def test_figure_of_one_run(experiment, tmp_path):
     out = tmp_path / "one.svg"
     r = run("plot", f"mlflow:runs/{ids['overfitting']}", "--tracking-uri", uri, "-o", str(out))
     assert r.exit_code == 0 and r.output.startswith("[overfitting]") and out.read_text().startswith("<?xml")
+
+
+def test_html_page_of_an_experiment(experiment, tmp_path):
+    import re
+
+    uri, _, _ = experiment
+    out = tmp_path / "sweep.html"
+    r = run("report", "mlflow:sweep", "--tracking-uri", uri, "-o", str(out), "--markdown", str(tmp_path / "s.md"))
+    assert r.exit_code == 0, r.output
+    data = json.loads(re.search(r'id="runs-data">(.*?)</script>', out.read_text(), re.S).group(1))
+    by_run = {row["run"]: row for row in data}
+    assert by_run["overfits"]["code"] == "overfitting" and len(by_run["overfits"]["val"]["y"]) == 30
+    assert "logged no metrics" in by_run["no-metrics"]["error"]
+    assert "(sweep.html)" in (tmp_path / "s.md").read_text()

@@ -41,3 +41,15 @@ def test_a_notebook_run_headless_shows_the_panel(tmp_path):
     outputs = nb.cells[0].outputs
     html = next(o["data"]["text/html"] for o in outputs if o.get("output_type") == "execute_result")
     assert "lossdoctor" in html and "data:image/png;base64," in html and "[overfitting]" in html
+
+
+def test_a_batch_shows_its_table_and_the_panel_of_each_run(tmp_path, samples):
+    import lossdoctor
+
+    (tmp_path / "a.json").write_text(json.dumps({"loss": LOSS, "val_loss": VAL}))
+    (tmp_path / "<b>bad.json").write_text("{")
+    batch = lossdoctor.diagnose_many([str(tmp_path)])
+    page = batch._repr_html_()
+    assert "2 runs: " in page and "1 overfitting" in page and "1 error" in page
+    assert page.count("<tr>") == 3 and "unreadable" in page and "&lt;b&gt;bad.json" in page
+    assert "<details><summary>a.json: [overfitting]" in page and "data:image/png;base64," in page

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 
 import pytest
@@ -26,6 +27,9 @@ def test_wheel_and_sdist_build_check_and_install(tmp_path):
     assert r.returncode == 0 and r.stdout.count("PASSED") == 2, r.stdout + r.stderr
     names = zipfile.ZipFile(wheel).namelist()
     assert "lossdoctor/readers/jsonlog.py" in names and not any(n.startswith("tests/") for n in names)
+    assert {"lossdoctor/assets/page.js", "lossdoctor/assets/page.css"} <= set(names)  # the HTML page's
+    with tarfile.open(sdist) as tar:
+        assert any(n.endswith("lossdoctor/assets/page.js") for n in tar.getnames())
 
     # a fresh venv (the heavy dependencies come from this interpreter's site-packages; lossdoctor from the wheel)
     venv = tmp_path / "venv"
@@ -43,3 +47,6 @@ def test_wheel_and_sdist_build_check_and_install(tmp_path):
     r = subprocess.run([str(venv / "bin" / "lossdoctor"), "diagnose", str(history)], capture_output=True, text=True,
                        cwd=tmp_path, env=env)
     assert r.returncode == 0 and r.stdout.startswith("[learning]"), r.stderr
+    r = subprocess.run([str(venv / "bin" / "lossdoctor"), "report", str(history), "-o", "page.html"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert r.returncode == 0 and "lossdoctorReady" in (tmp_path / "page.html").read_text(), r.stderr

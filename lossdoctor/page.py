@@ -1,0 +1,216 @@
+"""One self-contained HTML page for a run or a whole sweep: `lossdoctor report runs/ -o sweep.html`.
+
+The page needs no network (CSS and script inline, no CDN) and runs no code from the data: every
+text from a log (run names, keys, notes) is escaped in the table and set as text by the script,
+the runs' data sits in a JSON block the browser never executes, and a Content-Security-Policy
+allows only the page's own script (by its hash). The table is rendered here, so it reads and
+prints without the script; the script adds sorting, filtering, a panel per run with its curves
+drawn as SVG on demand (1,000 runs stay light: no figure is drawn before it is opened) and an
+overlay of the validation loss of chosen runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+from importlib import resources
+
+import numpy as np
+
+from .codes import NAMES, colour, severity
+from .safe import printable
+from .trend import bin_points
+from .words import best_note, confidence_text, fmt_epoch, fmt_value, forecast_text, timeline_text
+
+MAX_POINTS = 400  # per curve: a longer series is drawn from this many bin medians
+COLUMNS = (  # (key, heading, numeric): the table's columns, in order
+    ("run", "run", False), ("epochs", "epochs", True), ("train", "train", False), ("val", "val", False),
+    ("code", "diagnosis", False), ("best_epoch", "best epoch", True), ("best_value", "best loss", True),
+    ("since", "since best", True), ("forecast", "forecast", True), ("confidence", "confidence", False),
+)
+
+
+def _e(text) -> str:
+    return html.escape(printable(str(text)), quote=True)
+
+
+def _num(v, digits: int = 5):
+    """A float for the JSON: rounded to `digits` significant digits, None for NaN/inf."""
+    if v is None:
+        return None
+    v = float(v)
+    return float(f"{v:.{digits}g}") if math.isfinite(v) else None
+
+
+def _curve(series) -> dict | None:
+    if series is None:
+        return None
+    x, y = bin_points(series.x, series.y, MAX_POINTS)
+    return {"key": printable(series.key), "x": [_num(v) for v in x], "y": [_num(v) for v in y]}
+
+
+def _trend_line(t) -> list | None:
+    if t is None or t.trend == "unknown" or not (math.isfinite(t.start_value) and math.isfinite(t.end_value)):
+        return None
+    xs = np.linspace(t.first_epoch, t.last_epoch, 12)
+    return [[_num(a), _num(b)] for a, b in zip(xs, t.fitted(xs))]
+
+
+def _band(d) -> list | None:
+    """The forecast band past the last epoch, as the figure draws it: [x, expected, low, best so far]."""
+    fc = d.forecast
+    if fc is None or fc.model == "none" or fc.expected_loss is None or fc.last_epoch is None or fc.more_epochs_help is False:
+        return None
+    xs = np.linspace(fc.last_epoch, fc.horizon_epochs, 24)
+    mid = np.minimum(fc.curve(xs), fc.best_so_far)
+    low = mid * (fc.expected_loss_low / fc.expected_loss) ** ((xs - xs[0]) / (xs[-1] - xs[0]))
+    return [[_num(a), _num(b), _num(c), _num(fc.best_so_far)] for a, b, c in zip(xs, mid, low)]
+
+
+def _forecast_cell(fc) -> tuple[str, float | None]:
+    """The forecast column: expected best and whether more epochs help, and its sort value."""
+    if fc is None or fc.expected_loss is None:
+        return "", None
+    word = {True: "helps", False: "no gain", None: "unclear"}[fc.more_epochs_help]
+    return f"{fmt_value(fc.expected_loss)} ({word})", fc.expected_loss
+
+
+def run_data(r) -> dict:
+    """What the page's script needs of one run: the words, the numbers and the curves."""
+    if r.diagnosis is None:
+        return {"run": printable(r.name), "source": printable(r.source), "error": printable(r.error or ""),
+                "exit_code": r.exit_code}
+    from .render import context_line  # noqa: PLC0415
+
+    d, h = r.diagnosis, r.diagnosis.history
+    unit = d.unit
+    data = {
+        "run": printable(r.name), "source": d.source, "format": d.format, "code": d.code, "variant": d.variant,
+        "colour": colour(d.code), "title": d.title, "summary": d.summary, "epochs": d.epochs, "unit": unit,
+        "window": [_num(d.window[0]), _num(d.window[1])],
+        "confidence": d.confidence, "confidence_text": confidence_text(d.confidence, d.confidence_reasons, unit),
+        "evidence": list(d.evidence), "fixes": list(d.fixes), "notes": list(d.notes),
+        "timeline": timeline_text(d.timeline, unit, label=False) if d.timeline else "",
+        "phases": [[_num(p.first_epoch), _num(p.last_epoch), p.code, colour(p.code)] for p in d.timeline],
+        "forecast": forecast_text(d.forecast, unit) if d.forecast is not None else "",
+        "band": _band(d), "best": [_num(d.best_epoch), _num(d.best_value)] if d.best_epoch is not None else None,
+        "best_key": d.best_key, "context": context_line(d),
+        "nonfinite": [f"{k} NaN/inf from {unit} {fmt_epoch(v)}" for k, v in d.nonfinite.items()],
+        "best_label": best_note(d.best_key, d.best_value, d.best_epoch, unit) if d.best_epoch is not None else "",
+        "train": _curve(h[d.train.key]) if h is not None and d.train.key in h else None,
+        "val": _curve(h[d.val.key]) if h is not None and d.val is not None and d.val.key in h else None,
+        "train_fit": _trend_line(d.train), "val_fit": _trend_line(d.val),
+    }
+    return data
+
+
+def _row(i: int, r) -> str:
+    """One table row, rendered here (readable and printable without the script)."""
+    name = _e(r.name)
+    if r.diagnosis is None:
+        return (f'<tr data-i="{i}" data-code="error" data-run="{name}" data-k0="{name}" data-k4="99">'
+                f'<td><input type="checkbox" disabled aria-label="compare {name} (not readable)"></td>'
+                f'<th scope="row"><span class="run-name">{name}</span></th><td></td><td></td><td></td>'
+                f'<td><span class="code" style="--c:#999999">unreadable</span></td>'
+                f'<td colspan="5" class="err">{_e(r.error or "")}</td></tr>')
+    d = r.diagnosis
+    fc_text, fc_value = _forecast_cell(d.forecast)
+    values = {
+        "run": (name, name), "epochs": (str(d.epochs), d.epochs), "train": (d.train.trend, d.train.trend),
+        "val": ((d.val.trend if d.val else "-"), (d.val.trend if d.val else "-")),
+        "code": (f'<span class="code" style="--c:{colour(d.code)}">{_e(d.code)}</span>'
+                 f'<span class="title">{_e(d.title)}</span>', f"{severity(d.code):02d}{d.code}"),
+        "best_epoch": (fmt_epoch(d.best_epoch) if d.best_epoch is not None else "", d.best_epoch),
+        "best_value": (fmt_value(d.best_value) if d.best_value is not None else "", d.best_value),
+        "since": (fmt_epoch(d.epochs_since_best) if d.epochs_since_best is not None else "", d.epochs_since_best),
+        "forecast": (_e(fc_text), fc_value), "confidence": (d.confidence, "hml".index(d.confidence[0])),
+    }
+    keys = " ".join(f'data-k{j}="{_e("" if v[1] is None else v[1])}"' for j, v in
+                    enumerate(values[k] for k, _, _ in COLUMNS))
+    cells = "".join(f"<td>{values[k][0]}</td>" for k, _, _ in COLUMNS[1:])
+    return (f'<tr data-i="{i}" data-code="{_e(d.code)}" data-run="{name}" {keys}>'
+            f'<td><input type="checkbox" class="pick" aria-label="compare {name}"></td>'
+            f'<th scope="row"><button type="button" class="open" aria-label="open {name}">{name}</button></th>'
+            f"{cells}</tr>")
+
+
+def _summary(batch) -> str:
+    """The summary bar: a count per diagnosis, most urgent first; each filters the table."""
+    counts = sorted(batch.summary.items(), key=lambda kv: severity(kv[0] if kv[0] != "error" else None))
+    items = [f'<button type="button" class="count" data-code="{_e(code)}" style="--c:{colour(code)}" '
+             f'aria-pressed="false"><b>{n}</b> {_e(code if code != "error" else "unreadable")}</button>'
+             for code, n in counts]
+    return '<nav class="summary" aria-label="diagnoses">' + "".join(items) + "</nav>"
+
+
+def _asset(name: str) -> str:
+    return resources.files("lossdoctor").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _json_block(data) -> str:
+    """JSON inside a <script type="application/json">: no `<`, `>` or `&` can end the block."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for a, b in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(a, b)
+    return text
+
+
+def sweep_html(batch, title: str = "lossdoctor report") -> str:
+    """The page for a batch of runs (one run gives the same page with one entry, opened)."""
+    runs = [run_data(r) for r in batch.results]
+    script = _asset("page.js")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    csp = f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
+    n, failed = len(batch.results), batch.failed
+    codes = [c for c in NAMES if c in batch.summary] + (["error"] if "error" in batch.summary else [])
+    options = "".join(f'<option value="{c}">{c if c != "error" else "unreadable"}</option>' for c in codes)
+    heads = "".join(
+        f'<th scope="col" data-col="{j}" data-num="{int(num)}" aria-sort="none"><button type="button" class="sort">'
+        f"{_e(head)}</button></th>" for j, (_, head, num) in enumerate(COLUMNS))
+    skipped = getattr(batch, "skipped", 0)
+    lead = f"{n} run{'s' if n != 1 else ''}" + (f", {failed} unreadable" if failed else "") + \
+        (f"; {skipped} file(s) that are not training logs skipped" if skipped else "")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="generator" content="lossdoctor">
+<title>{_e(title)}</title>
+<style>{_asset("page.css")}</style>
+</head>
+<body>
+<header><h1>{_e(title)}</h1><p class="lead">{_e(lead)}</p>{_summary(batch)}</header>
+<main>
+<div class="controls" role="search">
+<label>Diagnosis <select id="code-filter"><option value="">all</option>{options}</select></label>
+<label>Run name <input type="search" id="name-filter" placeholder="filter by name"></label>
+<button type="button" id="overlay-btn" disabled>Overlay chosen runs</button>
+<span id="shown" aria-live="polite"></span>
+</div>
+<section id="overlay" hidden aria-label="validation loss of the chosen runs"></section>
+<section id="panel" hidden aria-live="polite"></section>
+<table id="runs">
+<caption>Runs, most urgent first. Choose a run's name to open it; tick runs to overlay their validation loss.</caption>
+<thead><tr><th scope="col"><span class="sr">compare</span></th>{heads}</tr></thead>
+<tbody>
+{"".join(_row(i, r) for i, r in enumerate(batch.results))}
+</tbody>
+</table>
+</main>
+<script type="application/json" id="runs-data">{_json_block(runs)}</script>
+<script>{script}</script>
+</body>
+</html>
+"""
+
+
+def page_writer(batch, title: str = "lossdoctor report"):
+    """A `write(tmp_path)` for the page (see `atomic.WritePlan`)."""
+    from .atomic import text_writer  # noqa: PLC0415
+
+    return text_writer(sweep_html(batch, title))
