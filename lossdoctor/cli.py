@@ -246,17 +246,11 @@ def figure_options(fn):
     return fn
 
 
-def draw(history, d, output, logy, smooth, shift_train, inputs=(), markdown: tuple | None = None) -> None:
-    """Write the figure (and the Markdown `(path, text)`, if given) all or nothing, never over an input."""
-    from .atomic import WritePlan, text_writer  # noqa: PLC0415
-    from .plot import figure_writer, styled_figure  # noqa: PLC0415 - matplotlib only when a figure is asked for
+def draw(history, d, output, logy, smooth, shift_train, inputs=()) -> None:
+    """Write the figure atomically, never over an input."""
+    from .plot import save_figure, styled_figure  # noqa: PLC0415 - matplotlib only when a figure is asked for
 
-    plan = WritePlan(inputs)
-    fig = styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train)
-    plan.add(output, figure_writer(fig, output))
-    if markdown:
-        plan.add(markdown[0], text_writer(markdown[1]))
-    plan.commit()
+    save_figure(styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train), output, inputs)
 
 
 GRID_MAX = 48
@@ -332,9 +326,6 @@ def report_outputs(output: str, html_path: str | None) -> tuple[str | None, str 
 def report_batch(inputs, options, output, markdown_path, fail_on, html_path=None, tracking_uri=None) -> None:
     """`report` over several runs (files or an MLflow experiment): the grid figure and/or the page,
     the sweep table as Markdown, --fail-on on any run."""
-    from .atomic import WritePlan, text_writer  # noqa: PLC0415
-    from .render import batch_to_markdown  # noqa: PLC0415
-
     image, page = report_outputs(output, html_path)
     if tracked_inputs(inputs):
         from .tracked import diagnose_tracked  # noqa: PLC0415
@@ -344,29 +335,20 @@ def report_batch(inputs, options, output, markdown_path, fail_on, html_path=None
     else:
         batch = run_batch(inputs, options)
         load = lambda source: load_history(source, options.input_format)  # noqa: E731
-    plan = WritePlan([r.source for r in batch.results if not r.source.startswith("mlflow:")])
-    lines = [summary_line(batch)]
-    if image:
+    def figure():
         from .plot import figure_writer, styled_grid  # noqa: PLC0415
 
         items, total = grid_items(batch, load)
-        plan.add(image, figure_writer(styled_grid(items, total), image))
-        lines.append(f"wrote {image}")
-    if page:
-        from .page import page_writer  # noqa: PLC0415
+        return figure_writer(styled_grid(items, total), image)
 
-        plan.add(page, page_writer(batch))
-        lines.append(f"wrote {page}")
-    if markdown_path:
-        text = batch_to_markdown(batch)
-        if image:
-            text += f"\n![the runs' loss curves]({image_link(image, markdown_path)})\n"
-        if page:
-            text += "\n" + page_link(page, markdown_path) + "\n"
-        plan.add(markdown_path, text_writer(text))
-        lines.append(f"wrote {markdown_path}")
-    plan.commit()
-    click.echo("\n".join(lines))
+    def markdown(image_path):
+        from .render import batch_to_markdown  # noqa: PLC0415
+
+        return batch_to_markdown(batch) + (f"\n![the runs' loss curves]({image_path})\n" if image_path else "")
+
+    inputs = [r.source for r in batch.results if not r.source.startswith("mlflow:")]
+    lines = write_outputs(inputs, image, figure, page, batch, markdown_path, markdown)
+    click.echo("\n".join([summary_line(batch)] + lines))
     failing = [r for r in batch.results if r.code in fail_on]
     if failing:
         names = ", ".join(f"{r.name} ({r.code})" for r in failing[:20]) + (" ..." if len(failing) > 20 else "")
@@ -416,32 +398,44 @@ def report(inputs, train_key, val_key, window, input_format, horizon, classes, o
         sys.exit(EXIT_FAIL_ON)
 
 
-def write_single_report(history, d, file, image, page, markdown_path, style) -> None:
-    """`report` on one run: the figure and/or the page (with one entry) and the Markdown, all or nothing."""
+def write_outputs(inputs, image, figure, page, batch, markdown_path, markdown) -> list[str]:
+    """Write what `report` was asked for, all or nothing, never over an input: the image (`figure()`
+    gives its writer), the page of `batch`, the Markdown (`markdown(image link or None)`, then the
+    page's link line). Returns the `wrote ...` lines."""
     from .atomic import WritePlan, text_writer  # noqa: PLC0415
 
-    plan = WritePlan([file])
-    lines = [headline(d)]
+    plan, lines = WritePlan(inputs), []
     if image:
-        from .plot import figure_writer, styled_figure  # noqa: PLC0415
-
-        logy, smooth, shift_train = style
-        plan.add(image, figure_writer(styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train), image))
+        plan.add(image, figure())
         lines.append(f"wrote {image}")
     if page:
-        from .batch import Batch, RunResult  # noqa: PLC0415
         from .page import page_writer  # noqa: PLC0415
 
-        plan.add(page, page_writer(Batch((RunResult(file, file, diagnosis=d),), {d.code: 1})))
+        plan.add(page, page_writer(batch))
         lines.append(f"wrote {page}")
     if markdown_path:
-        text = to_markdown(d, image=image_link(image, markdown_path) if image else None)
+        text = markdown(image_link(image, markdown_path) if image else None)
         if page:
             text += "\n" + page_link(page, markdown_path) + "\n"
         plan.add(markdown_path, text_writer(text))
         lines.append(f"wrote {markdown_path}")
     plan.commit()
-    click.echo("\n".join(lines))
+    return lines
+
+
+def write_single_report(history, d, file, image, page, markdown_path, style) -> None:
+    """`report` on one run: the figure and/or the page (with one entry) and the Markdown."""
+    from .batch import Batch, RunResult  # noqa: PLC0415
+
+    def figure():
+        from .plot import figure_writer, styled_figure  # noqa: PLC0415
+
+        logy, smooth, shift_train = style
+        return figure_writer(styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train), image)
+
+    batch = Batch((RunResult(file, file, diagnosis=d),), {d.code: 1})
+    lines = write_outputs([file], image, figure, page, batch, markdown_path, lambda link: to_markdown(d, image=link))
+    click.echo("\n".join([headline(d)] + lines))
 
 
 def main() -> None:  # pragma: no cover - the console script
