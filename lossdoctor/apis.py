@@ -8,6 +8,8 @@ validation series the history really has.
 
 from __future__ import annotations
 
+from .i18n import tr
+
 FRAMEWORK_OF_FORMAT = {
     "keras-json": "keras", "csvlogger": "keras", "keras-console": "keras", "notebook": "keras",
     "keras-callback": "keras", "lightning-csv": "lightning", "lightning-callback": "lightning",
@@ -163,6 +165,7 @@ def api_words(framework: str, val_key: str | None, patience: int | None = None,
              "{metric_name}": metric[len("eval_"):] if metric.startswith("eval_") else metric}
     out = {}
     for name, text in vocab.items():
+        text = tr(text)  # the prose around the API names, in the language in force
         for k, v in names.items():
             text = text.replace(k, v)
         out[f"api_{name}"] = text

@@ -13,6 +13,7 @@ from .codes import NAMES
 from .diagnose import diagnose as run_diagnosis
 from .discover import is_batch
 from .errors import EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL, InputFileError, error_outcome
+from .i18n import t
 from .options import Options
 from .readers import format_names, load_history
 from .render import RENDERERS, headline, summary_line, to_markdown
@@ -31,9 +32,25 @@ class FiniteRange(click.FloatRange):
         return v
 
 
+def choose_language(ctx, param, value):
+    """--lang: write in this language from now on (else LOSSDOCTOR_LANG, the locale, English)."""
+    from .i18n import set_language  # noqa: PLC0415
+
+    if value:
+        set_language(value)
+        os.environ["LOSSDOCTOR_LANG"] = value  # the worker processes of a large batch write in it too
+    return value
+
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["en", "zh"]), callback=choose_language, expose_value=False,
+                           is_eager=True, help="Language of the report: en or zh (default: $LOSSDOCTOR_LANG, "
+                                               "else the locale, else English).")
+
+
 def history_options(fn):
     """Options shared by every command that reads a history."""
     for opt in reversed([
+        LANG_OPTION,
         click.option("--train-key", metavar="KEY", help="Training series to judge (default: loss, "
                      "else train_loss, ...)."),
         click.option("--val-key", metavar="KEY", help="Validation series (default: val_<train key>, "
@@ -54,7 +71,7 @@ def history_options(fn):
 def fail(path: str, err: Exception, code: int = EXIT_INPUT) -> None:
     from .safe import printable  # noqa: PLC0415
 
-    click.echo(f"Error: {printable(path)}: {printable(str(err))}", err=True)  # always one line
+    click.echo(t("Error: {path}: {message}", path=printable(path), message=printable(str(err))), err=True)  # one line
     sys.exit(code)
 
 
@@ -80,6 +97,7 @@ def load_and_diagnose(file, train_key, val_key, window, input_format, horizon=No
 
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="lossdoctor")
+@LANG_OPTION
 @click.option("--rules", "rule_modules", multiple=True, metavar="MODULE", envvar="LOSSDOCTOR_RULES",
               help="Import a module that registers rules of your own (repeatable; LOSSDOCTOR_RULES: "
                    "space-separated module names).")
@@ -104,8 +122,8 @@ def run_batch(inputs, options: Options):
 
     if not expand(inputs):
         endings = ", ".join(log_suffixes())
-        raise InputFileError(f"no training logs found there ({endings} or TensorBoard runs); "
-                             "pass history files or a folder holding them")
+        raise InputFileError(t("no training logs found there ({endings} or TensorBoard runs); pass history files "
+                               "or a folder holding them", endings=endings))
     show = sys.stderr.isatty() and not os.environ.get("CI")
     if not show:
         return diagnose_many(list(inputs), options)
@@ -134,7 +152,7 @@ def grid_items(batch, load) -> tuple[list, int]:
     """(name, history, diagnosis) of the most urgent diagnosed runs for the grid, and how many were diagnosed."""
     ok = [r for r in batch.results if r.diagnosis is not None]
     if not ok:
-        raise InputFileError("no run there could be diagnosed; nothing to draw")
+        raise InputFileError(t("no run there could be diagnosed; nothing to draw"))
     # the diagnoses are the batch's; only the curves of the panels drawn are read again (files)
     return [(r.name, load(r.source), r.diagnosis) for r in ok[:GRID_MAX]], len(ok)
 
@@ -165,7 +183,7 @@ def diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_ba
         click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
     if write_back:
         n = record(client, batch, histories)
-        click.echo(f"lossdoctor: recorded the diagnosis on {n} MLflow run(s)", err=True)
+        click.echo(t("lossdoctor: recorded the diagnosis on {n} MLflow run(s)", n=n), err=True)
     if batch.internal_errors:
         sys.exit(EXIT_INTERNAL)
     if batch.failed == len(batch.results):
@@ -197,7 +215,7 @@ def diagnose(inputs, train_key, val_key, window, input_format, horizon, classes,
                               tracking_uri, write_back)
         return
     if write_back:
-        raise click.UsageError("--write-back records diagnoses on MLflow runs: use it with mlflow: inputs")
+        raise click.UsageError(t("--write-back records diagnoses on MLflow runs: use it with mlflow: inputs"))
     if is_batch(inputs):
         from .render import BATCH_RENDERERS  # noqa: PLC0415
 
@@ -267,14 +285,14 @@ def draw_grid(inputs, options, output, tracking_uri=None) -> None:
         if single_run(inputs) and batch.results[0].diagnosis is not None:
             r = batch.results[0]
             draw(load(r.source), r.diagnosis, output, None, 0.0, False)
-            click.echo(f"{headline(r.diagnosis)}\nwrote {output}")
+            click.echo(f"{headline(r.diagnosis)}\n" + t("wrote {path}", path=output))
             return
     else:
         batch = run_batch(inputs, options)
         load = lambda source: load_history(source, options.input_format)  # noqa: E731
     items, total = grid_items(batch, load)
     render_grid(items, output, total=total, inputs=[r.source for r in batch.results])
-    click.echo(f"{summary_line(batch)}\nwrote {output}")
+    click.echo(f"{summary_line(batch)}\n" + t("wrote {path}", path=output))
 
 
 @cli.command()
@@ -298,7 +316,7 @@ def plot(inputs, train_key, val_key, window, input_format, horizon, classes, out
     file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
     draw(history, d, output, logy, smooth, shift_train, inputs=[file])
-    click.echo(f"{headline(d)}\nwrote {output}")
+    click.echo(f"{headline(d)}\n" + t("wrote {path}", path=output))
 
 
 def is_page(path: str | None) -> bool:
@@ -309,17 +327,18 @@ def page_link(page: str, markdown_path: str) -> str:
     """The Markdown line that links the interactive page (written beside the Markdown summary)."""
     from .safe import md  # noqa: PLC0415
 
-    return f"[Open the interactive report ({md(os.path.basename(page))})]({image_link(page, markdown_path)})"
+    text = t("Open the interactive report ({name})", name=md(os.path.basename(page)))
+    return f"[{text}]({image_link(page, markdown_path)})"
 
 
 def report_outputs(output: str, html_path: str | None) -> tuple[str | None, str | None]:
     """(image, page) that `report` writes: `-o x.html` is the page alone; `--html` adds it to the image."""
     if is_page(output):
         if html_path:
-            raise click.UsageError("-o already names the HTML page; use --html with an image for -o")
+            raise click.UsageError(t("-o already names the HTML page; use --html with an image for -o"))
         return None, output
     if html_path is not None and not is_page(html_path):
-        raise click.UsageError(f"--html {html_path}: the page's name must end in .html")
+        raise click.UsageError(t("--html {path}: the page's name must end in .html", path=html_path))
     return output, html_path
 
 
@@ -344,7 +363,8 @@ def report_batch(inputs, options, output, markdown_path, fail_on, html_path=None
     def markdown(image_path):
         from .render import batch_to_markdown  # noqa: PLC0415
 
-        return batch_to_markdown(batch) + (f"\n![the runs' loss curves]({image_path})\n" if image_path else "")
+        alt = t("the runs' loss curves")
+        return batch_to_markdown(batch) + (f"\n![{alt}]({image_path})\n" if image_path else "")
 
     inputs = [r.source for r in batch.results if not r.source.startswith("mlflow:")]
     lines = write_outputs(inputs, image, figure, page, batch, markdown_path, markdown)
@@ -352,7 +372,8 @@ def report_batch(inputs, options, output, markdown_path, fail_on, html_path=None
     failing = [r for r in batch.results if r.code in fail_on]
     if failing:
         names = ", ".join(f"{r.name} ({r.code})" for r in failing[:20]) + (" ..." if len(failing) > 20 else "")
-        click.echo(f"lossdoctor: failing because {len(failing)} run(s) are in --fail-on: {names}", err=True)
+        click.echo(t("lossdoctor: failing because {n} run(s) are in --fail-on: {names}", n=len(failing), names=names),
+                   err=True)
         sys.exit(EXIT_FAIL_ON)
     if batch.internal_errors:
         sys.exit(EXIT_INTERNAL)
@@ -394,7 +415,7 @@ def report(inputs, train_key, val_key, window, input_format, horizon, classes, o
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
     write_single_report(history, d, file, image, page, markdown_path, (logy, smooth, shift_train))
     if d.code in fail_on:
-        click.echo(f"lossdoctor: failing because the diagnosis is {d.code} (--fail-on)", err=True)
+        click.echo(t("lossdoctor: failing because the diagnosis is {code} (--fail-on)", code=d.code), err=True)
         sys.exit(EXIT_FAIL_ON)
 
 
@@ -407,18 +428,18 @@ def write_outputs(inputs, image, figure, page, batch, markdown_path, markdown) -
     plan, lines = WritePlan(inputs), []
     if image:
         plan.add(image, figure())
-        lines.append(f"wrote {image}")
+        lines.append(t("wrote {path}", path=image))
     if page:
         from .page import page_writer  # noqa: PLC0415
 
         plan.add(page, page_writer(batch))
-        lines.append(f"wrote {page}")
+        lines.append(t("wrote {path}", path=page))
     if markdown_path:
         text = markdown(image_link(image, markdown_path) if image else None)
         if page:
             text += "\n" + page_link(page, markdown_path) + "\n"
         plan.add(markdown_path, text_writer(text))
-        lines.append(f"wrote {markdown_path}")
+        lines.append(t("wrote {path}", path=markdown_path))
     plan.commit()
     return lines
 
@@ -448,7 +469,7 @@ def main() -> None:  # pragma: no cover - the console script
         cli()
     except OSError as err:  # writing the last output (stdout on a full disk, a closed pipe) failed
         try:
-            click.echo(f"Error: could not write the output ({err.strerror or err})", err=True)
+            click.echo(t("Error: could not write the output ({reason})", reason=err.strerror or err), err=True)
         finally:
             sys.exit(EXIT_INPUT)
 

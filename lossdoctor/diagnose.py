@@ -14,6 +14,7 @@ from .confidence import assess
 from .facts import DEFAULT_RULES, Facts, RuleSettings, compute_facts
 from .forecast import Forecast, forecast
 from .history import History
+from .i18n import language, tr
 from .rules import classify
 from .timeline import timeline
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number
@@ -147,7 +148,7 @@ def as_history(obj) -> History:
 def diagnose(history: History, train_key: str | None = None, val_key: str | None = None,
              window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
              rule_settings: RuleSettings = DEFAULT_RULES, horizon: float | None = None,
-             classes: int | None = None) -> Diagnosis:
+             classes: int | None = None, lang: str | None = None) -> Diagnosis:
     """Diagnose a training history.
 
     Args:
@@ -158,6 +159,8 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
         settings, rule_settings: thresholds of the trend and of the facts and rules.
         horizon: the epoch the forecast looks to (default: three times the epochs so far).
         classes: a classifier's number of classes, when known (chance level ln K for that K).
+        lang: the language of the words (`en`, `zh`); default: the one in force (LOSSDOCTOR_LANG,
+            else the locale, else English). Codes, keys and numbers are the same in every language.
 
     Returns:
         A `Diagnosis`.
@@ -167,7 +170,7 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
     """
     history = as_history(history)
     # absurd values (1e300 next to 1e-300) overflow harmlessly: the results are checked for finiteness
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with language(lang), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         facts = compute_facts(history, train_key, val_key, window, settings, rule_settings, classes)
         return explain(facts, history, settings, horizon)
 
@@ -183,7 +186,7 @@ def fill_fixes(templates, ctx: dict) -> tuple[str, ...]:
         names = PLACEHOLDER.findall(t)
         if any(n.startswith("api_") and not ctx.get(n) for n in names):
             continue
-        text = t.format(**ctx)
+        text = tr(t).format(**ctx)
         out.append(text.format(**ctx) if "{api_" in text else text)  # validation_fix holds API placeholders
     return tuple(out)
 
@@ -208,7 +211,7 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
     return Diagnosis(
         source=history.source, format=history.format, epochs=history.epochs, window=facts.window,
         train=facts.train, val=facts.val, code=rule.code, variant=rule.variant, rule=rule.id,
-        title=advice.title.format(**ctx), summary=advice.summary.format(**ctx),
+        title=tr(advice.title).format(**ctx), summary=tr(advice.summary).format(**ctx),
         fixes=fill_fixes(advice.fixes, ctx),
         evidence=tuple(evidence_text(e, facts) for e in items),
         best_epoch=facts.best_epoch, best_value=facts.best_value, best_key=facts.best_key,

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import math
 
-from .live import CoreViews, LiveDoctor, adapter_class, as_float, summary, torch_weights
+from .live import CoreViews, LiveDoctor, adapter_class, as_float, torch_weights
 
 class _TrainerAdapter(CoreViews):
     """The Hugging Face side, mixed into `transformers.TrainerCallback` when a LossDoctor is created."""
 
     def __init__(self, train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
-                 history_path, window, verbose, budget, confirm):
+                 history_path, window, verbose, budget, confirm, lang=None):
         super().__init__()
         self.core = LiveDoctor(train_key or "loss", val_key or "eval_loss", min_epochs, every, stop_on, window,
-                               budget, confirm, framework="huggingface", point="Evaluation")
+                               budget, confirm, framework="huggingface", point="Evaluation", lang=lang)
         self.restore_best_weights = restore_best_weights
         self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
         self.best = torch_weights(self.core)
@@ -61,18 +61,19 @@ class _TrainerAdapter(CoreViews):
         if v.new_best and self.restore_best_weights and model is not None:
             self.best.keep(model)
         if v.message and self.verbose:
-            print(f"\n{v.message} (epoch {state.epoch:.2f}, "
-                  f"step {state.global_step})", flush=True)
+            where = self.core.say("(epoch {epoch}, step {step})", epoch=f"{state.epoch:.2f}", step=state.global_step)
+            print(f"\n{v.message} {where}", flush=True)
         if v.stop:
             control.should_training_stop = True
             if self.verbose:
-                print(f"LossDoctor: stopping training at step {state.global_step}: {v.diagnosis.code}.", flush=True)
+                print(self.core.say("LossDoctor: stopping training at step {step}: {code}.", step=state.global_step,
+                                    code=v.diagnosis.code), flush=True)
 
     def on_train_end(self, args, state, control, **kwargs):
         self._training = False
         d = self.core.finish(self.report_path, self.history_path)
         if self.verbose and d is not None:
-            print(summary(d), flush=True)
+            print(self.core.final_summary(), flush=True)
         if d is not None:
             fc = d.forecast
             state.log_history.append({"lossdoctor_code": d.code, "lossdoctor_variant": d.variant,
@@ -81,13 +82,14 @@ class _TrainerAdapter(CoreViews):
                                       "lossdoctor_expected_loss": fc.expected_loss if fc else None,
                                       "step": state.global_step})
         if self.restore_best_weights and self.best.restore(kwargs.get("model")) and self.verbose:
-            print(f"LossDoctor: restored the weights of evaluation {self.core.best_epoch}, the best one.", flush=True)
+            print(self.core.say("LossDoctor: restored the weights of evaluation {n}, the best one.",
+                                n=self.core.best_epoch), flush=True)
 
 
 def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epochs: int = 5,  # noqa: N802
                every: int = 1, stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
                report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2):
+               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, lang: str | None = None):
     """Diagnose a Hugging Face `Trainer` run live; optionally stop a run that is going nowhere.
 
     Args:
@@ -106,7 +108,7 @@ def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epo
 
     cls = adapter_class(_TrainerAdapter, TrainerCallback, LossDoctor.__doc__)
     return cls(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path, history_path,
-               window, verbose, budget, confirm)
+               window, verbose, budget, confirm, lang)
 
 
 __all__ = ["LossDoctor"]

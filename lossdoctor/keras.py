@@ -7,7 +7,7 @@ backend; pass `base=tf.keras.callbacks.Callback` for a tf.keras (Keras 2) model.
 
 from __future__ import annotations
 
-from .live import BestWeights, CoreViews, LiveDoctor, adapter_class, summary
+from .live import BestWeights, CoreViews, LiveDoctor, adapter_class
 
 
 class _LossDoctorMixin(CoreViews):
@@ -16,9 +16,9 @@ class _LossDoctorMixin(CoreViews):
     def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
                  every: int = 1, stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
                  report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-                 verbose: int = 1, budget: float | None = 0.01, confirm: int = 2):
+                 verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, lang: str | None = None):
         super().__init__()
-        self.core = LiveDoctor(train_key, val_key, min_epochs, every, stop_on, window, budget, confirm)
+        self.core = LiveDoctor(train_key, val_key, min_epochs, every, stop_on, window, budget, confirm, lang=lang)
         self.restore_best_weights = restore_best_weights
         self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
         self.best = BestWeights(self.core, lambda m: m.get_weights(), lambda m, w: m.set_weights(w))
@@ -39,22 +39,23 @@ class _LossDoctorMixin(CoreViews):
         if v.stop:
             self.model.stop_training = True
             if self.verbose:
-                print(f"Epoch {v.epoch}: LossDoctor: stopping training: {v.diagnosis.code}.", flush=True)
+                print(self.core.say("Epoch {epoch}: LossDoctor: stopping training: {code}.", epoch=v.epoch,
+                                    code=v.diagnosis.code), flush=True)
 
     def on_train_end(self, logs=None):
         d = self.core.finish(self.report_path, self.history_path)
         if self.verbose and d is not None:
-            print(summary(d), flush=True)
+            print(self.core.final_summary(), flush=True)
         # as EarlyStopping(restore_best_weights=True) does in Keras 3: at the end of training
         if self.restore_best_weights and self.best.restore(self.model) and self.verbose:
-            print(f"LossDoctor: restored the weights of epoch {self.core.best_epoch}, the best validation epoch.",
-                  flush=True)
+            print(self.core.say("LossDoctor: restored the weights of epoch {epoch}, the best validation epoch.",
+                                epoch=self.core.best_epoch), flush=True)
 
 
 def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5, every: int = 1,  # noqa: N802
                stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
                report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, base=None):
+               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, base=None, lang: str | None = None):
     """Diagnose training live from the epoch logs; optionally stop a run that is going nowhere.
 
     Args:
@@ -75,6 +76,8 @@ def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: 
             once. None: diagnose every `every` epochs whatever it costs.
         confirm: a change of diagnosis is announced and acted on once this many diagnoses in a
             row agree (default 2), so one noisy epoch does not flip the verdict; NaN/inf at once.
+        lang: the language of the printed lines and of the diagnoses' words (`en`, `zh`; default:
+            LOSSDOCTOR_LANG, else the locale, else English).
         base: the Callback base class; by default `keras.callbacks.Callback` (Keras 3). Pass
             `tf.keras.callbacks.Callback` for a tf.keras model.
 
@@ -90,7 +93,7 @@ def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: 
 
         base = keras.callbacks.Callback
     return adapter_class(_LossDoctorMixin, base, LossDoctor.__doc__)(train_key, val_key, min_epochs, every, stop_on, restore_best_weights,
-                                 report_path, history_path, window, verbose, budget, confirm)
+                                 report_path, history_path, window, verbose, budget, confirm, lang)
 
 
 __all__ = ["LossDoctor"]

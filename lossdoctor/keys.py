@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .errors import MissingSeriesError
 from .history import History
+from .i18n import t
 
 TRAIN_CANDIDATES = ("loss", "train_loss", "train_loss_epoch", "training_loss", "train/loss",
                     "train_loss_step", "loss_epoch", "loss_step", "mean_loss", "tr_loss",
@@ -45,8 +46,8 @@ def _other_loss(history: History) -> str | None:
 
 
 def _missing(history: History, what: str, fix: str) -> MissingSeriesError:
-    keys = ", ".join(history.keys) or "none"
-    return MissingSeriesError(f"{what}; available keys: {keys}. {fix}")
+    keys = ", ".join(history.keys) or t("none")
+    return MissingSeriesError(t("{what}; available keys: {keys}. {fix}", what=what, keys=keys, fix=fix))
 
 
 def resolve_keys(history: History, train_key: str | None = None,
@@ -67,28 +68,28 @@ def resolve_keys(history: History, train_key: str | None = None,
     """
     notes: list[str] = []
     if train_key is not None and train_key not in history:
-        raise _missing(history, f"no series {train_key!r}", "Pass one of them with --train-key.")
+        raise _missing(history, t("no series {key}", key=repr(train_key)), t("Pass one of them with --train-key."))
     if train_key is None:
         train_key = next((k for k in TRAIN_CANDIDATES if k in history), None) or _other_loss(history)
         if train_key is None:
             val_only = next((k for k in VAL_CANDIDATES if k in history), None)
-            hint = (f"Only a validation loss ({val_only!r}) was logged: log the training loss too, "
-                    "or pass --train-key." if val_only else "Pass the training loss with --train-key.")
-            raise _missing(history, "no training loss found", hint)
+            hint = (t("Only a validation loss ({key}) was logged: log the training loss too, or pass --train-key.",
+                      key=repr(val_only)) if val_only else t("Pass the training loss with --train-key."))
+            raise _missing(history, t("no training loss found"), hint)
         if train_key != "loss":
-            notes.append(f"using {train_key!r} as the training loss")
+            notes.append(t("using {key} as the training loss", key=repr(train_key)))
     if val_key is not None:
         if val_key not in history:
-            raise _missing(history, f"no series {val_key!r}", "Pass one of them with --val-key.")
+            raise _missing(history, t("no series {key}", key=repr(val_key)), t("Pass one of them with --val-key."))
         return train_key, val_key, notes
     for k in [*_val_twins(train_key), *VAL_CANDIDATES]:
         if k in history and k != train_key:
             if k not in ("val_loss", f"val_{train_key}"):
-                notes.append(f"using {k!r} as the validation loss")
+                notes.append(t("using {key} as the validation loss", key=repr(k)))
             return train_key, k, notes
     for k in (f"test_{train_key}", "test_loss"):
         if k in history and k != train_key:
-            notes.append(f"using {k!r} as the validation loss (no validation series was logged); a test set "
-                         "that is also used to choose the model is no longer a fair test")
+            notes.append(t("using {key} as the validation loss (no validation series was logged); a test set that "
+                           "is also used to choose the model is no longer a fair test", key=repr(k)))
             return train_key, k, notes
     return train_key, None, notes

@@ -9,16 +9,16 @@ validation), stops with `trainer.should_stop`, logs the verdict's severity throu
 from __future__ import annotations
 
 from .codes import severity
-from .live import CoreViews, LiveDoctor, adapter_class, summary, torch_weights
+from .live import CoreViews, LiveDoctor, adapter_class, torch_weights
 
 class _LightningAdapter(CoreViews):
     """The Lightning side, mixed into `lightning.pytorch.Callback` when a LossDoctor is created."""
 
     def __init__(self, train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
-                 history_path, window, verbose, budget, confirm):
+                 history_path, window, verbose, budget, confirm, lang=None):
         super().__init__()
         self.core = LiveDoctor(train_key, val_key, min_epochs, every, stop_on, window, budget, confirm,
-                               framework="lightning")
+                               framework="lightning", lang=lang)
         self.restore_best_weights = restore_best_weights
         self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
         self.best = torch_weights(self.core)
@@ -40,21 +40,23 @@ class _LightningAdapter(CoreViews):
         if v.stop:
             trainer.should_stop = True
             if self.verbose:
-                _info(f"Epoch {v.epoch}: LossDoctor: stopping training: {v.diagnosis.code}.")
+                _info(self.core.say("Epoch {epoch}: LossDoctor: stopping training: {code}.", epoch=v.epoch,
+                                    code=v.diagnosis.code))
 
     def on_train_end(self, trainer, pl_module):
         d = self.core.finish(self.report_path, self.history_path)
         if self.verbose and d is not None:
-            _info(summary(d))
+            _info(self.core.final_summary())
         if self.restore_best_weights and self.best.restore(pl_module) and self.verbose:
-            _info(f"LossDoctor: restored the weights of epoch {self.core.best_epoch}, the best validation epoch.")
+            _info(self.core.say("LossDoctor: restored the weights of epoch {epoch}, the best validation epoch.",
+                                epoch=self.core.best_epoch))
 
     def _log(self, pl_module, d) -> None:
         try:  # the verdict as numbers the loggers can chart: 0 is the most urgent code
             pl_module.log("lossdoctor/severity", float(severity(d.code)), logger=True, prog_bar=False)
             pl_module.log("lossdoctor/healthy", float(d.ok), logger=True, prog_bar=False)
         except Exception as err:  # a hook where logging is not allowed must not break training
-            self.core.warn_once("log", f"LossDoctor: logging the verdict failed ({err}).")
+            self.core.warn_once("log", self.core.say("LossDoctor: logging the verdict failed ({error}).", error=err))
 
 
 def _info(message: str) -> None:
@@ -66,7 +68,7 @@ def _info(message: str) -> None:
 def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epochs: int = 5,  # noqa: N802
                every: int = 1, stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
                report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2):
+               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, lang: str | None = None):
     """Diagnose a Lightning run live; optionally stop a run that is going nowhere.
 
     Args:
@@ -84,7 +86,7 @@ def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epo
 
     cls = adapter_class(_LightningAdapter, Callback, LossDoctor.__doc__)
     return cls(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path, history_path,
-               window, verbose, budget, confirm)
+               window, verbose, budget, confirm, lang)
 
 
 __all__ = ["LossDoctor"]

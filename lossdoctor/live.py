@@ -19,6 +19,7 @@ import numpy as np
 
 from .diagnose import Diagnosis, diagnose
 from .history import History
+from .i18n import check, language, t
 from .words import best_note
 
 # codes that are announced (and acted on) the first time they are seen: the run is lost
@@ -86,13 +87,14 @@ class LiveDoctor:
         framework: who feeds it (`keras`, `lightning`, `huggingface`): the history's format is
             `<framework>-callback`.
         point: what one update is called in the printed line (`Epoch`, or `Evaluation`).
+        lang: the language of its words (`en`, `zh`; default: LOSSDOCTOR_LANG, else the locale).
     """
 
     def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
                  every: int = 1, stop_on=("non_finite", "diverging"), window: float | None = None,
                  budget: float | None = 0.01, confirm: int = 2,
                  clock: Callable[[], float] = time.perf_counter, framework: str = "keras",
-                 point: str = "Epoch"):
+                 point: str = "Epoch", lang: str | None = None):
         if every < 1 or min_epochs < 1 or confirm < 1:
             raise ValueError("LossDoctor: every, min_epochs and confirm must be at least 1")
         if budget is not None and not 0 < budget <= 1:
@@ -101,8 +103,10 @@ class LiveDoctor:
 
         unknown = [c for c in (stop_on or ()) if c not in NAMES]
         if unknown or isinstance(stop_on, str):
-            raise ValueError(f"LossDoctor: unknown stop_on code(s) {', '.join(map(repr, unknown or [stop_on]))}; "
-                             f"choose from {', '.join(NAMES)} (a tuple, e.g. stop_on=('non_finite', 'overfitting'))")
+            raise ValueError(t("LossDoctor: unknown stop_on code(s) {codes}; choose from {names} (a tuple, e.g. "
+                               "stop_on=('non_finite', 'overfitting'))", codes=", ".join(map(repr, unknown or [stop_on])),
+                               names=", ".join(NAMES)))
+        self.lang = check(lang)
         self.train_key, self.val_key = train_key, val_key
         self._val_guess: str | None = None
         self.min_epochs, self.every, self.window = min_epochs, every, window
@@ -158,18 +162,25 @@ class LiveDoctor:
         """
         start = self._clock()
         try:
-            return self._update(epoch, logs, start, position)
+            with language(self.lang):
+                return self._update(epoch, logs, start, position)
         except Exception as err:  # never break training
-            self.warn_once(f"error:{type(err).__name__}", f"LossDoctor: epoch {epoch} could not be "
-                           f"recorded ({type(err).__name__}: {err}); training goes on.")
+            self.warn_once(f"error:{type(err).__name__}", self.say(
+                "LossDoctor: epoch {epoch} could not be recorded ({error}); training goes on.", epoch=epoch,
+                error=f"{type(err).__name__}: {err}"))
             return Verdict(epoch)
         finally:
             self._spent += self._clock() - start
 
+    def say(self, message: str, /, **values) -> str:
+        """A message in the callback's language."""
+        with language(self.lang):
+            return t(message, **values)
+
     def _update(self, epoch: int, logs, start: float, position: float | None) -> Verdict:
         if not isinstance(logs, Mapping):
-            self.warn_once("logs", f"LossDoctor: the epoch logs are a {type(logs).__name__}, not a dict; "
-                                   "nothing recorded.")
+            self.warn_once("logs", t("LossDoctor: the epoch logs are a {type}, not a dict; nothing recorded.",
+                                     type=type(logs).__name__))
             return Verdict(epoch)
         values = self._record(epoch, logs, position)
         self._resolve_keys(values)
@@ -188,7 +199,9 @@ class LiveDoctor:
         stop = changed and self.announced.code in self.stop_on and self.stopped_epoch is None
         if stop:
             self.stopped_epoch = epoch
-        message = f"{self.point} {epoch}: LossDoctor: [{d.code}] {d.title}{best_suffix(d)}" if changed else None
+        point = t("Evaluation") if self.point == "Evaluation" else t("Epoch")
+        message = (t("{point} {epoch}: LossDoctor: [{code}] {title}{best}", point=point, epoch=epoch, code=d.code,
+                     title=d.title, best=best_suffix(d)) if changed else None)
         return Verdict(epoch, d, changed, message, stop, new_best)
 
     def _record(self, n: int, logs: Mapping, position: float | None = None) -> dict[str, float]:
@@ -249,8 +262,9 @@ class LiveDoctor:
             vkey = self.monitored_val_key if self.monitored_val_key in self.logs else None
             d = diagnose(self.history(), self.train_key, vkey, self.window)
         except Exception as err:  # never break training
-            self.warn_once(f"error:{type(err).__name__}", f"LossDoctor: diagnosis failed at epoch {n} "
-                           f"({type(err).__name__}: {err}); training goes on.")
+            self.warn_once(f"error:{type(err).__name__}", t("LossDoctor: diagnosis failed at epoch {epoch} ({error}); "
+                                                             "training goes on.", epoch=n,
+                                                             error=f"{type(err).__name__}: {err}"))
             return None
         if self.diagnoses:  # only the latest keeps its history (for a notebook panel): memory stays linear
             from dataclasses import replace  # noqa: PLC0415
@@ -262,15 +276,15 @@ class LiveDoctor:
         return d
 
     def _check_keys(self) -> bool:
-        keys = ", ".join(self.logs) or "none"
+        keys = ", ".join(self.logs) or t("none")
         if self.train_key not in self.logs:
-            self.warn_once("train", f"LossDoctor: no {self.train_key!r} in the epoch logs (available: {keys}); "
-                                    "pass train_key= to diagnose another series.")
+            self.warn_once("train", t("LossDoctor: no {key} in the epoch logs (available: {keys}); pass train_key= to "
+                                      "diagnose another series.", key=repr(self.train_key), keys=keys))
             return False
         if self.monitored_val_key not in self.logs:
-            self.warn_once("val", f"LossDoctor: no {self.monitored_val_key!r} in the epoch logs "
-                                  f"(available: {keys}); pass validation data to training to see "
-                                  f"overfitting. Diagnosing on {self.train_key!r} alone.")
+            self.warn_once("val", t("LossDoctor: no {key} in the epoch logs (available: {keys}); pass validation data "
+                                    "to training to see overfitting. Diagnosing on {train_key} alone.",
+                                    key=repr(self.monitored_val_key), keys=keys, train_key=repr(self.train_key)))
         return True
 
     def history(self) -> History:
@@ -285,14 +299,20 @@ class LiveDoctor:
     # -- the end of training -----------------------------------------------------------------
     def finish(self, report_path: str | None = None, history_path: str | None = None) -> Diagnosis | None:
         """The final diagnosis (made now if the last epoch has none), and the files asked for."""
-        n = len(self.logs.get(self.train_key, ()))
-        if n and (not self.diagnoses or self.diagnoses[-1][0] != n):
-            self._diagnose_timed(n)
-        if history_path:
-            self._safely("writing the history", lambda: self._write_history(history_path))
-        if report_path and self.diagnosis is not None:
-            self._safely("writing the report", lambda: self._write_report(report_path))
+        with language(self.lang):
+            n = len(self.logs.get(self.train_key, ()))
+            if n and (not self.diagnoses or self.diagnoses[-1][0] != n):
+                self._diagnose_timed(n)
+            if history_path:
+                self._safely(t("writing the history"), lambda: self._write_history(history_path))
+            if report_path and self.diagnosis is not None:
+                self._safely(t("writing the report"), lambda: self._write_report(report_path))
         return self.diagnosis
+
+    def final_summary(self) -> str:
+        """What the callback prints when training ends, in its language ('' without a diagnosis)."""
+        with language(self.lang):
+            return summary(self.diagnosis)
 
     def warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -305,7 +325,8 @@ class LiveDoctor:
         try:
             fn()
         except Exception as err:
-            warnings.warn(f"LossDoctor: {what} failed ({type(err).__name__}: {err}).", stacklevel=4)
+            warnings.warn(t("LossDoctor: {what} failed ({error}).", what=what, error=f"{type(err).__name__}: {err}"),
+                          stacklevel=4)
 
     def _write_history(self, path: str) -> None:
         from .atomic import write_text  # noqa: PLC0415
@@ -350,7 +371,8 @@ class BestWeights:
         try:
             self.saved = self._get(model)
         except Exception as err:  # never break training
-            self.core.warn_once("weights", f"LossDoctor: keeping the best weights failed ({err}).")
+            self.core.warn_once("weights", self.core.say("LossDoctor: keeping the best weights failed ({error}).",
+                                                         error=err))
 
     def restore(self, model) -> bool:
         """Load the kept weights into `model`; True when it did."""
@@ -359,7 +381,8 @@ class BestWeights:
         try:
             self._put(model, self.saved)
         except Exception as err:  # never break training
-            self.core.warn_once("restore", f"LossDoctor: restoring the best weights failed ({err}).")
+            self.core.warn_once("restore", self.core.say("LossDoctor: restoring the best weights failed ({error}).",
+                                                         error=err))
             return False
         return True
 

@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 from .diagnose import Diagnosis
 from .trend import Trend
+from .i18n import t
 from .safe import md, md_code, printable
-from .words import best_line, confidence_text, fmt_epoch, forecast_text, reason_text, timeline_text
+from .words import (best_line, confidence_text, fmt_epoch, forecast_text, reason_text, timeline_text, trend_word,
+                    units_word)
 
 WIDTH = 88
+_TOKENS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef][\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]*|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|\s+")
 
 
 def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=first if first is not None else indent,
-                         subsequent_indent=indent)
+    first = first if first is not None else indent
+    if text.isascii():
+        return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=indent)
+    return _wrap_wide(text, first, indent)
+
+
+def _wrap_wide(text: str, first: str, indent: str) -> str:
+    """Fill to WIDTH terminal columns where Chinese characters take two and a line may break
+    between any two of them (punctuation stays with the character before it)."""
+    lines, line = [], first
+    for token in _TOKENS.findall(text):
+        if token.isspace():
+            token = " "
+        if display_width(line) + display_width(token) > WIDTH and line.strip():
+            lines.append(line.rstrip())
+            line = indent
+            if token == " ":
+                continue
+        line += token
+    lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def headline(d: Diagnosis) -> str:
@@ -24,30 +47,30 @@ def headline(d: Diagnosis) -> str:
 
 
 def context_line(d: Diagnosis) -> str:
-    unit = f"{d.unit}s"
-    return (f"{d.source} ({d.format}, {d.epochs} {unit}; judged on {unit} "
-            f"{fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])})")
+    return t("{source} ({format}, {epochs} {units}; judged on {units} {first}-{last})", source=d.source,
+             format=d.format, epochs=d.epochs, units=units_word(d.unit), first=fmt_epoch(d.window[0]),
+             last=fmt_epoch(d.window[1]))
 
 
 def to_text(d: Diagnosis) -> str:
     """A short terminal report: the verdict first, then the evidence, then the fixes."""
     out = [headline(d), _wrap(context_line(d)), "", _wrap(d.summary),
-           _wrap(confidence_text(d.confidence, d.confidence_reasons, d.unit)), "", "Evidence:"]
+           _wrap(confidence_text(d.confidence, d.confidence_reasons, d.unit)), "", t("Evidence:")]
     out += [_wrap(e, "    ", "  - ") for e in d.evidence]
     if d.timeline:
-        out += ["", "Timeline:", _wrap(timeline_text(d.timeline, d.unit, label=False))]
+        out += ["", t("Timeline:"), _wrap(timeline_text(d.timeline, d.unit, label=False))]
     if d.forecast is not None:
-        out += ["", "More epochs:", _wrap(forecast_text(d.forecast, d.unit))]
-    out += ["", "What to do:"]
+        out += ["", t("More {units}:", units=units_word(d.unit)), _wrap(forecast_text(d.forecast, d.unit))]
+    out += ["", t("What to do:")]
     out += [_wrap(f, "     ", f"  {i}. ") for i, f in enumerate(d.fixes, 1)]
     if d.notes:
-        out += ["", "Notes:"] + [_wrap(n, "    ", "  - ") for n in d.notes]
+        out += ["", t("Notes:")] + [_wrap(n, "    ", "  - ") for n in d.notes]
     return "\n".join(out) + "\n"
 
 
 def final_summary(d: Diagnosis) -> str:
     """What a callback prints when training ends: the verdict, and what more epochs would bring."""
-    lines = [f"LossDoctor, end of training: {headline(d)}"]
+    lines = [t("LossDoctor, end of training: {headline}", headline=headline(d))]
     if d.timeline:
         lines.append(_wrap(timeline_text(d.timeline, d.unit)))
     if d.forecast is not None:
@@ -60,26 +83,30 @@ def to_json(d: Diagnosis, indent: int | None = 2) -> str:
     return json.dumps(d.to_dict(), indent=indent, allow_nan=False)
 
 
-def _trend_row(label: str, t: Trend | None) -> str:
-    if t is None:
-        return f"| {label} | - | none logged | | | |"
-    if t.trend == "unknown":
-        return f"| {label} | {md_code(t.key)} | unknown | | | {md(reason_text(t))} |"
-    return (f"| {label} | {md_code(t.key)} | **{t.trend}** | {t.relative_change:+.1%} | "
-            f"{t.slope:+.3g} [{t.slope_low:+.3g}, {t.slope_high:+.3g}] | {t.p_value:.2g} |")
+def _trend_row(label: str, tn: Trend | None, unit: str = "epoch") -> str:
+    if tn is None:
+        return f"| {label} | - | {t('none logged')} | | | |"
+    if tn.trend == "unknown":
+        return f"| {label} | {md_code(tn.key)} | {trend_word('unknown')} | | | {md(reason_text(tn, unit))} |"
+    return (f"| {label} | {md_code(tn.key)} | **{trend_word(tn.trend)}** | {tn.relative_change:+.1%} | "
+            f"{tn.slope:+.3g} [{tn.slope_low:+.3g}, {tn.slope_high:+.3g}] | {tn.p_value:.2g} |")
 
 
 def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> str:
     """A Markdown summary for a CI job summary or a pull request comment."""
+    units = units_word(d.unit)
     out = [f"{heading} lossdoctor: {md(d.title)}", "",
-           f"`{d.code}` · {md_code(d.source)} · {d.epochs} {d.unit}s · judged on {d.unit}s "
-           f"{fmt_epoch(d.window[0])}–{fmt_epoch(d.window[1])}", "", md(d.summary), "",
-           md(confidence_text(d.confidence, d.confidence_reasons, d.unit)), ""]
+           f"`{d.code}` · {md_code(d.source)} · " + t("{epochs} {units} · judged on {units} {first}–{last}",
+                                                     epochs=d.epochs, units=units, first=fmt_epoch(d.window[0]),
+                                                     last=fmt_epoch(d.window[1])),
+           "", md(d.summary), "", md(confidence_text(d.confidence, d.confidence_reasons, d.unit)), ""]
     if image:
-        out += [f"![loss curves with lossdoctor's diagnosis]({image})", ""]
-    out += ["| series | key | trend | change over window | slope/epoch [95% CI] | p |",
+        alt = t("loss curves with lossdoctor's diagnosis")
+        out += [f"![{alt}]({image})", ""]
+    out += [t("| series | key | trend | change over window | slope/{unit} [95% CI] | p |",
+              unit=t("step") if d.unit == "step" else t("epoch")),
             "|---|---|---|---|---|---|",
-            _trend_row("train", d.train), _trend_row("validation", d.val), ""]
+            _trend_row(t("train"), d.train, d.unit), _trend_row(t("validation"), d.val, d.unit), ""]
     if d.best_epoch is not None:
         line = best_line(md_code(d.best_key), d.best_value, d.best_epoch, d.epochs_since_best, d.unit)
         out += [line[0].upper() + line[1:] + ".", ""]
@@ -90,10 +117,10 @@ def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> 
     if d.timeline:
         out += [md(timeline_text(d.timeline, d.unit)), ""]
     if d.forecast is not None:
-        out += [f"{heading}# More {d.unit}s", "", md(forecast_text(d.forecast, d.unit)), ""]
-    out += [f"{heading}# What to do", ""] + [f"{i}. {md(f)}" for i, f in enumerate(d.fixes, 1)] + [""]
+        out += [f"{heading}# " + t("More {units}", units=units), "", md(forecast_text(d.forecast, d.unit)), ""]
+    out += [f"{heading}# " + t("What to do"), ""] + [f"{i}. {md(f)}" for i, f in enumerate(d.fixes, 1)] + [""]
     if d.notes:
-        out += [f"{heading}# Notes", ""] + [f"- {md(n)}" for n in d.notes] + [""]
+        out += [f"{heading}# " + t("Notes"), ""] + [f"- {md(n)}" for n in d.notes] + [""]
     return "\n".join(out)
 
 
@@ -139,12 +166,14 @@ def _batch_cells(r) -> list[str]:
     if r.diagnosis is None:
         return [printable(r.name), "", "", "", "error", "", printable(r.error or "")]
     d = r.diagnosis
-    val = d.val.trend if d.val else "-"
+    val = trend_word(d.val.trend) if d.val else "-"
     best = "" if d.best_epoch is None else fmt_epoch(d.best_epoch)
-    return [printable(r.name), str(d.epochs), d.train.trend, val, d.code, best, d.title]
+    return [printable(r.name), str(d.epochs), trend_word(d.train.trend), val, d.code, best, d.title]
 
 
-BATCH_HEADER = ["run", "epochs", "train", "val", "code", "best", "diagnosis"]
+def batch_header() -> list[str]:
+    """The sweep table's headings (text and Markdown; the CSV keeps its column names)."""
+    return [t("run"), t("epochs"), t("train"), t("val"), t("code"), t("best"), t("diagnosis")]
 
 
 def display_width(s: str) -> int:
@@ -169,20 +198,20 @@ def _shorten_left(s: str, width: int) -> str:
 def summary_line(batch) -> str:
     parts = [f"{n} {code}" for code, n in sorted(batch.summary.items(), key=lambda kv: (-kv[1], kv[0]))]
     skipped = getattr(batch, "skipped", 0)
-    tail = f" ({skipped} file(s) that are not training logs skipped)" if skipped else ""
-    return f"{len(batch.results)} runs: " + ", ".join(parts) + tail
+    tail = t(" ({n} file(s) that are not training logs skipped)", n=skipped) if skipped else ""
+    return t("{n} runs: {counts}", n=len(batch.results), counts=", ".join(parts)) + tail
 
 
 def batch_to_text(batch, width: int = 140) -> str:
     """One row per run (most urgent first, unreadable last), then a summary of codes."""
     rows = [_batch_cells(r) for r in batch.results]
     rows = [[_shorten_left(c[0], 48), *c[1:]] for c in rows]
-    widths = [max([len(BATCH_HEADER[i])] + [display_width(r[i]) for r in rows]) for i in range(6)]
+    widths = [max([display_width(batch_header()[i])] + [display_width(r[i]) for r in rows]) for i in range(6)]
     def line(cells):
         head = "  ".join(_ljust(c, w) if i != 1 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
         full = f"{head}  {cells[6]}" if cells[6] else head.rstrip()
         return full if len(full) <= width else full[: width - 3] + "..."
-    out = [line(BATCH_HEADER), line(["-" * w for w in widths] + [""])] + [line(r) for r in rows]
+    out = [line(batch_header()), line(["-" * w for w in widths] + [""])] + [line(r) for r in rows]
     return "\n".join(out) + "\n\n" + summary_line(batch) + "\n"
 
 
@@ -192,8 +221,8 @@ def batch_to_jsonl(batch) -> str:
 
 
 def batch_to_markdown(batch) -> str:
-    out = ["## lossdoctor: " + md(summary_line(batch)), "", "| " + " | ".join(BATCH_HEADER) + " |",
-           "|" + "---|" * len(BATCH_HEADER)]
+    out = ["## lossdoctor: " + md(summary_line(batch)), "", "| " + " | ".join(batch_header()) + " |",
+           "|" + "---|" * len(batch_header())]
     out += ["| " + " | ".join(md(c) for c in _batch_cells(r)) + " |" for r in batch.results]
     return "\n".join(out) + "\n"
 

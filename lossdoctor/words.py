@@ -11,7 +11,23 @@ from dataclasses import dataclass
 
 from .apis import api_words
 from .facts import Facts
+from .i18n import N_, t as t_, tr
 from .trend import DEFAULT_SETTINGS, Trend
+
+
+def unit_word(unit: str) -> str:
+    """'epoch' or 'step', in the language in force."""
+    return t_("step") if unit == "step" else t_("epoch")
+
+
+def units_word(unit: str) -> str:
+    """'epochs' or 'steps', in the language in force."""
+    return t_("steps") if unit == "step" else t_("epochs")
+
+
+def sep() -> str:
+    """The separator of clauses in a list ('; ')."""
+    return tr("; ")
 
 
 def epoch_number(v):
@@ -44,45 +60,65 @@ def fmt_share(v: float) -> str:
 def times(z: float) -> str:
     """How many standard errors a move is, as a short phrase."""
     z = abs(z)
-    return f"{z:.1f}" if z < 100 else "more than 100"
+    return f"{z:.1f}" if z < 100 else t_("more than 100")
 
 
-def reason_text(t: Trend, unit: str = "epoch") -> str:
+def reason_text(tn: Trend, unit: str = "epoch") -> str:
     """Why the trend is what it is, in a clause that agrees with the numbers."""
-    if t.reason == "too_few":
-        return (f"only {t.n_points} finite point(s); at least {DEFAULT_SETTINGS.min_points} are needed "
-                "to call a trend")
-    move = f"{t.relative_change:+.1%} over {unit}s {fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)}"
-    noise = fmt_share(t.noise)
-    if t.reason == "unsteady":
-        return (f"moves {move}, but it jumps by about {noise} from {unit} to {unit}, "
-                f"so the move is only {times(t.z_score)} noise units: too unsteady to call a trend")
-    if t.reason == "small":
-        return f"moves only {move}: too little to matter"
-    return f"{t.trend} {move}, {times(t.z_score)} times its noise"
+    if tn.reason == "too_few":
+        return t_("only {n} finite point(s); at least {need} are needed to call a trend", n=tn.n_points,
+                  need=DEFAULT_SETTINGS.min_points)
+    move = t_("{change} over {units} {first}-{last}", change=f"{tn.relative_change:+.1%}", units=units_word(unit),
+              first=fmt_epoch(tn.first_epoch), last=fmt_epoch(tn.last_epoch))
+    if tn.reason == "unsteady":
+        return t_("moves {move}, but it jumps by about {noise} from {unit} to {unit}, so the move is only "
+                  "{z} noise units: too unsteady to call a trend", move=move, noise=fmt_share(tn.noise),
+                  unit=unit_word(unit), z=times(tn.z_score))
+    if tn.reason == "small":
+        return t_("moves only {move}: too little to matter", move=move)
+    return t_("{trend} {move}, {z} times its noise", trend=trend_word(tn.trend), move=move, z=times(tn.z_score))
 
 
-def trend_line(label: str, t: Trend, unit: str = "epoch") -> str:
+TREND_WORDS = {"falling": N_("falling"), "rising": N_("rising"), "flat": N_("flat"), "unknown": N_("unknown"),
+               "absent": N_("absent")}
+
+
+def trend_word(trend: str) -> str:
+    """'falling', 'rising', 'flat', 'unknown', in the language in force (the JSON keeps the code)."""
+    return tr(TREND_WORDS.get(trend, trend))
+
+
+def series_label(series: str) -> str:
+    return t_("train loss") if series == "train" else t_("val loss")
+
+
+def trend_line(label: str, tn: Trend, unit: str = "epoch") -> str:
     """One evidence line: the verdict, the fitted move, the noise it is judged against."""
-    if t.trend == "unknown":
-        return f"{label} loss ({t.key}): unknown, {reason_text(t, unit)}"
+    if tn.trend == "unknown":
+        return t_("{label} ({key}): unknown, {reason}", label=series_label(label), key=tn.key,
+                  reason=reason_text(tn, unit))
     regime = ""
-    if math.isfinite(t.regime_start) and t.regime_start > t.first_epoch:
-        regime = f"; its current regime began at {unit} {fmt_epoch(t.regime_start)}"
+    if math.isfinite(tn.regime_start) and tn.regime_start > tn.first_epoch:
+        regime = t_("; its current regime began at {unit} {epoch}", unit=unit_word(unit),
+                    epoch=fmt_epoch(tn.regime_start))
     spikes = ""
-    if t.spikes:
-        spikes = f"; one-{unit} spike(s) left out at {unit} " + ", ".join(fmt_epoch(s) for s in t.spikes[:5])
-    return (f"{label} loss ({t.key}): {t.trend}, fitted {fmt_value(t.start_value)} -> {fmt_value(t.end_value)} "
-            f"over {unit}s {fmt_epoch(t.first_epoch)}-{fmt_epoch(t.last_epoch)} ({t.relative_change:+.1%}; "
-            f"noise {fmt_share(t.noise)} per {unit}, the move is {times(t.z_score)} times its standard error; "
-            f"p={t.p_value:.2g}){regime}{spikes}{_jump(t, unit)}")
+    if tn.spikes:
+        spikes = t_("; one-{unit} spike(s) left out at {unit} {epochs}", unit=unit_word(unit),
+                    epochs=", ".join(fmt_epoch(s) for s in tn.spikes[:5]))
+    return t_("{label} ({key}): {trend}, fitted {start} -> {end} over {units} {first}-{last} ({change}; noise "
+              "{noise} per {unit}, the move is {z} times its standard error; p={p}){regime}{spikes}{jump}",
+              label=series_label(label), key=tn.key, trend=trend_word(tn.trend), start=fmt_value(tn.start_value),
+              end=fmt_value(tn.end_value), units=units_word(unit), first=fmt_epoch(tn.first_epoch),
+              last=fmt_epoch(tn.last_epoch), change=f"{tn.relative_change:+.1%}", noise=fmt_share(tn.noise),
+              unit=unit_word(unit), z=times(tn.z_score), p=f"{tn.p_value:.2g}", regime=regime, spikes=spikes,
+              jump=_jump(tn, unit))
 
 
-def _jump(t: Trend, unit: str) -> str:
-    if not t.last_jump:
+def _jump(tn: Trend, unit: str) -> str:
+    if not tn.last_jump:
         return ""
-    return (f"; the last {unit} jumped {t.last_jump:+.0%} above the trend of the ones before it: "
-            f"one point, left out until the next {unit}s confirm it")
+    return t_("; the last {unit} jumped {jump} above the trend of the ones before it: one point, left out until "
+              "the next {units} confirm it", unit=unit_word(unit), jump=f"{tn.last_jump:+.0%}", units=units_word(unit))
 
 
 # -- evidence: structured items, and their sentences -------------------------------------------
@@ -152,31 +188,42 @@ def _signal_items(f: Facts) -> list:
 
 
 SPIKE_WHY = {
-    "recurring": "the learning rate is near the edge of stability: lower it about 2x, or clip the gradients",
-    "periodic": "a schedule's restarts, or a data pipeline that repeats the same hard batches",
-    "epoch_boundary": "the last, smaller batch of each epoch, or the reshuffling between epochs",
+    "recurring": N_("the learning rate is near the edge of stability: lower it about 2x, or clip the gradients"),
+    "periodic": N_("a schedule's restarts, or a data pipeline that repeats the same hard batches"),
+    "epoch_boundary": N_("the last, smaller batch of each epoch, or the reshuffling between epochs"),
 }
+
+
+def _at_list(at: list) -> str:
+    return ", ".join(fmt_epoch(s) for s in at[:6]) + (", ..." if len(at) > 6 else "")
 
 
 def signal_text(e: Evidence, u: str = "epoch") -> str | None:
     """The sentence for a finding beyond the trends (None for other kinds)."""
     v = e.fields
     if e.kind == "learning_rate":
-        text = f"{v['key']} {v['now']:.2g} at the last {u} (peak {v['peak']:.2g})"
-        return text + (": decayed to almost nothing" if v["decayed"] else "")
+        if v["decayed"]:
+            return t_("{key} {now} at the last {unit} (peak {peak}): decayed to almost nothing", key=v["key"],
+                      now=f"{v['now']:.2g}", unit=unit_word(u), peak=f"{v['peak']:.2g}")
+        return t_("{key} {now} at the last {unit} (peak {peak})", key=v["key"], now=f"{v['now']:.2g}",
+                  unit=unit_word(u), peak=f"{v['peak']:.2g}")
     if e.kind == "gradients":
         if v["state"] == "exploding":
-            return f"{v['key']} is exploding: its recent level is {v['ratio']:.0f}x its median over the run"
-        return f"{v['key']} is vanishing: its recent level is {fmt_share(v['ratio'])} of its start"
+            return t_("{key} is exploding: its recent level is {ratio}x its median over the run", key=v["key"],
+                      ratio=f"{v['ratio']:.0f}")
+        return t_("{key} is vanishing: its recent level is {share} of its start", key=v["key"],
+                  share=fmt_share(v["ratio"]))
     if e.kind == "spikes":
-        at = ", ".join(fmt_epoch(s) for s in v["at"][:6]) + (", ..." if len(v["at"]) > 6 else "")
-        what = {"recurring": f"spiked {len(v['at'])} times", "epoch_boundary": "spikes at epoch boundaries",
-                "periodic": f"spikes every {fmt_epoch(round(v['period'] or 0, 1))} {u}s"}[v["pattern"]]
-        return f"{v['key']} {what} ({u} {at}), each time recovering: {SPIKE_WHY[v['pattern']]}"
+        fields = dict(key=v["key"], unit=unit_word(u), at=_at_list(v["at"]), why=tr(SPIKE_WHY[v["pattern"]]))
+        if v["pattern"] == "recurring":
+            return t_("{key} spiked {n} times ({unit} {at}), each time recovering: {why}", n=len(v["at"]), **fields)
+        if v["pattern"] == "epoch_boundary":
+            return t_("{key} spikes at epoch boundaries ({unit} {at}), each time recovering: {why}", **fields)
+        return t_("{key} spikes every {period} {units} ({unit} {at}), each time recovering: {why}",
+                  period=fmt_epoch(round(v["period"] or 0, 1)), units=units_word(u), **fields)
     if e.kind == "zero_loss":
-        at = ", ".join(fmt_epoch(s) for s in v["at"][:6]) + (", ..." if len(v["at"]) > 6 else "")
-        return (f"{v['key']} is exactly 0 at {u} {at}: labels masked out (e.g. all -100) or empty batches "
-                "contribute nothing")
+        return t_("{key} is exactly 0 at {unit} {at}: labels masked out (e.g. all -100) or empty batches "
+                  "contribute nothing", key=v["key"], unit=unit_word(u), at=_at_list(v["at"]))
     return None
 
 
@@ -186,9 +233,9 @@ def evidence_text(e: Evidence, f: Facts) -> str:
     if e.kind == "trend":
         return trend_line(v["series"], f.train if v["series"] == "train" else f.val, u)
     if e.kind == "no_val":
-        return "val loss: none logged"
+        return t_("val loss: none logged")
     if e.kind == "nonfinite":
-        return f"{v['key']} became NaN/inf at {u} {fmt_epoch(v['epoch'])}"
+        return nonfinite_text(v["key"], v["epoch"], u)
     if e.kind == "best":
         return best_line(v["key"], v["value"], v["epoch"], v["since"], u)
     if e.kind == "as_good":
@@ -196,20 +243,23 @@ def evidence_text(e: Evidence, f: Facts) -> str:
     if e.kind == "cost":
         return cost_text(v, u)
     if e.kind == "exploded":
-        return f"{v['key']} sits {v['factor']:.0f}x above its best value"
+        return t_("{key} sits {factor}x above its best value", key=v["key"], factor=f"{v['factor']:.0f}")
     if e.kind == "train_above_val":
-        return (f"training loss >{v['ratio'] - 1:.0%} above validation loss in {v['share']:.0%} of {u}s "
-                "(part of it is expected: Keras reports the training loss as a mean over the epoch, about "
-                "half an epoch behind the validation loss, and with dropout active)")
+        return t_("training loss >{ratio} above validation loss in {share} of {units} (part of it is expected: "
+                  "Keras reports the training loss as a mean over the epoch, about half an epoch behind the "
+                  "validation loss, and with dropout active)", ratio=f"{v['ratio'] - 1:.0%}",
+                  share=f"{v['share']:.0%}", units=units_word(u))
     if e.kind == "oscillates":
-        return (f"{v['key']} oscillates by about {v['noise']:.0%} of its level from {u} to {u}: very small "
-                "batches or a learning rate near the edge of stability make steps noisy")
+        return t_("{key} oscillates by about {noise} of its level from {unit} to {unit}: very small batches or a "
+                  "learning rate near the edge of stability make steps noisy", key=v["key"],
+                  noise=f"{v['noise']:.0%}", unit=unit_word(u))
     said = signal_text(e, u)
     if said is not None:
         return said
     if e.kind == "chance":
         k = v["classes"]
-        return f"{v['key']} level {fmt_value(v['level'])} = ln {k} ({math.log(k):.4f}): chance level for {k} classes"
+        return t_("{key} level {level} = ln {k} ({ln_k}): chance level for {k} classes", key=v["key"],
+                  level=fmt_value(v["level"]), k=k, ln_k=f"{math.log(k):.4f}")
     raise ValueError(f"no words for evidence of kind {e.kind!r}")
 
 
@@ -225,56 +275,68 @@ def epoch_list(epochs: list, most: int = 8) -> str:
         run = [e]
     if run:
         parts.append(fmt_epoch(run[0]) if len(run) == 1 else f"{fmt_epoch(run[0])}-{fmt_epoch(run[-1])}")
-    more = f" and {len(parts) - most} more" if len(parts) > most else ""
+    more = t_(" and {n} more", n=len(parts) - most) if len(parts) > most else ""
     return ", ".join(parts[:most]) + more
 
 
 def as_good_text(v: dict, u: str = "epoch") -> str:
     """Which epochs are as good as the best, and whether the final one is."""
-    head = (f"{v['key']} within its noise of the best (up to {fmt_value(v['band'])}) at {u} "
-            f"{epoch_list(v['epochs'])}")
+    fields = dict(key=v["key"], band=fmt_value(v["band"]), unit=unit_word(u), epochs=epoch_list(v["epochs"]))
     if v["final"]:
-        return head + f": the final weights are as good as the best"
-    return head + f"; the last {u} is not, its fitted level sits {fmt_share(v['worse_by'])} above the best"
+        return t_("{key} within its noise of the best (up to {band}) at {unit} {epochs}: the final weights are "
+                  "as good as the best", **fields)
+    return t_("{key} within its noise of the best (up to {band}) at {unit} {epochs}; the last {unit} is not, "
+              "its fitted level sits {worse} above the best", worse=fmt_share(v["worse_by"]), **fields)
 
 
 def cost_text(v: dict, u: str = "epoch") -> str:
     """When progress stopped, what the epochs after the best cost, and the early stopping that saves them."""
-    text = (f"{v['key']} first came within its noise of its best at {u} {fmt_epoch(v['onset'])}; the "
-            f"{fmt_epoch(v['after'])} {u}(s) after its best ({v['share']:.0%} of training) did not improve it")
+    text = t_("{key} first came within its noise of its best at {unit} {onset}; the {after} {unit}(s) after its "
+              "best ({share} of training) did not improve it", key=v["key"], unit=unit_word(u),
+              onset=fmt_epoch(v["onset"]), after=fmt_epoch(v["after"]), share=f"{v['share']:.0%}")
     if v["patience"] is not None:
-        text += (f"; early stopping with patience {v['patience']} (best weights restored) would have stopped "
-                 f"at {u} {fmt_epoch(v['stop'])} with the weights of {u} {fmt_epoch(v['restored'])}, "
-                 f"{fmt_epoch(v['saved'])} {u}(s) sooner")
+        text += t_("; early stopping with patience {patience} (best weights restored) would have stopped at {unit} "
+                   "{stop} with the weights of {unit} {restored}, {saved} {unit}(s) sooner", patience=v["patience"],
+                   unit=unit_word(u), stop=fmt_epoch(v["stop"]), restored=fmt_epoch(v["restored"]),
+                   saved=fmt_epoch(v["saved"]))
     return text
 
 
 def best_line(key: str, value: float, epoch: float, since: float, unit: str = "epoch") -> str:
     """'best val_loss 0.2913 at epoch 12 (3 epoch(s) before the last)': written once, here."""
-    return (f"best {key} {fmt_value(value)} at {unit} {fmt_epoch(epoch)} "
-            f"({fmt_epoch(since)} {unit}(s) before the last)")
+    return t_("best {key} {value} at {unit} {epoch} ({since} {unit}(s) before the last)", key=key,
+              value=fmt_value(value), unit=unit_word(unit), epoch=fmt_epoch(epoch), since=fmt_epoch(since))
 
 
 def best_note(key: str | None, value: float | None, epoch: float | None, unit: str = "epoch") -> str:
     """'best val_loss 0.2913 at epoch 12' (empty without a best epoch): the short form, written once."""
     if epoch is None:
         return ""
-    return f"best {key} {fmt_value(value)} at {unit} {fmt_epoch(epoch)}"
+    return t_("best {key} {value} at {unit} {epoch}", key=key, value=fmt_value(value), unit=unit_word(unit),
+              epoch=fmt_epoch(epoch))
+
+
+def nonfinite_text(key: str, epoch: float, unit: str = "epoch") -> str:
+    """'loss became NaN/inf at epoch 7'."""
+    return t_("{key} became NaN/inf at {unit} {epoch}", key=key, unit=unit_word(unit), epoch=fmt_epoch(epoch))
 
 
 def note_text(kind: str, v: dict, unit: str = "epoch") -> str:
     """The sentence for one note the analysis made."""
     if kind == "key":
-        return v["text"]
+        return v["text"]  # written in the language in force when the keys were chosen
     if kind == "val_empty":
-        return f"{v['val_key']!r} has no values; judged on {v['train_key']!r} alone"
+        return t_("{val_key} has no values; judged on {train_key} alone", val_key=repr(v["val_key"]),
+                  train_key=repr(v["train_key"]))
     if kind == "duplicates":
-        return f"{v['key']!r} logged {v['count']} {unit}(s) twice; kept the last value of each"
+        return t_("{key} logged {count} {unit}(s) twice; kept the last value of each", key=repr(v["key"]),
+                  count=v["count"], unit=unit_word(unit))
     if kind == "tentative":
-        return (f"{v['key']!r} is judged on only {v['points']} points: so few that one bump can hide a "
-                "trend; treat the verdict as tentative, or train longer")
+        return t_("{key} is judged on only {points} points: so few that one bump can hide a trend; treat the "
+                  "verdict as tentative, or train longer", key=repr(v["key"]), points=v["points"])
     if kind == "val_too_few":
-        return f"{v['val_key']!r} has too few points in the window to judge; judged on {v['train_key']!r} alone"
+        return t_("{val_key} has too few points in the window to judge; judged on {train_key} alone",
+                  val_key=repr(v["val_key"]), train_key=repr(v["train_key"]))
     raise ValueError(f"no words for a note of kind {kind!r}")
 
 
@@ -283,11 +345,11 @@ def note_text(kind: str, v: dict, unit: str = "epoch") -> str:
 def change_text(t: Trend | None) -> str:
     """A trend's move for a summary: '-12.3%', '+40.0% but unsteady', or why there is none."""
     if t is None:
-        return "no validation loss"
+        return t_("no validation loss")
     if t.trend == "unknown":
-        return "too few points"
+        return t_("too few points")
     if t.reason == "unsteady":
-        return f"{t.relative_change:+.1%} but unsteady"
+        return t_("{change} but unsteady", change=f"{t.relative_change:+.1%}")
     return f"{t.relative_change:+.1%}"
 
 
@@ -312,10 +374,11 @@ def _lr_words(f: Facts) -> dict:
     """The learning rate's numbers for the fixes, when the log carries it."""
     g = f.signals
     if g.lr_now is None:
-        return {"lr_by_3": "", "lr_by_10": "", "lr_key": "the learning rate", "lr_now": "?", "lr_peak": "?",
+        return {"lr_by_3": "", "lr_by_10": "", "lr_key": t_("the learning rate"), "lr_now": "?", "lr_peak": "?",
                 "lr_share": "?", "lr_floor": "?"}
     now = g.lr_now
-    return {"lr_by_3": f", from {now:.2g} to about {now / 3:.2g}", "lr_by_10": f": from {now:.2g} to {now / 10:.2g}",
+    return {"lr_by_3": t_(", from {now} to about {to}", now=f"{now:.2g}", to=f"{now / 3:.2g}"),
+            "lr_by_10": t_(": from {now} to {to}", now=f"{now:.2g}", to=f"{now / 10:.2g}"),
             "lr_key": g.lr_key, "lr_now": f"{now:.2g}", "lr_peak": f"{g.lr_peak:.2g}",
             "lr_share": fmt_share(now / g.lr_peak), "lr_floor": f"{g.lr_peak / 100:.2g}"}
 
@@ -324,8 +387,8 @@ def _keep_best(f: Facts) -> str:
     """What to do with this run's weights: keep the final ones when they are as good as the best."""
     c, u = f.checkpoint, f.unit
     if c is not None and c.final_as_good:
-        return f"the final weights are as good as the best (within the noise), so keep them"
-    return f"keep the checkpoint of {u} {fmt_epoch(f.best_epoch)}"
+        return t_("the final weights are as good as the best (within the noise), so keep them")
+    return t_("keep the checkpoint of {unit} {epoch}", unit=unit_word(u), epoch=fmt_epoch(f.best_epoch))
 
 
 def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
@@ -333,20 +396,20 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
     u = f.unit
     k = f.chance_classes
     frac = f.train_above_val
-    nonfinite = "; ".join(f"{key} became NaN/inf at {u} {fmt_epoch(e)}" for key, e in f.nonfinite.items())
+    nonfinite = sep().join(nonfinite_text(key, e, u) for key, e in f.nonfinite.items())
     val_end = f.val.end_value if f.val else math.nan
     return {
-        "epoch": u, "epochs": f"{u}s",
+        "epoch": unit_word(u), "epochs": units_word(u),
         "train_key": f.train_key, "val_key": f.val_key or "val_loss",
         "window_first": fmt_epoch(f.window[0]), "window_last": fmt_epoch(f.window[1]),
         "train_change": change_text(f.train), "val_change": change_text(f.val),
         "train_window": span_text(f.train), "val_window": span_text(f.val),
-        "val_trend": f.val.trend if f.val else "absent",
+        "val_trend": trend_word(f.val.trend if f.val else "absent"),
         "best_epoch": fmt_epoch(f.best_epoch), "best_val": fmt_value(f.best_value),
         "since_best": fmt_epoch(f.since_best), "best_train": fmt_value(f.best_train),
         "train_level": fmt_value(f.train.level), "progress": f"{f.progress:.1%}" if f.progress > 0.99 else f"{f.progress:.0%}",
-        "train_state": ("moves unsteadily, with no clear trend" if f.train.reason == "unsteady"
-                        else "has levelled off"),
+        "train_state": (t_("moves unsteadily, with no clear trend") if f.train.reason == "unsteady"
+                        else t_("has levelled off")),
         "train_noise": f"{f.train.noise:.0%}" if math.isfinite(f.train.noise) else "?",
         "val_noise": f"{f.val.noise:.0%}" if f.val is not None and math.isfinite(f.val.noise) else "?",
         "val_now": fmt_value(val_end),
@@ -354,16 +417,16 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
         "explosion": f"{f.explosion:.0f}",
         "train_jump": f"{f.train_jump:.0f}", "train_now": fmt_value(f.train.end_value),
         "classes": k or "", "chance_loss": f"{math.log(k):.4f}" if k else "",
-        "nonfinite_what": (nonfinite + ".") if nonfinite else "",
-        "train_above_val": (f" The training loss is also >{f.settings.train_above_ratio - 1:.0%} above the "
-                            f"validation loss in {frac:.0%} of {u}s." if frac and frac > f.settings.train_above_share
-                            else ""),
-        "insufficient": f"{f.train_key!r} has {reason_text(f.train, u)}.",
+        "nonfinite_what": t_("{what}.", what=nonfinite) if nonfinite else "",
+        "train_above_val": (t_(" The training loss is also >{ratio} above the validation loss in {share} of {units}.",
+                               ratio=f"{f.settings.train_above_ratio - 1:.0%}", share=f"{frac:.0%}", units=units_word(u))
+                            if frac and frac > f.settings.train_above_share else ""),
+        "insufficient": t_("{key} has {reason}.", key=repr(f.train_key), reason=reason_text(f.train, u)),
         "min_epochs": min_points,
-        "no_val_reason": ("no validation loss was logged" if f.val is None else
-                          f"the validation loss has only {f.val.fit_points} point(s) to judge"),
-        "validation_fix": ("Add a validation set so overfitting can be seen: {api_add_val}." if f.val is None else
-                           "Evaluate more often ({api_eval_more}) so the validation trend can be judged."),
+        "no_val_reason": (t_("no validation loss was logged") if f.val is None else
+                          t_("the validation loss has only {n} point(s) to judge", n=f.val.fit_points)),
+        "validation_fix": (tr("Add a validation set so overfitting can be seen: {api_add_val}.") if f.val is None else
+                           tr("Evaluate more often ({api_eval_more}) so the validation trend can be judged.")),
         "keep_best": _keep_best(f),
         **_lr_words(f),
         **_metric_words(f),
@@ -375,45 +438,48 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
 # -- the forecast ----------------------------------------------------------------------------------
 
 _NO_HELP_WHY = {
-    "overfitting": "the model is overfitting (the validation loss is past its best)",
-    "diverging": "training is diverging",
-    "non_finite": "the loss became NaN/inf",
-    "train_rising": "the training loss is rising",
-    "levelled_off": "the loss has levelled off without learning",
-    "oscillating": "the loss oscillates without progress",
+    "overfitting": N_("the model is overfitting (the validation loss is past its best)"),
+    "diverging": N_("training is diverging"),
+    "non_finite": N_("the loss became NaN/inf"),
+    "train_rising": N_("the training loss is rising"),
+    "levelled_off": N_("the loss has levelled off without learning"),
+    "oscillating": N_("the loss oscillates without progress"),
 }
 
 
 def forecast_text(fc, unit: str = "epoch") -> str:
     """What more epochs would bring, in a sentence that agrees with the forecast's numbers."""
     if fc is not None and fc.reason == "horizon_reached":
-        return (f"The forecast horizon, {unit} {fmt_epoch(fc.horizon_epochs)}, is not past the last "
-                f"{unit}, {fmt_epoch(fc.last_epoch)}: nothing to forecast.")
+        return t_("The forecast horizon, {unit} {horizon}, is not past the last {unit}, {last}: nothing to forecast.",
+                  unit=unit_word(unit), horizon=fmt_epoch(fc.horizon_epochs), last=fmt_epoch(fc.last_epoch))
     if fc is None or fc.expected_loss is None:
-        return f"Too few points to say what more {unit}s would bring."
-    horizon = f"{unit} {fmt_epoch(fc.horizon_epochs)}"
-    best = f"its best so far, {fmt_value(fc.best_so_far)}"
+        return t_("Too few points to say what more {units} would bring.", units=units_word(unit))
+    common = dict(unit=unit_word(unit), units=units_word(unit), horizon=fmt_epoch(fc.horizon_epochs), key=fc.key,
+                  best=fmt_value(fc.best_so_far), low=fmt_value(fc.expected_loss_low),
+                  high=fmt_value(fc.expected_loss_high))
     if fc.model == "none":
-        return (f"More {unit}s will not help: {_NO_HELP_WHY[fc.reason]}. Up to {horizon}, the best "
-                f"{fc.key} is expected to stay at {best} (80% interval {fmt_value(fc.expected_loss_low)}"
-                f"-{fmt_value(fc.expected_loss_high)}).")
-    reach = (f"up to {horizon}, {fc.key} is expected to reach about {fmt_value(fc.expected_loss)} "
-             f"(80% interval {fmt_value(fc.expected_loss_low)}-{fmt_value(fc.expected_loss_high)}), "
-             f"{fmt_share(fc.gain)} below {best}")
-    fit = f"{'an exponential' if fc.model == 'exponential' else 'a power-law'} fit"
+        return t_("More {units} will not help: {why}. Up to {unit} {horizon}, the best {key} is expected to stay at "
+                  "its best so far, {best} (80% interval {low}-{high}).", why=tr(_NO_HELP_WHY[fc.reason]), **common)
+    reach = t_("up to {unit} {horizon}, {key} is expected to reach about {expected} (80% interval {low}-{high}), "
+               "{gain} below its best so far, {best}", expected=fmt_value(fc.expected_loss), gain=fmt_share(fc.gain),
+               **common)
+    fit = t_("an exponential fit") if fc.model == "exponential" else t_("a power-law fit")
     if fc.asymptote is not None:
-        fit += f" levelling off near {fmt_value(fc.asymptote)}"
+        fit = (t_("an exponential fit levelling off near {asymptote}", asymptote=fmt_value(fc.asymptote))
+               if fc.model == "exponential" else
+               t_("a power-law fit levelling off near {asymptote}", asymptote=fmt_value(fc.asymptote)))
     if fc.reason == "still_falling":
-        return (f"More {unit}s help, a little: {fc.key} is still falling, but the fitted curve levels off: "
-                f"{reach} ({fit}).")
+        return t_("More {units} help, a little: {key} is still falling, but the fitted curve levels off: {reach} "
+                  "({fit}).", units=units_word(unit), key=fc.key, reach=reach, fit=fit)
     if fc.more_epochs_help:
-        soon = ""
         if fc.epochs_to_90 is not None and math.isfinite(fc.epochs_to_90):
-            soon = f"; 90% of the fitted gain comes within about {fmt_epoch(round(fc.epochs_to_90))} more {unit}s"
-        return f"More {unit}s help: {reach} ({fit}{soon})."
+            fit += t_("; 90% of the fitted gain comes within about {n} more {units}",
+                      n=fmt_epoch(round(fc.epochs_to_90)), units=units_word(unit))
+        return t_("More {units} help: {reach} ({fit}).", units=units_word(unit), reach=reach, fit=fit)
     if fc.more_epochs_help is False:
-        return f"More {unit}s would bring little: {reach} ({fit})."
-    return f"More {unit}s may bring a little: {reach} ({fit}); too close to call."
+        return t_("More {units} would bring little: {reach} ({fit}).", units=units_word(unit), reach=reach, fit=fit)
+    return t_("More {units} may bring a little: {reach} ({fit}); too close to call.", units=units_word(unit),
+              reach=reach, fit=fit)
 
 
 # -- confidence ------------------------------------------------------------------------------------
@@ -421,45 +487,62 @@ def forecast_text(fc, unit: str = "epoch") -> str:
 def confidence_reason(kind: str, v: dict, unit: str = "epoch") -> str:
     """One reason the verdict is less than sure, in plain words."""
     if kind == "few_points":
-        return f"{v['key']} is judged on only {v['points']} points"
+        return t_("{key} is judged on only {points} points", key=v["key"], points=v["points"])
     if kind == "borderline":
-        return (f"{v['key']}'s move ({v['change']:+.1%}, {times(v['z'])} noise units) only just clears the bar "
-                "for a trend")
+        return t_("{key}'s move ({change}, {z} noise units) only just clears the bar for a trend", key=v["key"],
+                  change=f"{v['change']:+.1%}", z=times(v["z"]))
     if kind == "near_trend":
-        return f"{v['key']} moves {v['change']:+.1%}: just short of what counts as a trend"
+        return t_("{key} moves {change}: just short of what counts as a trend", key=v["key"],
+                  change=f"{v['change']:+.1%}")
     if kind == "unsteady":
-        return f"{v['key']} moves {v['change']:+.1%} but too unsteadily to read"
+        return t_("{key} moves {change} but too unsteadily to read", key=v["key"], change=f"{v['change']:+.1%}")
     if kind == "sparse_val":
-        return (f"{v['key']} has {v['val_points']} points in the window against {v['train_points']} of the "
-                "training loss")
+        return t_("{key} has {val_points} points in the window against {train_points} of the training loss",
+                  key=v["key"], val_points=v["val_points"], train_points=v["train_points"])
     if kind == "no_trend":
-        return f"{v['key']} has too few points for a trend"
+        return t_("{key} has too few points for a trend", key=v["key"])
     raise ValueError(f"no words for a confidence reason of kind {kind!r}")
 
 
 def confidence_text(level: str, reasons: tuple, unit: str = "epoch") -> str:
     """'Confidence: medium (loss is judged on only 6 points).'"""
+    word = tr(LEVEL_WORDS.get(level, level))
     if not reasons:
-        return f"Confidence: {level}."
-    return f"Confidence: {level} ({'; '.join(confidence_reason(k, v, unit) for k, v in reasons)})."
+        return t_("Confidence: {level}.", level=word)
+    return t_("Confidence: {level} ({reasons}).", level=word,
+              reasons=sep().join(confidence_reason(k, v, unit) for k, v in reasons))
+
+
+LEVEL_WORDS = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 
 
 # -- the timeline ----------------------------------------------------------------------------------
 
 def phase_text(p, unit: str = "epoch") -> str:
     """'epochs 1-12 both falling (learning)'."""
-    span = f"{unit}s {fmt_epoch(p.first_epoch)}-{fmt_epoch(p.last_epoch)}"
+    span = dict(units=units_word(unit), first=fmt_epoch(p.first_epoch), last=fmt_epoch(p.last_epoch),
+                code=code_name(p.code))
     if p.val is None:
-        reading = f"loss {p.train}"
-    elif p.train == p.val:
-        reading = f"both {p.train}"
-    else:
-        reading = f"train {p.train}, val {p.val}"
-    return f"{span} {reading} ({p.code.replace('_', ' ')})"
+        return t_("{units} {first}-{last} loss {train} ({code})", train=trend_word(p.train), **span)
+    if p.train == p.val:
+        return t_("{units} {first}-{last} both {train} ({code})", train=trend_word(p.train), **span)
+    return t_("{units} {first}-{last} train {train}, val {val} ({code})", train=trend_word(p.train),
+              val=trend_word(p.val), **span)
+
+
+CODE_NAMES = {"learning": N_("learning"), "overfitting": N_("overfitting"), "data_problem": N_("data problem"),
+              "plateau": N_("plateau"), "diverging": N_("diverging"), "train_rising": N_("train rising"),
+              "non_finite": N_("non finite"), "insufficient_data": N_("insufficient data")}
+
+
+def code_name(code: str) -> str:
+    """A diagnosis code in words ('data problem'), in the language in force (the code itself stays)."""
+    return tr(CODE_NAMES.get(code, code.replace("_", " ")))
 
 
 def timeline_text(phases, unit: str = "epoch", label: bool = True) -> str:
     """The run in phases, in one sentence ('Timeline: ...' with `label`)."""
     if not phases:
         return ""
-    return ("Timeline: " if label else "") + "; ".join(phase_text(p, unit) for p in phases) + "."
+    text = t_("{phases}.", phases=sep().join(phase_text(p, unit) for p in phases))
+    return t_("Timeline: {text}", text=text) if label else text
