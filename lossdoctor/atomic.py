@@ -21,6 +21,7 @@ import threading
 from typing import Callable
 
 from .errors import InputFileError
+from .i18n import t
 
 TEMP_PREFIX = ".lossdoctor-"
 _TEMP_NAME = re.compile(r"^\.lossdoctor-(\d+)-")
@@ -83,17 +84,19 @@ class WritePlan:
         """
         target = os.path.realpath(path)  # a symlink is followed: its target is written, the link stays
         if os.path.isdir(target):
-            raise InputFileError(f"cannot write {path}: it is a folder; name a file")
+            raise InputFileError(t("cannot write {path}: it is a folder; name a file", path=path))
         folder = os.path.dirname(target)
         if not os.path.isdir(folder):
-            raise InputFileError(f"cannot write {path}: folder {folder} does not exist; create it first")
+            raise InputFileError(t("cannot write {path}: folder {folder} does not exist; create it first", path=path,
+                                   folder=folder))
         for given in self.inputs:
             if _same_file(given, target):
-                raise InputFileError(f"refusing to write {path}: it is the input {given}; "
-                                     "name another output file")
+                raise InputFileError(t("refusing to write {path}: it is the input {given}; name another output file",
+                                       path=path, given=given))
         for other, _, _ in self.items:
             if other == target:
-                raise InputFileError(f"refusing to write {path} twice in one call: give each output its own name")
+                raise InputFileError(t("refusing to write {path} twice in one call: give each output its own name",
+                                       path=path))
         self.items.append((target, path, write))
         return self
 
@@ -110,7 +113,8 @@ class WritePlan:
             except InputFileError:
                 raise
             except OSError as err:
-                raise InputFileError(f"cannot write {self._failed(err)}: {err.strerror or err}") from None
+                raise InputFileError(t("cannot write {path}: {reason}", path=self._failed(err),
+                                       reason=err.strerror or err)) from None
             finally:
                 _remove(temps)
 
@@ -121,7 +125,7 @@ class WritePlan:
             fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-",
                                        suffix=os.path.splitext(target)[1], dir=folder)
         except OSError as err:
-            raise InputFileError(f"cannot write {shown}: {err.strerror or err}") from err
+            raise InputFileError(t("cannot write {path}: {reason}", path=shown, reason=err.strerror or err)) from err
         os.close(fd)
         try:
             write(tmp)

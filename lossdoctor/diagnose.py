@@ -14,7 +14,7 @@ from .confidence import assess
 from .facts import DEFAULT_RULES, Facts, RuleSettings, compute_facts
 from .forecast import Forecast, forecast
 from .history import History
-from .i18n import language, tr
+from .i18n import current, language, t, tr
 from .rules import classify
 from .timeline import timeline
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number
@@ -48,6 +48,7 @@ class Diagnosis:
         confidence_reasons: why it is less than sure, as (kind, fields) items (see `confidence`).
         timeline: the run in phases, each with the pair of readings and its code (see `timeline`).
         history: the history diagnosed (for the figure of the notebook panel; not in the JSON).
+        lang: the language its words are written in (`en`, `zh`; not in the JSON).
     """
 
     source: str
@@ -77,6 +78,7 @@ class Diagnosis:
     confidence_reasons: tuple = ()
     timeline: tuple = ()
     history: History | None = field(default=None, repr=False)
+    lang: str = "en"
 
     @property
     def ok(self) -> bool:
@@ -87,11 +89,13 @@ class Diagnosis:
         """The panel a notebook shows for a diagnosis: the verdict, the figure, the evidence, the fixes."""
         from .html import diagnosis_html  # noqa: PLC0415
 
-        return diagnosis_html(self, self.history)
+        with language(self.lang):
+            return diagnosis_html(self, self.history)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict; the schema is documented in README.md."""
-        skip = ("facts", "evidence_items", "train", "val", "forecast", "confidence_reasons", "timeline", "history")
+        skip = ("facts", "evidence_items", "train", "val", "forecast", "confidence_reasons", "timeline", "history",
+                "lang")
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
         d["nonfinite"], d["fixes"], d["evidence"] = dict(self.nonfinite), list(self.fixes), list(self.evidence)
         d["train"] = self.train.to_dict()
@@ -141,8 +145,8 @@ def as_history(obj) -> History:
         return records_to_history(rows, "<DataFrame>", "dataframe")
     if isinstance(obj, dict):
         return History.from_dict({str(k): list(v) for k, v in obj.items()})
-    raise HistoryFormatError(f"cannot diagnose a {type(obj).__name__}; pass what model.fit() returned, "
-                             "a dict of per-epoch lists, a pandas DataFrame or lossdoctor.load_history(path)")
+    raise HistoryFormatError(t("cannot diagnose a {type}; pass what model.fit() returned, a dict of per-epoch lists, "
+                               "a pandas DataFrame or lossdoctor.load_history(path)", type=type(obj).__name__))
 
 
 def diagnose(history: History, train_key: str | None = None, val_key: str | None = None,
@@ -182,11 +186,11 @@ def fill_fixes(templates, ctx: dict) -> tuple[str, ...]:
     """The fixes with their placeholders filled; a fix whose API has no spelling in this framework
     (an empty entry, e.g. CNN pooling for a Hugging Face model) is left out."""
     out = []
-    for t in templates:
-        names = PLACEHOLDER.findall(t)
+    for template in templates:
+        names = PLACEHOLDER.findall(template)
         if any(n.startswith("api_") and not ctx.get(n) for n in names):
             continue
-        text = tr(t).format(**ctx)
+        text = tr(template).format(**ctx)
         out.append(text.format(**ctx) if "{api_" in text else text)  # validation_fix holds API placeholders
     return tuple(out)
 
@@ -218,6 +222,6 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
         epochs_since_best=facts.since_best, nonfinite=facts.nonfinite, notes=tuple(notes),
         unit=history.x_unit, facts=facts, evidence_items=items,
         forecast=forecast_of(facts, history, rule.code, rule.variant, horizon),
-        confidence=level, confidence_reasons=reasons, history=history,
+        confidence=level, confidence_reasons=reasons, history=history, lang=current(),
         timeline=timeline(history, facts.train_key, facts.val_key if facts.val_trend else None, settings,
                           now=(facts.window[0], facts.train.trend, facts.val_trend)))

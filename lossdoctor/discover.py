@@ -7,6 +7,7 @@ import os
 from typing import Iterable
 
 from .errors import InputFileError
+from .i18n import t
 
 EVENTS = "events.out.tfevents"
 
@@ -85,7 +86,7 @@ def expand_counted(inputs: Iterable[str], suffixes: tuple[str, ...]) -> tuple[li
 
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
-                raise InputFileError(f"{item}: the pattern matches no file")
+                raise InputFileError(t("{pattern}: the pattern matches no file", pattern=item))
             out += [m for m in matches if os.path.isfile(m) or is_event_path(m)]
         elif os.path.isdir(item) and not is_event_path(item):
             found, passed = _walk(item, suffixes)

@@ -33,11 +33,13 @@ EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 def error_outcome(err: BaseException) -> tuple[int, str]:
     """(exit code, message) for an exception met while reading or diagnosing one run."""
+    from .i18n import t  # noqa: PLC0415
     if isinstance(err, LossDoctorError):
         return EXIT_INPUT, str(err)
     if isinstance(err, MemoryError):
-        return EXIT_INPUT, "ran out of memory reading it; keep only the run you want diagnosed"
+        return EXIT_INPUT, t("ran out of memory reading it; keep only the run you want diagnosed")
     if isinstance(err, OSError):  # the environment, not lossdoctor: a full disk, a closed pipe, a name too long
         what = err.strerror or str(err)
-        return EXIT_INPUT, f"could not read or write ({what}); check the disk, the file names and the output streams"
-    return EXIT_INTERNAL, f"internal error ({type(err).__name__}: {err}); please report it with the file"
+        return EXIT_INPUT, t("could not read or write ({what}); check the disk, the file names and the output streams",
+                             what=what)
+    return EXIT_INTERNAL, t("internal error ({error}); please report it with the file", error=f"{type(err).__name__}: {err}")

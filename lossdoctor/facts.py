@@ -19,6 +19,7 @@ from .keys import resolve_keys
 from .metric import MetricReading, read_metric
 from .signals import Signals, paired, read_signals
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number, fit_trend, median
+from .i18n import t
 
 ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
                  "sparse_categorical_accuracy", "train_acc", "train_accuracy")
@@ -176,7 +177,8 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
     notes = [("key", {"text": n}) for n in key_notes]
     train, val = history[tkey], (history[vkey] if vkey else None)
     if not np.isfinite(train.x).any():
-        raise MissingSeriesError(f"{tkey!r} has no values; was training stopped before the first epoch ended?")
+        raise MissingSeriesError(t("{key} has no values; was training stopped before the first epoch ended?",
+                                   key=repr(tkey)))
     if val is not None and not np.isfinite(val.x).any():
         notes.append(("val_empty", {"val_key": vkey, "train_key": tkey}))
         vkey, val = None, None
@@ -219,9 +221,9 @@ def _checkpoint(s: Series, trend: Trend | None) -> Checkpoint | None:
 
 def _trend_notes(present: list[Series], trends, rules: RuleSettings) -> list:
     notes = [("duplicates", {"key": s.key, "count": s.duplicates}) for s in present if s.duplicates]
-    for t in trends:
-        if t is not None and t.trend != "unknown" and t.fit_points < rules.short_fit:
-            notes.append(("tentative", {"key": t.key, "points": t.fit_points}))
+    for tn in trends:
+        if tn is not None and tn.trend != "unknown" and tn.fit_points < rules.short_fit:
+            notes.append(("tentative", {"key": tn.key, "points": tn.fit_points}))
     val = trends[1]
     if val is not None and val.trend == "unknown":
         notes.append(("val_too_few", {"val_key": val.key, "train_key": trends[0].key}))

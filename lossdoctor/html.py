@@ -11,7 +11,8 @@ import html
 
 from .codes import colour
 from .safe import printable
-from .words import confidence_text, forecast_text, timeline_text
+from .i18n import t
+from .words import confidence_text, forecast_text, timeline_text, units_word
 
 
 def _e(text) -> str:
@@ -42,22 +43,25 @@ def diagnosis_html(d, history=None) -> str:
              'font-family:system-ui,sans-serif;max-width:960px">',
              f'<div style="font-weight:600;font-size:1.1em"><span style="color:{c}">[{_e(d.code)}]</span> '
              f'{_e(d.title)}</div>',
-             f'<div style="color:#555;font-size:.9em">{_e(d.source)} ({_e(d.format)}, {d.epochs} {_e(d.unit)}s)</div>',
+             f'<div style="color:#555;font-size:.9em">{_e(d.source)} ({_e(d.format)}, {d.epochs} '
+             f'{_e(units_word(d.unit))})</div>',
              f"<p>{_e(d.summary)}</p>",
              f"<p><em>{_e(confidence_text(d.confidence, d.confidence_reasons, d.unit))}</em></p>"]
     png = figure_png(history, d) if history is not None else None
     if png:
-        parts.append(f'<img alt="loss curves with the diagnosis" style="max-width:100%" '
+        parts.append(f'<img alt="{_e(t("loss curves with the diagnosis"))}" style="max-width:100%" '
                      f'src="data:image/png;base64,{png}">')
-    parts.append("<details open><summary>Evidence</summary><ul>"
+    parts.append(f"<details open><summary>{_e(t('Evidence'))}</summary><ul>"
                  + "".join(f"<li>{_e(e)}</li>" for e in d.evidence) + "</ul></details>")
     if d.timeline:
         parts.append(f"<p>{_e(timeline_text(d.timeline, d.unit))}</p>")
     if d.forecast is not None:
-        parts.append(f"<p><strong>More {_e(d.unit)}s:</strong> {_e(forecast_text(d.forecast, d.unit))}</p>")
-    parts.append("<p><strong>What to do</strong></p><ol>" + "".join(f"<li>{_e(f)}</li>" for f in d.fixes) + "</ol>")
+        more = t("More {units}:", units=units_word(d.unit))
+        parts.append(f"<p><strong>{_e(more)}</strong> {_e(forecast_text(d.forecast, d.unit))}</p>")
+    parts.append(f"<p><strong>{_e(t('What to do'))}</strong></p><ol>"
+                 + "".join(f"<li>{_e(f)}</li>" for f in d.fixes) + "</ol>")
     if d.notes:
-        parts.append("<details><summary>Notes</summary><ul>"
+        parts.append(f"<details><summary>{_e(t('Notes'))}</summary><ul>"
                      + "".join(f"<li>{_e(n)}</li>" for n in d.notes) + "</ul></details>")
     parts.append("</div>")
     return "\n".join(parts)
@@ -70,25 +74,27 @@ def batch_html(batch) -> str:
     """What a notebook shows for a batch: the count per diagnosis, a table of the runs (most urgent
     first, unreadable ones with their error), then each run's panel, folded."""
     from .render import summary_line  # noqa: PLC0415
-    from .words import fmt_epoch, fmt_value  # noqa: PLC0415
+    from .render import batch_header  # noqa: PLC0415
+    from .words import fmt_epoch, fmt_value, trend_word  # noqa: PLC0415
 
     rows = []
     for r in batch.results:
         d = r.diagnosis
         if d is None:
-            rows.append(f"<tr><td>{_e(r.name)}</td><td></td><td></td><td></td><td>unreadable</td>"
+            rows.append(f"<tr><td>{_e(r.name)}</td><td></td><td></td><td></td><td>{_e(t('unreadable'))}</td>"
                         f'<td colspan="2">{_e(r.error)}</td></tr>')
             continue
-        best = "" if d.best_epoch is None else f"{fmt_value(d.best_value)} at {fmt_epoch(d.best_epoch)}"
-        rows.append(f"<tr><td>{_e(r.name)}</td><td>{d.epochs}</td><td>{_e(d.train.trend)}</td>"
-                    f"<td>{_e(d.val.trend if d.val else '-')}</td>"
+        best = "" if d.best_epoch is None else t("{value} at {epoch}", value=fmt_value(d.best_value),
+                                                  epoch=fmt_epoch(d.best_epoch))
+        rows.append(f"<tr><td>{_e(r.name)}</td><td>{d.epochs}</td><td>{_e(trend_word(d.train.trend))}</td>"
+                    f"<td>{_e(trend_word(d.val.trend) if d.val else '-')}</td>"
                     f'<td><span style="border-left:6px solid {colour(d.code)};padding-left:4px">{_e(d.code)}</span></td>'
                     f"<td>{_e(best)}</td><td>{_e(d.title)}</td></tr>")
     figures = len(batch.results) <= FIGURES_UP_TO
     panels = [f"<details><summary>{_e(r.name)}: [{_e(r.code)}] {_e(r.diagnosis.title)}</summary>"
               f"{diagnosis_html(r.diagnosis, r.diagnosis.history if figures else None)}</details>"
               for r in batch.results if r.diagnosis is not None]
-    head = "".join(f"<th>{h}</th>" for h in ("run", "epochs", "train", "val", "code", "best", "diagnosis"))
+    head = "".join(f"<th>{_e(h)}</th>" for h in batch_header())
     return ('<div class="lossdoctor-batch" style="font-family:system-ui,sans-serif">'
             f"<p><strong>lossdoctor:</strong> {_e(summary_line(batch))}</p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

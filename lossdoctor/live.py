@@ -96,9 +96,9 @@ class LiveDoctor:
                  clock: Callable[[], float] = time.perf_counter, framework: str = "keras",
                  point: str = "Epoch", lang: str | None = None):
         if every < 1 or min_epochs < 1 or confirm < 1:
-            raise ValueError("LossDoctor: every, min_epochs and confirm must be at least 1")
+            raise ValueError(t("LossDoctor: every, min_epochs and confirm must be at least 1"))
         if budget is not None and not 0 < budget <= 1:
-            raise ValueError("LossDoctor: budget is a share of training time, in (0, 1], or None")
+            raise ValueError(t("LossDoctor: budget is a share of training time, in (0, 1], or None"))
         from .codes import NAMES  # noqa: PLC0415
 
         unknown = [c for c in (stop_on or ()) if c not in NAMES]

@@ -23,14 +23,29 @@ import numpy as np
 from .codes import NAMES, colour, severity
 from .safe import printable
 from .trend import bin_points
-from .words import best_note, confidence_text, fmt_epoch, fmt_value, forecast_text, timeline_text
+from .i18n import N_, current, t, tr
+from .words import (LEVEL_WORDS, best_note, confidence_text, fmt_epoch, fmt_value, forecast_text, timeline_text,
+                    trend_word, unit_word, units_word)
 
 MAX_POINTS = 400  # per curve: a longer series is drawn from this many bin medians
 COLUMNS = (  # (key, heading, numeric): the table's columns, in order
-    ("run", "run", False), ("epochs", "epochs", True), ("train", "train", False), ("val", "val", False),
-    ("code", "diagnosis", False), ("best_epoch", "best epoch", True), ("best_value", "best loss", True),
-    ("since", "since best", True), ("forecast", "forecast", True), ("confidence", "confidence", False),
+    ("run", N_("run"), False), ("epochs", N_("epochs"), True), ("train", N_("train"), False),
+    ("val", N_("val"), False), ("code", N_("diagnosis"), False), ("best_epoch", N_("best epoch"), True),
+    ("best_value", N_("best loss"), True), ("since", N_("since best"), True), ("forecast", N_("forecast"), True),
+    ("confidence", N_("confidence"), False),
 )
+
+
+def labels() -> dict:
+    """The page script's words, in the language in force (`{name}` placeholders filled by the script)."""
+    return {"shown": t("{n} of {total} runs shown"), "no_finite": t("No finite loss value to draw."),
+            "loss": t("loss"), "loss_log": t("loss (log scale)"), "close": t("Close"),
+            "train": t("train {key}"), "validation": t("validation {key}"), "trend": t("{key} trend"),
+            "curves_of": t("loss curves of {run}: {code}"), "evidence": t("Evidence"), "timeline": t("Timeline"),
+            "fixes": t("What to do"), "notes": t("Notes"), "unreadable": t("unreadable"),
+            "overlay": t("Overlay chosen runs"), "overlay_n": t("Overlay {n} chosen runs"),
+            "overlay_item": t("{run} ({key}, {code})"), "overlay_item_nan": t("{run} ({key}, {code}: no finite value)"),
+            "overlay_title": t("Validation loss of {n} runs")}
 
 
 def _e(text) -> str:
@@ -74,7 +89,7 @@ def _forecast_cell(fc) -> tuple[str, float | None]:
     """The forecast column: expected best and whether more epochs help, and its sort value."""
     if fc is None or fc.expected_loss is None:
         return "", None
-    word = {True: "helps", False: "no gain", None: "unclear"}[fc.more_epochs_help]
+    word = {True: t("helps"), False: t("no gain"), None: t("unclear")}[fc.more_epochs_help]
     return f"{fmt_value(fc.expected_loss)} ({word})", fc.expected_loss
 
 
@@ -97,6 +112,10 @@ def run_data(r) -> dict:
         "phases": [[_num(p.first_epoch), _num(p.last_epoch), p.code, colour(p.code)] for p in d.timeline],
         "forecast": forecast_text(d.forecast, unit) if d.forecast is not None else "",
         "band": _band(d), "best": [_num(d.best_epoch), _num(d.best_value)] if d.best_epoch is not None else None,
+        "words": {"unit": unit_word(unit), "more": t("More {units}", units=units_word(unit)),
+                  "trends": t("trend over the judged {units}", units=units_word(unit)),
+                  "window": t("judged {units} (shaded)", units=units_word(unit)),
+                  "band": t("forecast of the best {key} (80%)", key=d.forecast.key) if d.forecast else ""},
         "best_key": d.best_key, "context": context_line(d),
         "nonfinite": [f"{k} NaN/inf from {unit} {fmt_epoch(v)}" for k, v in d.nonfinite.items()],
         "best_label": best_note(d.best_key, d.best_value, d.best_epoch, unit) if d.best_epoch is not None else "",
@@ -112,28 +131,31 @@ def _row(i: int, r) -> str:
     name = _e(r.name)
     if r.diagnosis is None:
         return (f'<tr data-i="{i}" data-code="error" data-run="{name}" data-k0="{name}" data-k4="99">'
-                f'<td><input type="checkbox" disabled aria-label="compare {name} (not readable)"></td>'
+                f'<td><input type="checkbox" disabled aria-label="{_e(t("compare {run} (not readable)", run=r.name))}"></td>'
                 f'<th scope="row"><span class="run-name">{name}</span></th><td></td><td></td><td></td>'
-                f'<td><span class="code" style="--c:#999999">unreadable</span></td>'
+                f'<td><span class="code" style="--c:#999999">{_e(t("unreadable"))}</span></td>'
                 f'<td colspan="5" class="err">{_e(r.error or "")}</td></tr>')
     d = r.diagnosis
     fc_text, fc_value = _forecast_cell(d.forecast)
     values = {
-        "run": (name, name), "epochs": (str(d.epochs), d.epochs), "train": (d.train.trend, d.train.trend),
-        "val": ((d.val.trend if d.val else "-"), (d.val.trend if d.val else "-")),
+        "run": (name, name), "epochs": (str(d.epochs), d.epochs),
+        "train": (_e(trend_word(d.train.trend)), trend_word(d.train.trend)),
+        "val": ((_e(trend_word(d.val.trend)) if d.val else "-"), (trend_word(d.val.trend) if d.val else "-")),
         "code": (f'<span class="code" style="--c:{colour(d.code)}">{_e(d.code)}</span>'
                  f'<span class="title">{_e(d.title)}</span>', f"{severity(d.code):02d}{d.code}"),
         "best_epoch": (fmt_epoch(d.best_epoch) if d.best_epoch is not None else "", d.best_epoch),
         "best_value": (fmt_value(d.best_value) if d.best_value is not None else "", d.best_value),
         "since": (fmt_epoch(d.epochs_since_best) if d.epochs_since_best is not None else "", d.epochs_since_best),
-        "forecast": (_e(fc_text), fc_value), "confidence": (d.confidence, "hml".index(d.confidence[0])),
+        "forecast": (_e(fc_text), fc_value),
+        "confidence": (_e(tr(LEVEL_WORDS.get(d.confidence, d.confidence))), "lmh".index(d.confidence[0])),
     }
     keys = " ".join(f'data-k{j}="{_e("" if v[1] is None else v[1])}"' for j, v in
                     enumerate(values[k] for k, _, _ in COLUMNS))
     cells = "".join(f"<td>{values[k][0]}</td>" for k, _, _ in COLUMNS[1:])
     return (f'<tr data-i="{i}" data-code="{_e(d.code)}" data-run="{name}" {keys}>'
-            f'<td><input type="checkbox" class="pick" aria-label="compare {name}"></td>'
-            f'<th scope="row"><button type="button" class="open" aria-label="open {name}">{name}</button></th>'
+            f'<td><input type="checkbox" class="pick" aria-label="{_e(t("compare {run}", run=r.name))}"></td>'
+            f'<th scope="row"><button type="button" class="open" aria-label="{_e(t("open {run}", run=r.name))}">'
+            f'{name}</button></th>'
             f"{cells}</tr>")
 
 
@@ -141,9 +163,9 @@ def _summary(batch) -> str:
     """The summary bar: a count per diagnosis, most urgent first; each filters the table."""
     counts = sorted(batch.summary.items(), key=lambda kv: severity(kv[0] if kv[0] != "error" else None))
     items = [f'<button type="button" class="count" data-code="{_e(code)}" style="--c:{colour(code)}" '
-             f'aria-pressed="false"><b>{n}</b> {_e(code if code != "error" else "unreadable")}</button>'
+             f'aria-pressed="false"><b>{n}</b> {_e(code if code != "error" else t("unreadable"))}</button>'
              for code, n in counts]
-    return '<nav class="summary" aria-label="diagnoses">' + "".join(items) + "</nav>"
+    return f'<nav class="summary" aria-label="{_e(t("diagnoses"))}">' + "".join(items) + "</nav>"
 
 
 def _asset(name: str) -> str:
@@ -158,23 +180,24 @@ def _json_block(data) -> str:
     return text
 
 
-def sweep_html(batch, title: str = "lossdoctor report") -> str:
+def sweep_html(batch, title: str | None = None) -> str:
     """The page for a batch of runs (one run gives the same page with one entry, opened)."""
+    title = title or t("lossdoctor report")
     runs = [run_data(r) for r in batch.results]
     script = _asset("page.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
     n, failed = len(batch.results), batch.failed
     codes = [c for c in NAMES if c in batch.summary] + (["error"] if "error" in batch.summary else [])
-    options = "".join(f'<option value="{c}">{c if c != "error" else "unreadable"}</option>' for c in codes)
+    options = "".join(f'<option value="{c}">{c if c != "error" else _e(t("unreadable"))}</option>' for c in codes)
     heads = "".join(
         f'<th scope="col" data-col="{j}" data-num="{int(num)}" aria-sort="none"><button type="button" class="sort">'
-        f"{_e(head)}</button></th>" for j, (_, head, num) in enumerate(COLUMNS))
+        f"{_e(tr(head))}</button></th>" for j, (_, head, num) in enumerate(COLUMNS))
     skipped = getattr(batch, "skipped", 0)
-    lead = f"{n} run{'s' if n != 1 else ''}" + (f", {failed} unreadable" if failed else "") + \
-        (f"; {skipped} file(s) that are not training logs skipped" if skipped else "")
+    lead = (t("1 run") if n == 1 else t("{n} runs", n=n)) + (t(", {n} unreadable", n=failed) if failed else "") + \
+        (t("; {n} file(s) that are not training logs skipped", n=skipped) if skipped else "")
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{'zh-CN' if current() == 'zh' else 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -187,29 +210,30 @@ def sweep_html(batch, title: str = "lossdoctor report") -> str:
 <header><h1>{_e(title)}</h1><p class="lead">{_e(lead)}</p>{_summary(batch)}</header>
 <main>
 <div class="controls" role="search">
-<label>Diagnosis <select id="code-filter"><option value="">all</option>{options}</select></label>
-<label>Run name <input type="search" id="name-filter" placeholder="filter by name"></label>
-<button type="button" id="overlay-btn" disabled>Overlay chosen runs</button>
+<label>{_e(t("Diagnosis"))} <select id="code-filter"><option value="">{_e(t("all"))}</option>{options}</select></label>
+<label>{_e(t("Run name"))} <input type="search" id="name-filter" placeholder="{_e(t("filter by name"))}"></label>
+<button type="button" id="overlay-btn" disabled>{_e(t("Overlay chosen runs"))}</button>
 <span id="shown" aria-live="polite"></span>
 </div>
-<section id="overlay" hidden aria-label="validation loss of the chosen runs"></section>
+<section id="overlay" hidden aria-label="{_e(t("validation loss of the chosen runs"))}"></section>
 <section id="panel" hidden aria-live="polite"></section>
 <table id="runs">
-<caption>Runs, most urgent first. Choose a run's name to open it; tick runs to overlay their validation loss.</caption>
-<thead><tr><th scope="col"><span class="sr">compare</span></th>{heads}</tr></thead>
+<caption>{_e(t("Runs, most urgent first. Choose a run's name to open it; tick runs to overlay their validation loss."))}</caption>
+<thead><tr><th scope="col"><span class="sr">{_e(t("compare"))}</span></th>{heads}</tr></thead>
 <tbody>
 {"".join(_row(i, r) for i, r in enumerate(batch.results))}
 </tbody>
 </table>
 </main>
 <script type="application/json" id="runs-data">{_json_block(runs)}</script>
+<script type="application/json" id="labels-data">{_json_block(labels())}</script>
 <script>{script}</script>
 </body>
 </html>
 """
 
 
-def page_writer(batch, title: str = "lossdoctor report"):
+def page_writer(batch, title: str | None = None):
     """A `write(tmp_path)` for the page (see `atomic.WritePlan`)."""
     from .atomic import text_writer  # noqa: PLC0415
 

@@ -16,9 +16,10 @@ from .safe import printable
 from .codes import colour
 from .diagnose import Diagnosis
 from .facts import ACCURACY_KEYS
-from .words import best_note, fmt_epoch, fmt_share, fmt_value
+from .words import LEVEL_WORDS, best_note, code_name, fmt_epoch, fmt_share, fmt_value, sep, trend_word, unit_word, units_word
 from .errors import LossDoctorError
 from .history import History, Series
+from .i18n import N_, current, language, t, tr
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency
 TRAIN_COLOR, VAL_COLOR, MARK_COLOR, WINDOW_COLOR = "#0072B2", "#D55E00", "#009E73", "#999999"
@@ -26,6 +27,55 @@ BAD_COLOR = "#CC79A7"
 FORMATS = (".png", ".svg", ".pdf")
 RC = {"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False, "axes.spines.right": False,
       "svg.hashsalt": "lossdoctor", "figure.dpi": 100}
+# fonts with the Chinese characters, most common on Linux first; matplotlib falls back to them glyph by glyph
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Serif CJK SC", "Source Han Sans SC",
+             "Source Han Sans CN", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback",
+             "AR PL UMing CN", "AR PL UKai CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+NO_CJK_FONT = ("lossdoctor: no font with Chinese characters is installed, so the figure is drawn in English; "
+               "install one (Debian/Ubuntu: apt-get install fonts-noto-cjk; Fedora: dnf install "
+               "google-noto-sans-cjk-fonts; macOS and Windows have one)")
+_noted: set = set()
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font with Chinese characters, or None."""
+    if "font" not in _noted:
+        from matplotlib import font_manager  # noqa: PLC0415
+
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        _noted.add("font")
+        globals()["_CJK"] = next((n for n in CJK_FONTS if n in names), None)
+    return globals().get("_CJK")
+
+
+def figure_language() -> str:
+    """The language the figure is drawn in: the one in force, or English (said once, on stderr)
+    when it needs a font this machine does not have: never boxes in place of characters."""
+    lang = current()
+    if lang == "en" or cjk_font():
+        return lang
+    if "note" not in _noted:
+        import sys  # noqa: PLC0415
+
+        _noted.add("note")
+        print(NO_CJK_FONT, file=sys.stderr)
+    return "en"
+
+
+def figure_rc() -> dict:
+    """The figure style, with the Chinese font as fallback of DejaVu Sans when one is drawn in Chinese."""
+    font = cjk_font() if current() != "en" else None
+    return {**RC, "font.family": ["DejaVu Sans", font]} if font else dict(RC)
+
+
+def in_language(d: Diagnosis, history: History) -> Diagnosis:
+    """`d` with its words in the language in force (made again from its facts when it was written in another)."""
+    if d.lang == current() or d.facts is None:
+        return d
+    from .diagnose import explain  # noqa: PLC0415
+
+    horizon = d.forecast.horizon_epochs if d.forecast is not None else None
+    return explain(d.facts, history, horizon=horizon)
 
 
 def literal_text(fig):
@@ -38,9 +88,9 @@ def literal_text(fig):
         legend = ax.get_legend()
         if legend is not None:
             texts += legend.get_texts()
-    for t in texts:
-        if t is not None:
-            t.set_parse_math(False)
+    for text in texts:
+        if text is not None:
+            text.set_parse_math(False)
     return fig
 
 
@@ -74,16 +124,18 @@ def _draw_series(ax, s: Series, color: str, label: str, smooth: float, shift: fl
     marker = "o" if len(s) <= 60 and not s.per_step else None
     ax.plot(x, s.y, marker=marker, ms=3, label=None if smooth else label, **raw_style)
     if smooth:
-        ax.plot(x, tensorboard_smooth(s.y, smooth), color=color, lw=2.0, label=f"{label} (smoothed {smooth:g})")
+        ax.plot(x, tensorboard_smooth(s.y, smooth), color=color, lw=2.0,
+                label=t("{label} (smoothed {weight})", label=label, weight=f"{smooth:g}"))
 
 
-def _draw_trend(ax, t, color: str, shift: float = 0.0) -> None:
-    if t is None or t.trend == "unknown" or not math.isfinite(t.start_value) or not math.isfinite(t.end_value):
+def _draw_trend(ax, tn, color: str, shift: float = 0.0) -> None:
+    if tn is None or tn.trend == "unknown" or not math.isfinite(tn.start_value) or not math.isfinite(tn.end_value):
         return
-    xs = np.linspace(t.first_epoch, t.last_epoch, 50)
-    ys = t.fitted(xs)
+    xs = np.linspace(tn.first_epoch, tn.last_epoch, 50)
+    ys = tn.fitted(xs)
     ax.plot(xs - shift, ys, color=color, lw=2.2, ls="--",
-            label=f"{t.key} trend: {t.trend} ({t.relative_change:+.1%})", zorder=5)
+            label=t("{key} trend: {trend} ({change})", key=tn.key, trend=trend_word(tn.trend),
+                    change=f"{tn.relative_change:+.1%}"), zorder=5)
 
 
 def _draw_forecast(ax, d: Diagnosis, color: str) -> None:
@@ -97,7 +149,8 @@ def _draw_forecast(ax, d: Diagnosis, color: str) -> None:
     mid = np.minimum(fc.curve(xs), fc.best_so_far)
     lower = mid * (fc.expected_loss_low / fc.expected_loss) ** ((xs - xs[0]) / (xs[-1] - xs[0]))
     ax.fill_between(xs, lower, fc.best_so_far, color=color, alpha=0.12, lw=0,
-                    label=f"forecast of the best {fc.key} to {d.unit} {fmt_epoch(fc.horizon_epochs)} (80%)")
+                    label=t("forecast of the best {key} to {unit} {horizon} (80%)", key=fc.key, unit=unit_word(d.unit),
+                            horizon=fmt_epoch(fc.horizon_epochs)))
     ax.plot(xs, mid, color=color, lw=1.4, ls=":", zorder=4)
 
 
@@ -110,7 +163,7 @@ def _draw_timeline(ax, d: Diagnosis) -> None:
         ax.axvspan(p.first_epoch, p.last_epoch, ymin=0.965, ymax=1.0, color=colour(p.code),
                    alpha=0.55, lw=0)
         if p.last_epoch - p.first_epoch >= 0.22 * span:  # a name only where it fits
-            ax.text((p.first_epoch + p.last_epoch) / 2, 0.982, p.code.replace("_", " "), fontsize=6.5,
+            ax.text((p.first_epoch + p.last_epoch) / 2, 0.982, code_name(p.code), fontsize=6.5,
                     ha="center", va="center", transform=ax.get_xaxis_transform(), clip_on=True)
 
 
@@ -118,7 +171,7 @@ def _mark_nonfinite(ax, s: Series, color: str, height: float = 0.97) -> None:
     bad = ~np.isfinite(s.y)
     if bad.any():
         ax.plot(s.x[bad], np.full(bad.sum(), height), transform=ax.get_xaxis_transform(), ls="none",
-                marker="x", ms=7, mew=2, color=color, label=f"{s.key} NaN/inf", clip_on=False)
+                marker="x", ms=7, mew=2, color=color, label=t("{key} NaN/inf", key=s.key), clip_on=False)
 
 
 def _mark_best(ax, d: Diagnosis) -> None:
@@ -126,7 +179,7 @@ def _mark_best(ax, d: Diagnosis) -> None:
         return
     label = best_note(d.best_key, d.best_value, d.best_epoch, d.unit)
     if d.code == "overfitting":
-        label += ": overfitting begins"
+        label = t("{best}: overfitting begins", best=label)
     ax.axvline(d.best_epoch, color=MARK_COLOR, ls=":", lw=1.5)
     ax.plot([d.best_epoch], [d.best_value], marker="*", ms=14, color=MARK_COLOR, ls="none",
             label=label, zorder=6)
@@ -142,20 +195,21 @@ def shorten_middle(name: str, width: int) -> str:
 
 def evidence_line(d: Diagnosis) -> str:
     """The evidence in one line: both trends over the window, and the best epoch."""
-    def part(t):
-        if t is None:
-            return "no validation loss"
-        if t.key in d.nonfinite and t.trend == "unknown":
-            return f"{t.key} NaN/inf"
-        if t.trend == "unknown":
-            return f"{t.key} unknown (too few points)"
-        return f"{t.key} {t.trend} {t.relative_change:+.1%}"
+    def part(tn):
+        if tn is None:
+            return t("no validation loss")
+        if tn.key in d.nonfinite and tn.trend == "unknown":
+            return f"{tn.key} NaN/inf"
+        if tn.trend == "unknown":
+            return t("{key} unknown (too few points)", key=tn.key)
+        return f"{tn.key} {trend_word(tn.trend)} {tn.relative_change:+.1%}"
     u = d.unit
-    line = (f"{part(d.train)}, {part(d.val)} over {u}s {fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])}")
+    line = t("{train}, {val} over {units} {first}-{last}", train=part(d.train), val=part(d.val), units=units_word(u),
+             first=fmt_epoch(d.window[0]), last=fmt_epoch(d.window[1]))
     if d.nonfinite:
-        line += f"; NaN/inf from {u} " + fmt_epoch(min(d.nonfinite.values()))
+        line += t("; NaN/inf from {unit} {epoch}", unit=unit_word(u), epoch=fmt_epoch(min(d.nonfinite.values())))
     if d.best_epoch is not None:
-        line += "; " + best_note(d.best_key, d.best_value, d.best_epoch, u)
+        line += sep() + best_note(d.best_key, d.best_value, d.best_epoch, u)
     return line
 
 
@@ -163,23 +217,36 @@ def forecast_line(d: Diagnosis) -> str:
     """The forecast in one line for the figure's box."""
     fc, u = d.forecast, d.unit
     if fc.model == "none":
-        return f"More {u}s will not help ({fc.reason.replace('_', ' ')}): best {fc.key} stays {fmt_value(fc.best_so_far)}"
-    verdict = {True: "help", False: "bring little", None: "may bring a little"}[fc.more_epochs_help]
+        return t("More {units} will not help ({reason}): best {key} stays {best}", units=units_word(u),
+                 reason=tr(REASON_WORDS.get(fc.reason, fc.reason)), key=fc.key, best=fmt_value(fc.best_so_far))
+    verdict = {True: t("More {units} help", units=units_word(u)),
+               False: t("More {units} bring little", units=units_word(u)),
+               None: t("More {units} may bring a little", units=units_word(u))}[fc.more_epochs_help]
     if fc.reason == "still_falling":
-        verdict = "help a little"
-    return (f"More {u}s {verdict}: best {fc.key} about {fmt_value(fc.expected_loss)} by {u} "
-            f"{fmt_epoch(fc.horizon_epochs)} ({fmt_share(-fc.gain) if fc.gain > 0 else 'no better'}; "
-            f"80%: {fmt_value(fc.expected_loss_low)}"
-            f"-{fmt_value(fc.expected_loss_high)})")
+        verdict = t("More {units} help a little", units=units_word(u))
+    return t("{verdict}: best {key} about {expected} by {unit} {horizon} ({gain}; 80%: {low}-{high})",
+             verdict=verdict, key=fc.key, expected=fmt_value(fc.expected_loss), unit=unit_word(u),
+             horizon=fmt_epoch(fc.horizon_epochs), gain=fmt_share(-fc.gain) if fc.gain > 0 else t("no better"),
+             low=fmt_value(fc.expected_loss_low), high=fmt_value(fc.expected_loss_high))
+
+
+REASON_WORDS = {"overfitting": N_("overfitting"), "diverging": N_("diverging"), "non_finite": N_("non finite"),
+                "train_rising": N_("train rising"), "levelled_off": N_("levelled off"),
+                "oscillating": N_("oscillating"), "too_few": N_("too few"), "horizon_reached": N_("horizon reached")}
 
 
 def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:
     """The box's text: the verdict, the evidence, and the top fixes in full (wrapped, never cut)."""
-    lines = [f"{d.title} (confidence: {d.confidence})", evidence_line(d)]
+    lines = [t("{title} (confidence: {level})", title=d.title, level=tr(LEVEL_WORDS.get(d.confidence, d.confidence))),
+             evidence_line(d)]
     if d.forecast is not None and d.forecast.expected_loss is not None:
         lines.append(forecast_line(d))
     lines += [f"{i}. {f}" for i, f in enumerate(d.fixes[:fixes], 1)]
-    return "\n".join(textwrap.fill(l, width, subsequent_indent="    ") for l in lines)
+    if current() == "en":
+        return "\n".join(textwrap.fill(l, width, subsequent_indent="    ") for l in lines)
+    from .render import _wrap_wide, display_width  # noqa: PLC0415 - Chinese breaks between characters
+
+    return "\n".join(_wrap_wide(l, "", "    ", width) if display_width(l) > width else l for l in lines)
 
 
 def _accuracy_pair(history: History) -> tuple[Series | None, Series | None]:
@@ -216,11 +283,13 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     shift = 0.5 if shift_train and not train.per_step else 0.0
 
     ax.axvspan(d.window[0], d.window[1], color=WINDOW_COLOR, alpha=0.15, lw=0,
-               label=f"analysis window ({d.unit}s {fmt_epoch(d.window[0])}-{fmt_epoch(d.window[1])})")
-    _draw_series(ax, train, TRAIN_COLOR, f"train {train.key}" + (" (mid-epoch)" if shift else ""), smooth, shift)
+               label=t("analysis window ({units} {first}-{last})", units=units_word(d.unit),
+                       first=fmt_epoch(d.window[0]), last=fmt_epoch(d.window[1])))
+    _draw_series(ax, train, TRAIN_COLOR, (t("train {key} (mid-epoch)", key=train.key) if shift else
+                                          t("train {key}", key=train.key)), smooth, shift)
     _draw_trend(ax, d.train, TRAIN_COLOR, shift)
     if val is not None:
-        _draw_series(ax, val, VAL_COLOR, f"validation {val.key}", smooth)
+        _draw_series(ax, val, VAL_COLOR, t("validation {key}", key=val.key), smooth)
         _draw_trend(ax, d.val, VAL_COLOR)
     _draw_forecast(ax, d, VAL_COLOR if val is not None else TRAIN_COLOR)
     _draw_timeline(ax, d)
@@ -228,7 +297,8 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
         if s is not None:
             _mark_nonfinite(ax, s, color, height)
     if not any(np.isfinite(s.y).any() for s in (train, val) if s is not None):
-        ax.text(0.5, 0.5, f"no finite loss value: NaN/inf from {d.unit} {fmt_epoch(min(d.nonfinite.values()))}",
+        ax.text(0.5, 0.5, t("no finite loss value: NaN/inf from {unit} {epoch}", unit=unit_word(d.unit),
+                            epoch=fmt_epoch(min(d.nonfinite.values()))),
                 ha="center", va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=12)
         ax.set_yticks([])
     if history.x_unit == "epoch" and not train.per_step:
@@ -239,28 +309,28 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     use_log = wants_log_scale(train, val) if logy is None else logy
     if use_log:
         ax.set_yscale("log")
-    ax.set_ylabel("loss" + (" (log scale)" if use_log else ""))
+    ax.set_ylabel(t("loss (log scale)") if use_log else t("loss"))
     ax.set_title(textwrap.fill(f"{os.path.basename(d.source)}: [{d.code}] {d.title}", 100), loc="left",
                  fontweight="bold")  # a long name wraps instead of running off the figure
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
     ax.grid(alpha=0.3)
     if acc is not None:
         ax2 = axes[1]
-        _draw_series(ax2, acc, TRAIN_COLOR, f"train {acc.key}", smooth)
+        _draw_series(ax2, acc, TRAIN_COLOR, t("train {key}", key=acc.key), smooth)
         if val_acc is not None:
-            _draw_series(ax2, val_acc, VAL_COLOR, f"validation {val_acc.key}", smooth)
+            _draw_series(ax2, val_acc, VAL_COLOR, t("validation {key}", key=val_acc.key), smooth)
         ax2.axvspan(d.window[0], d.window[1], color=WINDOW_COLOR, alpha=0.15, lw=0)
         m = d.facts.metric if d.facts is not None else None
         if m is not None and val_acc is not None and m.key == val_acc.key:
             ax2.plot([m.best_epoch], [m.best_value], marker="*", ms=12, color=MARK_COLOR, ls="none", zorder=6,
-                     label=f"best {m.key} {fmt_value(m.best_value)} at {d.unit} {fmt_epoch(m.best_epoch)}")
+                     label=best_note(m.key, m.best_value, m.best_epoch, d.unit))
         ax2.set_ylabel(acc.key)
         ax2.grid(alpha=0.3)
         ax2.legend(loc="best", fontsize=8)
         ax2.sharex(ax)
-    (axes[-2] if acc is not None else ax).set_xlabel("step" if history.x_unit == "step" else "epoch")
+    (axes[-2] if acc is not None else ax).set_xlabel(unit_word(history.x_unit))
     box.axis("off")
-    box.text(0.0, 1.0, verdict, va="top", ha="left", family="DejaVu Sans", fontsize=9,
+    box.text(0.0, 1.0, verdict, va="top", ha="left", fontsize=9,
              transform=box.transAxes, wrap=False,
              bbox=dict(boxstyle="round,pad=0.6", fc="#F7F7F7", ec="#BBBBBB"))
     return literal_text(fig)
@@ -270,8 +340,8 @@ def figure_writer(fig, path: str):
     """A `write(tmp_path)` for the figure; the format follows `path`'s extension (.png, .svg, .pdf)."""
     ext = os.path.splitext(path)[1].lower()
     if ext not in FORMATS:
-        raise LossDoctorError(f"cannot write {path}: unknown image type {ext or '(none)'}; use "
-                              + ", ".join(FORMATS))
+        raise LossDoctorError(t("cannot write {path}: unknown image type {ext}; use {formats}", path=path,
+                                ext=ext or t("(none)"), formats=", ".join(FORMATS)))
     meta = {".png": {"Software": None}, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}[ext]
     import matplotlib  # noqa: PLC0415
 
@@ -287,11 +357,14 @@ def save_figure(fig, path: str, inputs=()) -> None:
 
 
 def styled_figure(history: History, d: Diagnosis, **kwargs):
-    """The annotated figure, drawn under lossdoctor's style."""
+    """The annotated figure, drawn under lossdoctor's style, in the language in force (English, with
+    one note, when no font with its characters is installed)."""
     import matplotlib  # noqa: PLC0415
 
-    with matplotlib.rc_context(RC):
-        return plot_diagnosis(history, d, **kwargs)
+    with language(figure_language()):
+        d = in_language(d, history)
+        with matplotlib.rc_context(figure_rc()):
+            return plot_diagnosis(history, d, **kwargs)
 
 
 def render_figure(history: History, d: Diagnosis, path: str, inputs=(), **kwargs) -> None:
@@ -322,7 +395,8 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
         if wants_log_scale(train, history[d.val.key] if d.val else None):
             ax.set_yscale("log")
         if d.nonfinite and not np.isfinite(train.y).any():
-            ax.text(0.5, 0.5, f"NaN/inf from {d.unit} {fmt_epoch(min(d.nonfinite.values()))}", ha="center",
+            ax.text(0.5, 0.5, t("NaN/inf from {unit} {epoch}", unit=unit_word(d.unit),
+                                epoch=fmt_epoch(min(d.nonfinite.values()))), ha="center",
                     va="center", transform=ax.transAxes, color=BAD_COLOR, fontsize=9)
         color = colour(d.code)
         ax.set_title(shorten_middle(printable(name), 38) + f"\n[{d.code}]", fontsize=8, color=color, loc="left")
@@ -331,8 +405,8 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
         ax.tick_params(labelsize=7)
     for ax in axes[n:]:
         ax.axis("off")
-    shown = f"{n} runs" if not total or total == n else f"the {n} most urgent of {total} runs"
-    fig.suptitle(f"lossdoctor: {shown} (train blue, validation orange, trends dashed over the window)",
+    shown = t("{n} runs", n=n) if not total or total == n else t("the {n} most urgent of {total} runs", n=n, total=total)
+    fig.suptitle(t("lossdoctor: {shown} (train blue, validation orange, trends dashed over the window)", shown=shown),
                  fontsize=10)
     return literal_text(fig)
 
@@ -340,7 +414,7 @@ def plot_grid(items: list, total: int | None = None, columns: int | None = None)
 def styled_grid(items: list, total: int | None = None):
     import matplotlib  # noqa: PLC0415
 
-    with matplotlib.rc_context(RC):
+    with language(figure_language()), matplotlib.rc_context(figure_rc()):
         return plot_grid(items, total)
 
 

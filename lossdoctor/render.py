@@ -24,14 +24,14 @@ def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
     return _wrap_wide(text, first, indent)
 
 
-def _wrap_wide(text: str, first: str, indent: str) -> str:
+def _wrap_wide(text: str, first: str, indent: str, width: int = WIDTH) -> str:
     """Fill to WIDTH terminal columns where Chinese characters take two and a line may break
     between any two of them (punctuation stays with the character before it)."""
     lines, line = [], first
     for token in _TOKENS.findall(text):
         if token.isspace():
             token = " "
-        if display_width(line) + display_width(token) > WIDTH and line.strip():
+        if display_width(line) + display_width(token) > width and line.strip():
             lines.append(line.rstrip())
             line = indent
             if token == " ":

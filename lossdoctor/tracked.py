@@ -9,13 +9,14 @@ from .batch import Batch, diagnose_loaded
 from .errors import InputFileError
 from .options import Options
 from .readers import mlflow as ml
+from .i18n import t
 
 
 def is_tracked(inputs) -> bool:
     """True when the inputs name tracking-server runs (`mlflow:...`) rather than files."""
     tracked = [ml.is_mlflow(i) for i in inputs]
     if any(tracked) and not all(tracked):
-        raise InputFileError(f"{inputs[0]}: mix either files or mlflow: runs in one command, not both")
+        raise InputFileError(t("{input}: mix either files or mlflow: runs in one command, not both", input=inputs[0]))
     return bool(tracked) and all(tracked)
 
 
@@ -25,7 +26,7 @@ def diagnose_tracked(inputs, options: Options, uri: str | None) -> tuple[Batch, 
     for spec in inputs:
         c, runs = ml.experiment_runs(spec, uri)
         if not runs:
-            raise InputFileError(f"{spec}: the experiment has no runs yet")
+            raise InputFileError(t("{spec}: the experiment has no runs yet", spec=spec))
         items += [(f"{ml.PREFIX}{ml.RUN_PREFIX}{r.info.run_id}", ml.run_name(r),
                    (lambda r=r, c=c: ml.run_history(c, r))) for r in runs]
     batch, histories = diagnose_loaded(items, options)

@@ -54,7 +54,7 @@ def test_page_is_self_contained(sweep):
     text = page_text(sweep)
     assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', text)  # nothing fetched from a network
     assert "<link" not in text and "@import" not in text and "url(" not in text
-    assert text.count("<script") == 2  # the data block and the page's own script
+    assert text.count("<script") == 3  # the data and words blocks, and the page's own script
 
 
 def test_page_allows_only_its_own_script(sweep):

@@ -4,6 +4,12 @@
 // ever parsed as HTML.
 (function () {
   var runs = JSON.parse(document.getElementById("runs-data").textContent);
+  var L = JSON.parse(document.getElementById("labels-data").textContent);  // the words, in the report's language
+  function say(key, values) {
+    return String(L[key]).replace(/\{(\w+)\}/g, function (m, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : m;
+    });
+  }
   var tbody = document.querySelector("#runs tbody");
   var rows = Array.prototype.slice.call(tbody.rows);
   var codeFilter = document.getElementById("code-filter");
@@ -42,7 +48,7 @@
       tr.hidden = !ok;
       if (ok) n += 1;
     });
-    shown.textContent = n + " of " + rows.length + " runs shown";
+    shown.textContent = say("shown", { n: n, total: rows.length });
     document.querySelectorAll("button.count").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.dataset.code === code));
     });
@@ -93,13 +99,13 @@
   }
   // series: [{x:[], y:[], colour, dash, width, label}]; extra: {window, best, band, phases, unit}
   function chart(series, extra) {
-    var W = 900, H = 340, L = 64, R = 16, T = 18, B = 38;
+    var W = 900, H = 340, Lm = 64, R = 16, T = 18, B = 38;
     var xs = [], ys = [];
     series.forEach(function (s) {
       s.x.forEach(function (x, i) { if (x !== null && s.y[i] !== null) { xs.push(x); ys.push(s.y[i]); } });
     });
     if (extra.band) extra.band.forEach(function (p) { xs.push(p[0]); ys.push(p[2]); });
-    if (!xs.length) return el("p", "No finite loss value to draw.");
+    if (!xs.length) return el("p", L.no_finite);
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
     var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
     var log = y0 > 0 && y1 / y0 > 100;
@@ -108,10 +114,10 @@
     if (b - a < 1e-12) { a -= 0.5; b += 0.5; }
     var pad = (b - a) * 0.06; a -= pad; b += pad;
     if (x1 - x0 < 1e-12) { x0 -= 1; x1 += 1; }
-    var X = function (v) { return L + (v - x0) / (x1 - x0) * (W - L - R); };
+    var X = function (v) { return Lm + (v - x0) / (x1 - x0) * (W - Lm - R); };
     var Y = function (v) { return T + (b - fy(v)) / (b - a) * (H - T - B); };
     var root = svg("svg", { viewBox: "0 0 " + W + " " + H, class: "chart", role: "img" });
-    root.appendChild(svg("title", {}, extra.label || "loss curves"));
+    root.appendChild(svg("title", {}, extra.label || L.loss));
     if (extra.window) {
       root.appendChild(svg("rect", { x: X(extra.window[0]), y: T, width: Math.max(1, X(extra.window[1]) - X(extra.window[0])),
         height: H - T - B, fill: WINDOW, "fill-opacity": 0.15 }));
@@ -125,18 +131,18 @@
     var ticksY = log ? niceTicks(a, b, 5).map(function (t) { return Math.pow(10, t); }) : niceTicks(a, b, 5);
     ticksY.forEach(function (t) {
       if (fy(t) < a || fy(t) > b) return;
-      root.appendChild(svg("line", { x1: L, x2: W - R, y1: Y(t), y2: Y(t), class: "grid" }));
-      root.appendChild(svg("text", { x: L - 6, y: Y(t) + 4, "text-anchor": "end" }, fmt(t)));
+      root.appendChild(svg("line", { x1: Lm, x2: W - R, y1: Y(t), y2: Y(t), class: "grid" }));
+      root.appendChild(svg("text", { x: Lm - 6, y: Y(t) + 4, "text-anchor": "end" }, fmt(t)));
     });
     niceTicks(x0, x1, 8).forEach(function (t) {
       root.appendChild(svg("line", { x1: X(t), x2: X(t), y1: H - B, y2: H - B + 4, class: "axis" }));
       root.appendChild(svg("text", { x: X(t), y: H - B + 16, "text-anchor": "middle" }, fmt(t)));
     });
-    root.appendChild(svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }));
-    root.appendChild(svg("line", { x1: L, x2: L, y1: T, y2: H - B, class: "axis" }));
-    root.appendChild(svg("text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, extra.unit || "epoch"));
+    root.appendChild(svg("line", { x1: Lm, x2: W - R, y1: H - B, y2: H - B, class: "axis" }));
+    root.appendChild(svg("line", { x1: Lm, x2: Lm, y1: T, y2: H - B, class: "axis" }));
+    root.appendChild(svg("text", { x: (Lm + W - R) / 2, y: H - 4, "text-anchor": "middle" }, extra.unitWord));
     root.appendChild(svg("text", { x: 12, y: T + (H - T - B) / 2, transform: "rotate(-90 12 " + (T + (H - T - B) / 2) + ")",
-      "text-anchor": "middle" }, "loss" + (log ? " (log scale)" : "")));
+      "text-anchor": "middle" }, log ? L.loss_log : L.loss));
     if (extra.band) {
       var up = extra.band.map(function (p) { return X(p[0]) + "," + Y(p[3]); });
       var down = extra.band.slice().reverse().map(function (p) { return X(p[0]) + "," + Y(p[2]); });
@@ -200,13 +206,13 @@
     panel.textContent = "";
     panel.hidden = false;
     panel.style.setProperty("--c", r.colour || "#999999");
-    var close = el("button", "Close", "close");
+    var close = el("button", L.close, "close");
     close.type = "button";
     close.addEventListener("click", function () { closePanel(i); });
     panel.appendChild(close);
     var h = el("h2");
     h.tabIndex = -1;
-    h.appendChild(el("span", r.error ? "unreadable" : r.code, "code"));
+    h.appendChild(el("span", r.error ? L.unreadable : r.code, "code"));
     h.lastChild.style.setProperty("--c", r.colour || "#999999");
     h.appendChild(document.createTextNode(r.error ? r.run : r.title));
     panel.appendChild(h);
@@ -214,34 +220,33 @@
       panel.appendChild(el("p", r.source, "context"));
       panel.appendChild(el("p", r.error, "err"));
     } else {
-      var unit = r.unit + "s";
       panel.appendChild(el("p", r.context, "context"));
       panel.appendChild(el("p", r.summary));
       panel.appendChild(el("p", r.confidence_text, "confidence"));
       var series = [], items = [];
       if (r.train) {
-        series.push(curve(r.train, TRAIN, "train " + r.train.key));
-        items.push({ label: "train " + r.train.key, colour: TRAIN });
+        series.push(curve(r.train, TRAIN, say("train", { key: r.train.key })));
+        items.push({ label: say("train", { key: r.train.key }), colour: TRAIN });
       }
-      if (r.train_fit) series.push(fitLine(r.train_fit, TRAIN, "train trend"));
+      if (r.train_fit) series.push(fitLine(r.train_fit, TRAIN, say("trend", { key: r.train.key })));
       if (r.val) {
-        series.push(curve(r.val, VAL, "validation " + r.val.key));
-        items.push({ label: "validation " + r.val.key, colour: VAL });
+        series.push(curve(r.val, VAL, say("validation", { key: r.val.key })));
+        items.push({ label: say("validation", { key: r.val.key }), colour: VAL });
       }
-      if (r.val_fit) series.push(fitLine(r.val_fit, VAL, "validation trend"));
+      if (r.val_fit) series.push(fitLine(r.val_fit, VAL, say("trend", { key: r.val.key })));
       r.nonfinite.forEach(function (t) { items.push({ label: t, colour: "#CC79A7" }); });
-      if (r.train_fit || r.val_fit) items.push({ label: "trend over the judged " + unit, colour: "#444", dash: true });
-      items.push({ label: "judged " + unit + " (shaded)", colour: WINDOW });
+      if (r.train_fit || r.val_fit) items.push({ label: r.words.trends, colour: "#444", dash: true });
+      items.push({ label: r.words.window, colour: WINDOW });
       if (r.best) items.push({ label: r.best_label, colour: MARK });
-      if (r.band) items.push({ label: "forecast of the best " + (r.val ? r.val.key : r.best_key) + " (80%)", colour: r.val ? VAL : TRAIN, dash: true });
+      if (r.band) items.push({ label: r.words.band, colour: r.val ? VAL : TRAIN, dash: true });
       panel.appendChild(chart(series, { window: r.window, best: r.best, band: r.band, bandColour: r.val ? VAL : TRAIN,
-        phases: r.phases, unit: r.unit, label: "loss curves of " + r.run + ": " + r.code }));
+        phases: r.phases, unitWord: r.words.unit, label: say("curves_of", { run: r.run, code: r.code }) }));
       panel.appendChild(legend(items));
-      panel.appendChild(section("Evidence", r.evidence));
-      if (r.timeline) { panel.appendChild(el("h3", "Timeline")); panel.appendChild(el("p", r.timeline)); }
-      if (r.forecast) { panel.appendChild(el("h3", "More " + unit)); panel.appendChild(el("p", r.forecast)); }
-      panel.appendChild(section("What to do", r.fixes, true));
-      if (r.notes.length) panel.appendChild(section("Notes", r.notes));
+      panel.appendChild(section(L.evidence, r.evidence));
+      if (r.timeline) { panel.appendChild(el("h3", L.timeline)); panel.appendChild(el("p", r.timeline)); }
+      if (r.forecast) { panel.appendChild(el("h3", r.words.more)); panel.appendChild(el("p", r.forecast)); }
+      panel.appendChild(section(L.fixes, r.fixes, true));
+      if (r.notes.length) panel.appendChild(section(L.notes, r.notes));
     }
     try { history.replaceState(null, "", "#run-" + i); } catch (e) { /* a page opened from a sandbox */ }
     if (focus) h.focus();
@@ -271,7 +276,7 @@
     if (!ev.target.classList.contains("pick")) return;
     var n = picked().length;
     overlayBtn.disabled = n < 2;
-    overlayBtn.textContent = n < 2 ? "Overlay chosen runs" : "Overlay " + n + " chosen runs";
+    overlayBtn.textContent = n < 2 ? L.overlay : say("overlay_n", { n: n });
   });
   overlayBtn.addEventListener("click", function () {
     var series = [], items = [], chosen = picked();
@@ -279,20 +284,20 @@
       var r = runs[i], c = r.val || r.train, colour = PALETTE[k % PALETTE.length];
       if (!c) return;
       var finite = c.y.some(function (v) { return v !== null; });
-      var label = r.run + " (" + c.key + ", " + r.code + (finite ? ")" : ": no finite value)");
+      var label = say(finite ? "overlay_item" : "overlay_item_nan", { run: r.run, key: c.key, code: r.code });
       series.push({ x: c.x, y: c.y, colour: colour, label: label, width: 1.8, dash: k >= PALETTE.length ? "5 3" : "none" });
       items.push({ label: label, colour: colour, dash: k >= PALETTE.length });
     });
     overlay.textContent = "";
     overlay.hidden = false;
-    var close = el("button", "Close", "close");
+    var close = el("button", L.close, "close");
     close.type = "button";
     close.addEventListener("click", function () { overlay.hidden = true; overlay.textContent = ""; overlayBtn.focus(); });
     overlay.appendChild(close);
-    var h = el("h2", "Validation loss of " + chosen.length + " runs");
+    var h = el("h2", say("overlay_title", { n: chosen.length }));
     h.tabIndex = -1;
     overlay.appendChild(h);
-    overlay.appendChild(chart(series, { unit: runs[chosen[0]].unit, label: "validation loss of the chosen runs" }));
+    overlay.appendChild(chart(series, { unitWord: runs[chosen[0]].words.unit, label: say("overlay_title", { n: chosen.length }) }));
     overlay.appendChild(legend(items));
     h.focus();
   });

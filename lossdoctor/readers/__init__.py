@@ -17,6 +17,10 @@ from ..errors import HistoryFormatError, InputFileError
 from ..history import History
 from ..discover import is_event_path
 from . import sniff as sniffers
+from ..i18n import N_, t
+
+BINARY = N_("is binary, not a text log; pass a JSON, CSV or console log (TensorBoard event files need: pip install "
+            "'lossdoctor[tensorboard]')")
 
 MAX_BYTES = 1 << 30  # 1 GiB: a log larger than this is almost certainly not a loss history
 
@@ -110,12 +114,11 @@ def _read_chunks(read: Callable[[], bytes], max_bytes: int) -> bytes:
         if not chunk:
             return b"".join(chunks)
         if not chunks and _looks_binary(chunk[:65536]):
-            raise HistoryFormatError("is binary, not a text log; pass a JSON, CSV or console log "
-                                     "(TensorBoard event files need: pip install 'lossdoctor[tensorboard]')")
+            raise HistoryFormatError(t(BINARY))
         chunks.append(chunk)
         total += len(chunk)
         if total > max_bytes:
-            raise InputFileError(f"is larger than the {max_bytes / 2**20:.0f} MiB lossdoctor reads")
+            raise InputFileError(t("is larger than the {mib} MiB lossdoctor reads", mib=f"{max_bytes / 2**20:.0f}"))
 
 
 def _read_fifo(path: str, max_bytes: int) -> bytes:
@@ -128,8 +131,8 @@ def _read_fifo(path: str, max_bytes: int) -> bytes:
             while True:
                 ready, _, _ = select.select([fd], [], [], FIFO_WAIT)
                 if not ready:
-                    raise InputFileError(f"is a pipe that stayed silent for {FIFO_WAIT:.0f} s; "
-                                         "write the log to it, or pass a file")
+                    raise InputFileError(t("is a pipe that stayed silent for {seconds} s; write the log to it, or pass "
+                                           "a file", seconds=f"{FIFO_WAIT:.0f}"))
                 try:
                     return os.read(fd, 1 << 20)
                 except BlockingIOError:
@@ -148,29 +151,29 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
         data = _read_chunks(lambda: sys.stdin.buffer.read(1 << 20), max_bytes)
     else:
         if os.path.isdir(path):
-            raise InputFileError("is a directory with no TensorBoard event files; pass a history file inside it")
+            raise InputFileError(t("is a directory with no TensorBoard event files; pass a history file inside it"))
         try:
             mode = os.stat(path).st_mode
             if stat.S_ISFIFO(mode):
                 return _read_fifo(path, max_bytes)
             size = os.path.getsize(path)
             if size > max_bytes:
-                raise InputFileError(f"is {size / 2**20:.0f} MiB, larger than the {max_bytes / 2**20:.0f} MiB "
-                                     "lossdoctor reads; keep only the run you want diagnosed")
+                raise InputFileError(t("is {size} MiB, larger than the {mib} MiB lossdoctor reads; keep only the run "
+                                       "you want diagnosed", size=f"{size / 2**20:.0f}", mib=f"{max_bytes / 2**20:.0f}"))
             with open(path, "rb") as fh:
                 data = _read_chunks(lambda: fh.read(1 << 20), max_bytes)
         except InputFileError:
             raise
         except FileNotFoundError as err:
-            raise InputFileError("no such file; check the path") from err
+            raise InputFileError(t("no such file; check the path")) from err
         except PermissionError as err:
-            raise InputFileError("permission denied; check the file's permissions") from err
+            raise InputFileError(t("permission denied; check the file's permissions")) from err
         except IsADirectoryError as err:
-            raise InputFileError("is a directory; pass a history file inside it") from err
+            raise InputFileError(t("is a directory; pass a history file inside it")) from err
         except OSError as err:
-            raise InputFileError(f"cannot be read ({err.strerror or err}); check the file") from err
+            raise InputFileError(t("cannot be read ({reason}); check the file", reason=err.strerror or err)) from err
     if len(data) > max_bytes:
-        raise InputFileError(f"is larger than the {max_bytes / 2**20:.0f} MiB lossdoctor reads")
+        raise InputFileError(t("is larger than the {mib} MiB lossdoctor reads", mib=f"{max_bytes / 2**20:.0f}"))
     return data
 
 
@@ -181,12 +184,12 @@ def decode(data: bytes) -> tuple[str, str | None]:
         The text, and a note when it was not read as UTF-8 text would be (else None).
     """
     if not data.strip():
-        raise HistoryFormatError("is empty; point lossdoctor at a saved training history")
+        raise HistoryFormatError(t("is empty; point lossdoctor at a saved training history"))
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return data.decode("utf-16"), None
         except UnicodeDecodeError as err:
-            raise HistoryFormatError("looks like UTF-16 but does not decode; re-save it as UTF-8") from err
+            raise HistoryFormatError(t("looks like UTF-16 but does not decode; re-save it as UTF-8")) from err
     utf16 = _utf16_without_bom(data[:65536])
     if utf16:
         try:
@@ -194,8 +197,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
         except UnicodeDecodeError:
             pass
     if b"\x00" in data[:65536]:
-        raise HistoryFormatError("is binary, not a text log; pass a JSON, CSV or console log "
-                                 "(TensorBoard event files need: pip install 'lossdoctor[tensorboard]')")
+        raise HistoryFormatError(t(BINARY))
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
@@ -205,7 +207,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return chinese, GB18030_NOTE
     text = data.decode("utf-8-sig", errors="replace")
     if text.count("\ufffd") > max(16, len(text) // 100):
-        raise HistoryFormatError("is not text (undecodable bytes); pass a JSON, CSV or console log saved as UTF-8")
+        raise HistoryFormatError(t("is not text (undecodable bytes); pass a JSON, CSV or console log saved as UTF-8"))
     return text, None
 
 
@@ -246,23 +248,23 @@ def parse_text(text: str, source: str = "<text>", input_format: str | None = Non
     try:
         return _parse_text(text, source, input_format)
     except csv.Error as err:  # e.g. a field longer than the csv module's limit
-        raise HistoryFormatError(f"is not a table lossdoctor can read ({err}); a training log has short "
-                                 "fields: pass the log itself") from None
+        raise HistoryFormatError(t("is not a table lossdoctor can read ({error}); a training log has short fields: "
+                                   "pass the log itself", error=err)) from None
 
 
 def _parse_text(text: str, source: str, input_format: str | None) -> History:
     if input_format:
         fmt = next((f for f in TEXT_FORMATS if f.name == input_format), None)
         if fmt is None:
-            raise HistoryFormatError(f"unknown input format {input_format!r}; use one of "
-                                     + ", ".join(format_names()))
+            raise HistoryFormatError(t("unknown input format {format}; use one of {formats}",
+                                       format=repr(input_format), formats=", ".join(format_names())))
         return fmt.parse(text, source)
     for fmt in TEXT_FORMATS:
         if fmt.sniff(text):
             return fmt.parse(text, source)
-    raise HistoryFormatError(
-        "is not a training history lossdoctor recognises (tried: " + ", ".join(format_names())
-        + "); pass a Keras History JSON, a CSVLogger CSV or a console log, or name the format with --input-format")
+    raise HistoryFormatError(t(
+        "is not a training history lossdoctor recognises (tried: {formats}); pass a Keras History JSON, a CSVLogger CSV "
+        "or a console log, or name the format with --input-format", formats=", ".join(format_names())))
 
 
 def load_history(path: str, input_format: str | None = None) -> History:

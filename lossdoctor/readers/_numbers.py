@@ -1,6 +1,7 @@
 """Turning the cells and values found in logs into floats."""
 
 from __future__ import annotations
+from ..i18n import t
 
 import math
 
@@ -53,8 +54,8 @@ def json_numbers():
 def overflow_note(overflowed: list[str]) -> list[str]:
     if not overflowed:
         return []
-    return [f"{len(overflowed)} number(s) in the file (e.g. {overflowed[0]}) are beyond the largest float "
-            "(1.8e308) and read as infinity: the value overflowed when it was written"]
+    return [t("{n} number(s) in the file (e.g. {example}) are beyond the largest float (1.8e308) and read as "
+              "infinity: the value overflowed when it was written", n=len(overflowed), example=overflowed[0])]
 
 
 def is_number(value) -> bool:

@@ -15,6 +15,7 @@ from ..history import History
 from ._numbers import json_numbers
 from .records import records_to_history
 from .sniff import ANSI, EPOCH_HEADER, STEP_LINE
+from ..i18n import t
 
 METRIC = re.compile(r"(?<![\w/])([A-Za-z_][\w/.\-]*?)\s*:\s+(nan|-?nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.:])",
                     re.IGNORECASE)
@@ -92,29 +93,29 @@ def parse_runs(text: str) -> tuple[list[list[dict]], list[str]]:
             runs[-1].append({"epoch": float(n), **values, "__complete__": done, "__planned__": int(head.group(2))})
     runs = [r for r in runs if r]
     if runs and not runs[-1][-1]["__complete__"]:
-        notes.append(f"epoch {int(runs[-1][-1]['epoch'])} was interrupted before it ended; left out")
+        notes.append(t("epoch {epoch} was interrupted before it ended; left out", epoch=int(runs[-1][-1]["epoch"])))
         runs[-1].pop()
     return [r for r in runs if r], notes
 
 
 def stopped_early_note(epoch: float, planned: float) -> str:
     """The note for a run that ended before the epochs it was given."""
-    return (f"training ended at epoch {epoch:g} of the {planned:g} planned: stopped early (early stopping, "
-            "a NaN guard) or interrupted")
+    return t("training ended at epoch {epoch} of the {planned} planned: stopped early (early stopping, a NaN guard) "
+             "or interrupted", epoch=f"{epoch:g}", planned=f"{planned:g}")
 
 
 def parse(text: str, source: str) -> History:
     runs, notes = parse_runs(text)
     if not runs:
-        raise HistoryFormatError("looks like Keras console output but no epoch reports a loss; "
-                                 "log with verbose=2 (or verbose=1) and keep the whole output")
+        raise HistoryFormatError(t("looks like Keras console output but no epoch reports a loss; log with verbose=2 "
+                                   "(or verbose=1) and keep the whole output"))
     if len(runs) > 1:
-        notes.append(f"found {len(runs)} fit() runs ({', '.join(str(len(r)) for r in runs)} epochs); "
-                     "diagnosing the last")
+        notes.append(t("found {n} fit() runs ({epochs} epochs); diagnosing the last", n=len(runs),
+                       epochs=", ".join(str(len(r)) for r in runs)))
     steps = [r["__steps__"] for r in runs[-1] if "__steps__" in r]
     if steps:
-        notes.append(f"Keras reported {int(max(set(steps), key=steps.count))} steps per epoch "
-                     "(= ceil(training samples / batch_size))")
+        notes.append(t("Keras reported {n} steps per epoch (= ceil(training samples / batch_size))",
+                       n=int(max(set(steps), key=steps.count))))
     last = runs[-1][-1]
     if last["epoch"] < last["__planned__"]:
         notes.append(stopped_early_note(last["epoch"], last["__planned__"]))
@@ -130,28 +131,28 @@ def notebook_text(text: str) -> str:
         parse_int, parse_float, _ = json_numbers()
         nb = json.loads(text, parse_int=parse_int, parse_float=parse_float)
     except RecursionError as err:
-        raise HistoryFormatError("is a notebook nested too deeply to read") from err
+        raise HistoryFormatError(t("is a notebook nested too deeply to read")) from err
     except json.JSONDecodeError as err:
-        raise HistoryFormatError(f"is not a valid notebook (line {err.lineno}: {err.msg})") from err
+        raise HistoryFormatError(t("is not a valid notebook (line {line}: {error})", line=err.lineno, error=err.msg)) from err
     parts = []
     cells = nb.get("cells") if isinstance(nb, dict) else None
     for cell in cells if isinstance(cells, list) else []:
         outputs = cell.get("outputs") if isinstance(cell, dict) else None
         for out in outputs if isinstance(outputs, list) else []:
             if isinstance(out, dict) and out.get("output_type") == "stream":
-                t = out.get("text", "")
-                if isinstance(t, list):
-                    parts.append("".join(x for x in t if isinstance(x, str)))
-                elif isinstance(t, str):
-                    parts.append(t)
+                text = out.get("text", "")
+                if isinstance(text, list):
+                    parts.append("".join(x for x in text if isinstance(x, str)))
+                elif isinstance(text, str):
+                    parts.append(text)
     return "\n".join(parts)
 
 
 def notebook_parse(text: str, source: str) -> History:
     inner = notebook_text(text)
     if not EPOCH_HEADER.search(ANSI.sub("", inner).replace("\r", "\n")):
-        raise HistoryFormatError("is a notebook, but none of its outputs is a Keras training log; "
-                                 "save history.history with json.dump and pass that file")
+        raise HistoryFormatError(t("is a notebook, but none of its outputs is a Keras training log; save "
+                                   "history.history with json.dump and pass that file"))
     h = parse(inner, source)
     return History(h.series, source, "notebook", h.notes, h.x_unit)
 
@@ -178,7 +179,7 @@ def steps_parse(text: str, source: str) -> History:
                 key = "loss_epoch" if kind.lower().startswith("train") else "val_loss"
                 rows.append({"epoch": float(epoch), key: float(value)})
     if not rows:
-        raise HistoryFormatError("has 'Epoch [e/E], Step [s/S]' lines but none reports a loss")
+        raise HistoryFormatError(t("has 'Epoch [e/E], Step [s/S]' lines but none reports a loss"))
     # keep integer positions fractional-aware: positions are already on the epoch axis
     h = records_to_history(rows, source, "step-log")
     return h

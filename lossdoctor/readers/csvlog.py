@@ -13,6 +13,7 @@ from ._numbers import to_float
 from .records import Column, columns_to_history, split_runs
 from .sniff import delimiter as _delimiter
 from .sniff import lines as _lines
+from ..i18n import t
 
 def _read_rows(text: str) -> tuple[list[str], list[list[list[str]]], list[str]]:
     """Header, then the data rows of each run (a repeated header starts a new run), and notes."""
@@ -33,8 +34,8 @@ def _read_rows(text: str) -> tuple[list[str], list[list[list[str]]], list[str]]:
             runs[-1].append(cells)
     notes = []
     if bad:
-        notes.append(f"skipped {bad} row(s) whose number of fields does not match the header "
-                     "(a truncated or hand-edited file?)")
+        notes.append(t("skipped {n} row(s) whose number of fields does not match the header (a truncated or "
+                       "hand-edited file?)", n=bad))
     return header, [r for r in runs if r], notes
 
 
@@ -60,8 +61,8 @@ def _wandb_table(header, rows, export) -> tuple[dict, list[str]]:
         table[name] = to_column([r[i] for r in rows])
     notes = ["read a W&B run export: the '<run> - <metric>' columns, without their __MIN/__MAX"]
     if len(export["runs"]) > 1:
-        notes.append(f"the export holds {len(export['runs'])} runs ({', '.join(export['runs'])}); diagnosing "
-                     f"{export['runs'][0]!r}: export one run per file to diagnose each")
+        notes.append(t("the export holds {n} runs ({runs}); diagnosing {first}: export one run per file to diagnose "
+                       "each", n=len(export["runs"]), runs=", ".join(export["runs"]), first=repr(export["runs"][0])))
     steps, present = table["step"]
     if present.all() and np.array_equal(steps, np.arange(len(steps))):
         table["epoch"] = table.pop("step")  # W&B logged once per epoch (Keras' WandbMetricsLogger)
@@ -114,9 +115,9 @@ def parse(text: str, source: str) -> History:
     header, raw_runs, notes = _read_rows(text)
     if header and header[0] == "":
         header[0] = "__index__"
-        notes.append("ignored the unnamed first column (a pandas index)")
+        notes.append(t("ignored the unnamed first column (a pandas index)"))
     if not raw_runs:
-        raise HistoryFormatError("has a header but no data rows; was training stopped before the first epoch ended?")
+        raise HistoryFormatError(t("has a header but no data rows; was training stopped before the first epoch ended?"))
     export = _wandb_export(header)
     if export is not None:
         table, more = _wandb_table(header, [r for run in raw_runs for r in run], export)
@@ -133,11 +134,11 @@ def _from_runs(header: list[str], runs: list, notes: list[str], source: str) -> 
     last = runs[-1]
     dropped = [h for h, (_, present) in last.items() if not present.any()]
     if dropped:
-        notes.append("ignored column(s) with no numbers: " + ", ".join(dropped))
+        notes.append(t("ignored column(s) with no numbers: {columns}", columns=", ".join(dropped)))
     if len(runs) > 1:
         sizes = [len(next(iter(r.values()))[0]) for r in runs]
-        notes.append(f"found {len(runs)} runs appended in one file; diagnosing the last "
-                     f"({sizes[-1]} rows), the earlier ones have {', '.join(map(str, sizes[:-1]))} rows")
+        notes.append(t("found {n} runs appended in one file; diagnosing the last ({rows} rows), the earlier ones have "
+                       "{earlier} rows", n=len(runs), rows=sizes[-1], earlier=", ".join(map(str, sizes[:-1]))))
     fmt = "lightning-csv" if "step" in header and "epoch" in header else "csv"
     if fmt == "csv" and ("val_loss" in header or {"epoch", "loss"} <= set(header)):
         fmt = "csvlogger"

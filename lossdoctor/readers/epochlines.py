@@ -19,6 +19,7 @@ from ..history import History
 from ._numbers import to_float
 from .records import records_to_history
 from .sniff import ANSI, lines
+from ..i18n import t
 
 EPOCH = re.compile(r"\bepoch\b\s*+[\[(:#]?\s*+(\d{1,9})(?:\s*+/\s*+\d{1,9})?\s*+[\])]?", re.IGNORECASE)
 PAIR = re.compile(r"([A-Za-z][\w./-]{0,40}(?: [A-Za-z][\w./-]{0,40}){0,3})\s{0,4}(?:[:=]\s{0,4}|\s{1,4})"
@@ -62,6 +63,6 @@ def parse(text: str, source: str) -> History:
         epoch, values = found
         rows.setdefault(epoch, {"epoch": float(epoch)}).update(values)
     if not rows:
-        raise HistoryFormatError("has no line naming an epoch with a loss value ('Epoch 3: loss=0.52 ...')")
-    notes = ["read the 'epoch N ... key: value' lines; keys lower-cased, spaces as underscores"]
+        raise HistoryFormatError(t("has no line naming an epoch with a loss value ('Epoch 3: loss=0.52 ...')"))
+    notes = [t("read the 'epoch N ... key: value' lines; keys lower-cased, spaces as underscores")]
     return records_to_history([rows[e] for e in sorted(rows)], source, "epoch-log", notes)

@@ -10,6 +10,7 @@ from ..errors import HistoryFormatError
 from ..history import History, epoch_series
 from ._numbers import json_numbers, overflow_note, to_float
 from .records import records_to_history
+from ..i18n import t
 
 PLURALS = {"train_losses": "loss", "val_losses": "val_loss", "losses": "loss",
            "train_accs": "accuracy", "val_accs": "val_accuracy",
@@ -26,16 +27,17 @@ def _load(text: str, overflow: list | None = None):
             overflow += overflowed
         return obj
     except RecursionError as err:
-        raise HistoryFormatError("is JSON nested too deeply to be a training history; "
-                                 "save it with json.dump(history.history, f)") from err
+        raise HistoryFormatError(t("is JSON nested too deeply to be a training history; save it with "
+                                   "json.dump(history.history, f)")) from err
     except json.JSONDecodeError as err:
         if err.msg == "Extra data":
             records = _json_lines(text)
             if records is not None:
                 return records
-        end = "; the file looks cut short" if err.pos >= len(text.rstrip()) - 1 else ""
-        raise HistoryFormatError(f"is not valid JSON (line {err.lineno}, column {err.colno}: "
-                                 f"{err.msg}){end}; re-save it with json.dump(history.history, f)") from err
+        end = t("; the file looks cut short") if err.pos >= len(text.rstrip()) - 1 else ""
+        raise HistoryFormatError(t("is not valid JSON (line {line}, column {column}: {error}){end}; re-save it with "
+                                   "json.dump(history.history, f)", line=err.lineno, column=err.colno, error=err.msg,
+                                   end=end)) from err
 
 
 def _json_lines(text: str) -> list | None:
@@ -66,8 +68,8 @@ def _python_repr(s: str):
     try:
         return ast.literal_eval(cleaned)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as err:
-        raise HistoryFormatError("holds a JSON string that is neither JSON nor a Python dict; "
-                                 "save the history with json.dump(history.history, f)") from err
+        raise HistoryFormatError(t("holds a JSON string that is neither JSON nor a Python dict; save the history "
+                                   "with json.dump(history.history, f)")) from err
 
 
 def _numeric_list(v) -> list | None:
@@ -89,15 +91,15 @@ def _from_dict(d: dict, source: str, notes: list[str]) -> History | None:
         name = PLURALS.get(k, k)
         series[name] = epoch_series(name, vals)
         if name != k:
-            notes.append(f"read {k!r} as {name!r}")
+            notes.append(t("read {key} as {name}", key=repr(k), name=repr(name)))
     if not series:
         return None
     if skipped:
-        notes.append("ignored non-series entries: " + ", ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else ""))
+        notes.append(t("ignored non-series entries: {keys}", keys=", ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else "")))
     lengths = {len(s) for s in series.values()}
     if len(lengths) > 1:
-        notes.append(f"series have different lengths ({min(lengths)}-{max(lengths)} values); "
-                     "each is read from epoch 1")
+        notes.append(t("series have different lengths ({low}-{high} values); each is read from epoch 1",
+                       low=min(lengths), high=max(lengths)))
     return History(series, source, "keras-json", tuple(notes))
 
 
@@ -107,7 +109,7 @@ def _records(items: list, source: str, notes: list[str]) -> History | None:
         return None
     final = [r for r in rows if "train_runtime" in r]
     if final:
-        notes.append("ignored the end-of-training summary entry")
+        notes.append(t("ignored the end-of-training summary entry"))
     rows = [{k: to_float(v) for k, v in r.items() if not isinstance(v, (dict, list))}
             for r in rows if "train_runtime" not in r]
     fmt = "hf-trainer" if any("eval_loss" in r or "learning_rate" in r and "step" in r for r in rows) else "json-records"
@@ -133,7 +135,7 @@ def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) 
     """Find the history inside whatever JSON value was saved."""
     notes = notes if notes is not None else []
     if depth > 4:
-        raise HistoryFormatError("nests the history too deeply to find it; save history.history itself")
+        raise HistoryFormatError(t("nests the history too deeply to find it; save history.history itself"))
     if isinstance(obj, str):
         return interpret(_python_repr(obj), source, notes, depth + 1)
     if isinstance(obj, list):
@@ -141,12 +143,12 @@ def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) 
         if found is not None:
             return found
         if _numeric_list(obj):  # a bare list of per-epoch losses
-            notes.append("a bare list of numbers: read as the training loss, one value per epoch")
+            notes.append(t("a bare list of numbers: read as the training loss, one value per epoch"))
             return _from_dict({"loss": obj}, source, notes)
     if isinstance(obj, dict):
         split = _split_nested(obj)
         if split is not None:
-            notes.append("train/validation histories nested under their own keys: read as loss and val_<key>")
+            notes.append(t("train/validation histories nested under their own keys: read as loss and val_<key>"))
             return interpret(split, source, notes, depth + 1)
         for key in WRAPPERS:
             if isinstance(obj.get(key), (dict, list)):
@@ -158,10 +160,11 @@ def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) 
         runs = [k for k, v in obj.items() if isinstance(v, dict) and any(_numeric_list(x) for x in v.values())]
         if runs:
             if len(runs) > 1:
-                notes.append(f"found {len(runs)} runs ({', '.join(runs[:5])}); diagnosing the last, {runs[-1]!r}")
+                notes.append(t("found {n} runs ({runs}); diagnosing the last, {last}", n=len(runs),
+                               runs=", ".join(runs[:5]), last=repr(runs[-1])))
             return interpret(obj[runs[-1]], source, notes, depth + 1)
-    raise HistoryFormatError("is JSON but holds no loss series (expected e.g. {\"loss\": [...], "
-                             "\"val_loss\": [...]}); save it with json.dump(history.history, f)")
+    raise HistoryFormatError(t("is JSON but holds no loss series (expected e.g. {example}); save it with "
+                               "json.dump(history.history, f)", example='{"loss": [...], "val_loss": [...]}'))
 
 
 def _with_trainer_state(h: History, state: dict) -> History:
@@ -176,8 +179,8 @@ def _with_trainer_state(h: History, state: dict) -> History:
         notes.append(stopped_early_note(round(done, 2), planned))
     best, ckpt = to_float(state.get("best_metric")), state.get("best_model_checkpoint")
     if best is not None and isinstance(ckpt, str):
-        notes.append(f"the Trainer recorded best_metric {best:.4g} at {ckpt.rstrip('/').split('/')[-1]} "
-                     "(load_best_model_at_end=True restores it)")
+        notes.append(t("the Trainer recorded best_metric {best} at {checkpoint} (load_best_model_at_end=True "
+                       "restores it)", best=f"{best:.4g}", checkpoint=ckpt.rstrip("/").split("/")[-1]))
     return replace(h, notes=tuple(notes)) if len(notes) != len(h.notes) else h
 
 

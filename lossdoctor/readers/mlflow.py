@@ -15,6 +15,7 @@ import urllib.request
 from ..errors import HistoryFormatError, InputFileError
 from ..history import History
 from .records import records_to_history
+from ..i18n import t
 
 PREFIX = "mlflow:"
 RUN_PREFIX = "runs/"
@@ -32,8 +33,8 @@ def is_single_run(spec: str) -> bool:
 def tracking_uri(uri: str | None) -> str:
     uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
     if not uri:
-        raise InputFileError("no MLflow tracking server given; pass --tracking-uri http://host:5000 "
-                             "or set MLFLOW_TRACKING_URI")
+        raise InputFileError(t("no MLflow tracking server given; pass --tracking-uri http://host:5000 or set "
+                               "MLFLOW_TRACKING_URI"))
     return uri
 
 
@@ -48,7 +49,7 @@ def client(uri: str | None):
     try:
         from mlflow.tracking import MlflowClient  # noqa: PLC0415
     except ImportError as err:
-        raise InputFileError("reading MLflow runs needs the mlflow package: pip install 'lossdoctor[mlflow]'") from err
+        raise InputFileError(t("reading MLflow runs needs the mlflow package: pip install 'lossdoctor[mlflow]'")) from err
     return MlflowClient(tracking_uri=uri)
 
 
@@ -60,8 +61,8 @@ def _check_reachable(uri: str) -> None:
         return  # it answered: some servers have no /health, the client will say more
     except (urllib.error.URLError, OSError, ValueError) as err:
         reason = getattr(err, "reason", err)
-        raise InputFileError(f"the MLflow tracking server at {uri} does not answer ({reason}); "
-                             "start it (mlflow server ...) or check --tracking-uri") from err
+        raise InputFileError(t("the MLflow tracking server at {uri} does not answer ({reason}); start it (mlflow "
+                               "server ...) or check --tracking-uri", uri=uri, reason=reason)) from err
 
 
 def _experiment(c, name_or_id: str):
@@ -74,8 +75,9 @@ def _experiment(c, name_or_id: str):
         except MlflowException:
             exp = None
     if exp is None:
-        names = ", ".join(e.name for e in c.search_experiments(max_results=20)) or "none"
-        raise InputFileError(f"no MLflow experiment {name_or_id!r} there; experiments: {names}")
+        names = ", ".join(e.name for e in c.search_experiments(max_results=20)) or t("none")
+        raise InputFileError(t("no MLflow experiment {name} there; experiments: {names}", name=repr(name_or_id),
+                               names=names))
     return exp
 
 
@@ -110,7 +112,7 @@ def run_history(c, run) -> History:
     keys = sorted(run.data.metrics)
     source = f"{PREFIX}{RUN_PREFIX}{run.info.run_id}"
     if not keys:
-        raise HistoryFormatError("the run logged no metrics; log the training and validation loss per epoch")
+        raise HistoryFormatError(t("the run logged no metrics; log the training and validation loss per epoch"))
     rows: dict[int, dict] = {}
     for key in keys:
         for m in c.get_metric_history(run.info.run_id, key):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..history import History, Series
+from ..i18n import t
 
 EPOCH_KEYS = ("epoch", "Epoch", "epochs")
 STEP_KEYS = ("step", "global_step", "Step", "iteration", "_step")
@@ -45,7 +46,8 @@ def rows_to_columns(rows: list[dict], notes: list[str] | None = None) -> dict[st
         keys = sorted(keys, key=lambda k: -len(cells[k][0]))[:MAX_KEYS]
     dropped = len(cells) - len(keys)
     if dropped and notes is not None:
-        notes.append(f"left out {dropped} key(s) found in a single record or beyond the {MAX_KEYS} most frequent")
+        notes.append(t("left out {n} key(s) found in a single record or beyond the {most} most frequent", n=dropped,
+                       most=MAX_KEYS))
     out, keep = {}, set(keys)
     for k in (k for k in cells if k in keep):
         idx, vals = cells[k]

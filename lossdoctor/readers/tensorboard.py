@@ -17,6 +17,7 @@ from ..history import History
 from .records import records_to_history
 
 from ..discover import EVENTS
+from ..i18n import t
 VAL_DIRS = {"validation", "val", "valid", "eval"}
 
 
@@ -35,8 +36,8 @@ def _accumulator():
         from tensorboard.backend.event_processing import event_accumulator  # noqa: PLC0415
         from tensorboard.util import tensor_util  # noqa: PLC0415
     except ImportError as err:
-        raise HistoryFormatError("is a TensorBoard log; reading it needs TensorBoard: "
-                                 "pip install 'lossdoctor[tensorboard]'") from err
+        raise HistoryFormatError(t("is a TensorBoard log; reading it needs TensorBoard: pip install "
+                                   "'lossdoctor[tensorboard]'")) from err
     return event_accumulator, tensor_util
 
 
@@ -46,8 +47,8 @@ def _scalars(path: str) -> dict[str, list[tuple[int, float]]]:
     try:
         ea.Reload()
     except Exception as err:  # corrupt or truncated event files
-        raise HistoryFormatError(f"is a TensorBoard log that cannot be read ({err}); "
-                                 "check that training finished writing it") from err
+        raise HistoryFormatError(t("is a TensorBoard log that cannot be read ({error}); check that training finished "
+                                   "writing it", error=err)) from err
     tags = ea.Tags()
     out: dict[str, list[tuple[int, float]]] = {}
     for tag in tags.get("scalars", []):
@@ -71,7 +72,7 @@ def _key(tag: str, folder: str) -> str:
 def parse_path(path: str) -> History:
     files = [path] if os.path.isfile(path) else event_files(path)
     if not files:
-        raise HistoryFormatError("has no TensorBoard event files; point at the run's log directory")
+        raise HistoryFormatError(t("has no TensorBoard event files; point at the run's log directory"))
     root = os.path.dirname(path) if os.path.isfile(path) else path
     by_step: dict[int, dict] = defaultdict(dict)
     keras_style = False
@@ -84,8 +85,8 @@ def parse_path(path: str) -> History:
             for step, v in values:
                 by_step[step][key] = v
     if not by_step:
-        raise HistoryFormatError("is a TensorBoard log with no scalar values; log the loss with "
-                                 "the TensorBoard callback or self.log('train_loss', ...)")
+        raise HistoryFormatError(t("is a TensorBoard log with no scalar values; log the loss with the TensorBoard "
+                                   "callback or self.log('train_loss', ...)"))
     rows = []
     for step in sorted(by_step):
         row = dict(by_step[step])

@@ -22,6 +22,7 @@ from ..errors import HistoryFormatError, InputFileError
 from ..history import History
 from ._numbers import to_float
 from .records import records_to_history
+from ..i18n import t
 
 HEADER = b":W&B"
 HEADER_LEN = 7         # ":W&B", a 2-byte magic, a version byte
@@ -73,7 +74,7 @@ def rows(data: bytes) -> list[dict]:
     try:
         from wandb.proto import wandb_internal_pb2 as pb  # noqa: PLC0415
     except ImportError as err:
-        raise HistoryFormatError("is a W&B run file; reading it needs wandb: pip install 'lossdoctor[wandb]'") from err
+        raise HistoryFormatError(t("is a W&B run file; reading it needs wandb: pip install 'lossdoctor[wandb]'")) from err
     out = []
     for payload in payloads(data):
         record = pb.Record()
@@ -105,23 +106,24 @@ def _read(path: str) -> bytes:
     try:
         size = os.path.getsize(path)
         if size > MAX_BYTES:
-            raise InputFileError(f"is {size / 2**20:.0f} MiB, larger than the {MAX_BYTES / 2**20:.0f} MiB lossdoctor reads")
+            raise InputFileError(t("is {size} MiB, larger than the {mib} MiB lossdoctor reads; keep only the run you "
+                                   "want diagnosed", size=f"{size / 2**20:.0f}", mib=f"{MAX_BYTES / 2**20:.0f}"))
         with open(path, "rb") as fh:
             return fh.read(MAX_BYTES + 1)
     except InputFileError:
         raise
     except OSError as err:
-        raise InputFileError(f"cannot be read ({err.strerror or err}); check the file") from err
+        raise InputFileError(t("cannot be read ({reason}); check the file", reason=err.strerror or err)) from err
 
 
 def parse_path(path: str) -> History:
     data = _read(path)
     if not data.startswith(HEADER):
-        raise HistoryFormatError("ends in .wandb but is not a W&B run file (no :W&B header)")
+        raise HistoryFormatError(t("ends in .wandb but is not a W&B run file (no :W&B header)"))
     found = rows(data)
     if not found:
-        raise HistoryFormatError("is a W&B run file with no logged metrics; was run.log() called?")
-    notes = ["read a W&B run file (run-<id>.wandb): the rows of run.log()"]
+        raise HistoryFormatError(t("is a W&B run file with no logged metrics; was run.log() called?"))
+    notes = [t("read a W&B run file (run-<id>.wandb): the rows of run.log()")]
     if all("epoch" in r for r in found):
         for r in found:
             r.pop("step", None)  # one row per epoch (Keras' WandbMetricsLogger): the epochs are the axis
