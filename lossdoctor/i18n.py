@@ -94,6 +94,12 @@ def tr(message: str, /) -> str:
     return catalogue(current()).gettext(message)
 
 
+def tp(context: str, message: str, /) -> str:
+    """The message in the language in force, told apart by `context` from the same English words
+    used elsewhere ('epochs' as a unit, 'epochs' as a column heading)."""
+    return catalogue(current()).pgettext(context, message)
+
+
 def t(message: str, /, **values) -> str:
     """The message in the language in force, its `{named}` placeholders filled from `values`."""
     text = tr(message)

@@ -11,10 +11,13 @@ from .trend import Trend
 from .i18n import t
 from .safe import md, md_code, printable
 from .words import (best_line, confidence_text, fmt_epoch, forecast_text, reason_text, timeline_text, trend_word,
-                    units_word)
+                    unit_word, units_word)
 
 WIDTH = 88
-_TOKENS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef][\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]*|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|\s+")
+_ATOMS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
+                    r"|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+|\s+")
+_CLOSING = set("，。；：、！？）」』》〉】,.;:!?)")
+_OPENING = set("（「『《〈【")
 
 
 def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
@@ -24,11 +27,23 @@ def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
     return _wrap_wide(text, first, indent)
 
 
+def _wide_tokens(text: str) -> list[str]:
+    """Break points for Chinese text: each character, each Latin word, each space; a closing mark
+    stays with what precedes it and an opening one with what follows."""
+    tokens: list[str] = []
+    for atom in _ATOMS.findall(text):
+        if tokens and not atom.isspace() and (atom[0] in _CLOSING or tokens[-1][-1] in _OPENING):
+            tokens[-1] += atom
+        else:
+            tokens.append(atom)
+    return tokens
+
+
 def _wrap_wide(text: str, first: str, indent: str, width: int = WIDTH) -> str:
     """Fill to WIDTH terminal columns where Chinese characters take two and a line may break
     between any two of them (punctuation stays with the character before it)."""
     lines, line = [], first
-    for token in _TOKENS.findall(text):
+    for token in _wide_tokens(text):
         if token.isspace():
             token = " "
         if display_width(line) + display_width(token) > width and line.strip():
@@ -104,7 +119,7 @@ def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> 
         alt = t("loss curves with lossdoctor's diagnosis")
         out += [f"![{alt}]({image})", ""]
     out += [t("| series | key | trend | change over window | slope/{unit} [95% CI] | p |",
-              unit=t("step") if d.unit == "step" else t("epoch")),
+              unit=unit_word(d.unit)),
             "|---|---|---|---|---|---|",
             _trend_row(t("train"), d.train, d.unit), _trend_row(t("validation"), d.val, d.unit), ""]
     if d.best_epoch is not None:

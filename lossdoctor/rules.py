@@ -12,6 +12,7 @@ from typing import Callable
 
 from .errors import RuleError
 from .facts import Facts
+from .i18n import t
 from .trend import FALLING, FLAT, RISING, UNKNOWN
 
 
@@ -215,9 +216,10 @@ def register_rule(id: str, code: str, variant: str, title: str, summary: str, fi
     from .codes import NAMES  # noqa: PLC0415
 
     if code not in NAMES:
-        raise RuleError(f"rule {id!r}: unknown code {code!r}; use one of: {', '.join(NAMES)}")
+        raise RuleError(t("rule {id}: unknown code {code}; use one of: {codes}", id=repr(id), code=repr(code),
+                          codes=", ".join(NAMES)))
     if any(r.id == id for r in (*PRECEDENCE_RULES, *USER_RULES)):
-        raise RuleError(f"rule {id!r} is already registered; pick another id")
+        raise RuleError(t("rule {id} is already registered; pick another id", id=repr(id)))
     _check_placeholders(id, (title, summary, *fixes))
 
     def add(test: Callable[[Facts], bool]) -> Callable[[Facts], bool]:
@@ -242,8 +244,8 @@ def load_rule_modules(names) -> None:
         except RuleError:
             raise
         except Exception as err:
-            raise RuleError(f"could not import the rules module {name!r} ({type(err).__name__}: {err}); "
-                            "check it is on PYTHONPATH and imports cleanly") from None
+            raise RuleError(t("could not import the rules module {name} ({error}); check it is on PYTHONPATH and "
+                              "imports cleanly", name=repr(name), error=f"{type(err).__name__}: {err}")) from None
 
 
 def _check_placeholders(id: str, templates) -> None:  # noqa: A002
@@ -255,11 +257,11 @@ def _check_placeholders(id: str, templates) -> None:  # noqa: A002
     from .facts import compute_facts  # noqa: PLC0415
     sample = compute_facts(History.from_dict({"loss": [1.0, 0.8, 0.7, 0.65, 0.6], "val_loss": [1.1, 0.9, 0.8, 0.8, 0.82]}))
     known = set(context(sample))
-    for t in templates:
-        unknown = set(re.findall(r"\{(\w+)\}", t)) - known
+    for template in templates:
+        unknown = set(re.findall(r"\{(\w+)\}", template)) - known
         if unknown:
-            raise RuleError(f"rule {id!r}: unknown placeholder(s) {', '.join(sorted(unknown))}; "
-                            f"available: {', '.join(sorted(known))}")
+            raise RuleError(t("rule {id}: unknown placeholder(s) {names}; available: {known}", id=repr(id),
+                              names=", ".join(sorted(unknown)), known=", ".join(sorted(known))))
 
 
 def classify(facts: Facts) -> Rule:
@@ -271,7 +273,8 @@ def classify(facts: Facts) -> Rule:
         try:
             hit = rule.test(facts)
         except Exception as err:
-            raise RuleError(f"your rule {rule.id!r} failed ({type(err).__name__}: {err}); fix or remove it") from None
+            raise RuleError(t("your rule {id} failed ({error}); fix or remove it", id=repr(rule.id),
+                              error=f"{type(err).__name__}: {err}")) from None
         if hit:
             return rule
     cell = TREND_TABLE[(facts.train.trend, facts.val_trend)]

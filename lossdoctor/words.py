@@ -11,18 +11,18 @@ from dataclasses import dataclass
 
 from .apis import api_words
 from .facts import Facts
-from .i18n import N_, t as t_, tr
+from .i18n import N_, t as t_, tp, tr
 from .trend import DEFAULT_SETTINGS, Trend
 
 
 def unit_word(unit: str) -> str:
     """'epoch' or 'step', in the language in force."""
-    return t_("step") if unit == "step" else t_("epoch")
+    return tp("unit", "step") if unit == "step" else tp("unit", "epoch")
 
 
 def units_word(unit: str) -> str:
     """'epochs' or 'steps', in the language in force."""
-    return t_("steps") if unit == "step" else t_("epochs")
+    return tp("unit", "steps") if unit == "step" else tp("unit", "epochs")
 
 
 def sep() -> str:

@@ -28,7 +28,7 @@ PACKAGE = os.path.join(ROOT, "lossdoctor")
 LOCALE = os.path.join(PACKAGE, "locale")
 POT = os.path.join(LOCALE, "lossdoctor.pot")
 LANGUAGES = ("zh",)
-KEYWORDS = {"t": None, "tr": None, "t_": None, "N_": None}
+KEYWORDS = {"t": None, "tr": None, "t_": None, "N_": None, "tp": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -61,7 +61,8 @@ def template() -> Catalog:
         if isinstance(message, tuple):
             message = message[0]
         if message:
-            cat.add(message, locations=[(os.path.join("lossdoctor", filename), lineno)], auto_comments=comments)
+            cat.add(message, locations=[(os.path.join("lossdoctor", filename), lineno)], auto_comments=comments,
+                    context=context)
     for message, where in data_messages():
         cat.add(message, locations=[(where, 0)])
     return cat
@@ -115,7 +116,7 @@ def problems(lang: str, pot: Catalog | None = None) -> list[str]:
     for m in pot:
         if not m.id:
             continue
-        tr = cat.get(m.id)
+        tr = cat.get(m.id, context=m.context)
         if tr is None or not tr.string:
             out.append(f"no {lang} translation: {m.id!r}")
         elif tr.fuzzy:
