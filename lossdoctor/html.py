@@ -49,19 +49,21 @@ def diagnosis_html(d, history=None) -> str:
              f"<p><em>{_e(confidence_text(d.confidence, d.confidence_reasons, d.unit))}</em></p>"]
     png = figure_png(history, d) if history is not None else None
     if png:
-        parts.append(f'<img alt="{_e(t("loss curves with the diagnosis"))}" style="max-width:100%" '
+        alt = _e(t("loss curves with the diagnosis"))
+        parts.append(f'<img alt="{alt}" style="max-width:100%" '
                      f'src="data:image/png;base64,{png}">')
-    parts.append(f"<details open><summary>{_e(t('Evidence'))}</summary><ul>"
+    evidence, fixes, notes = _e(t("Evidence")), _e(t("What to do")), _e(t("Notes"))
+    parts.append(f"<details open><summary>{evidence}</summary><ul>"
                  + "".join(f"<li>{_e(e)}</li>" for e in d.evidence) + "</ul></details>")
     if d.timeline:
         parts.append(f"<p>{_e(timeline_text(d.timeline, d.unit))}</p>")
     if d.forecast is not None:
         more = t("More {units}:", units=units_word(d.unit))
         parts.append(f"<p><strong>{_e(more)}</strong> {_e(forecast_text(d.forecast, d.unit))}</p>")
-    parts.append(f"<p><strong>{_e(t('What to do'))}</strong></p><ol>"
+    parts.append(f"<p><strong>{fixes}</strong></p><ol>"
                  + "".join(f"<li>{_e(f)}</li>" for f in d.fixes) + "</ol>")
     if d.notes:
-        parts.append(f"<details><summary>{_e(t('Notes'))}</summary><ul>"
+        parts.append(f"<details><summary>{notes}</summary><ul>"
                      + "".join(f"<li>{_e(n)}</li>" for n in d.notes) + "</ul></details>")
     parts.append("</div>")
     return "\n".join(parts)
@@ -77,11 +79,11 @@ def batch_html(batch) -> str:
     from .render import batch_header  # noqa: PLC0415
     from .words import fmt_epoch, fmt_value, trend_word  # noqa: PLC0415
 
-    rows = []
+    rows, unreadable = [], _e(t("unreadable"))
     for r in batch.results:
         d = r.diagnosis
         if d is None:
-            rows.append(f"<tr><td>{_e(r.name)}</td><td></td><td></td><td></td><td>{_e(t('unreadable'))}</td>"
+            rows.append(f"<tr><td>{_e(r.name)}</td><td></td><td></td><td></td><td>{unreadable}</td>"
                         f'<td colspan="2">{_e(r.error)}</td></tr>')
             continue
         best = "" if d.best_epoch is None else t("{value} at {epoch}", value=fmt_value(d.best_value),

@@ -20,6 +20,7 @@ LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 
 _current: ContextVar[str | None] = ContextVar("lossdoctor_lang", default=None)
 _catalogues: dict[str, gettext.NullTranslations] = {}
+MISSING: set[tuple[str, str]] = set()  # (language, message) asked for but not in its catalogue (for the tests)
 
 
 def N_(message: str) -> str:
@@ -91,13 +92,21 @@ def tr(message: str, /) -> str:
     """The message in the language in force (as written when the catalogue lacks it)."""
     if not message:
         return message
-    return catalogue(current()).gettext(message)
+    lang = current()
+    cat = catalogue(lang)
+    if lang != "en" and message not in getattr(cat, "_catalog", {}):
+        MISSING.add((lang, message))
+    return cat.gettext(message)
 
 
 def tp(context: str, message: str, /) -> str:
     """The message in the language in force, told apart by `context` from the same English words
     used elsewhere ('epochs' as a unit, 'epochs' as a column heading)."""
-    return catalogue(current()).pgettext(context, message)
+    lang = current()
+    cat = catalogue(lang)
+    if lang != "en" and f"{context}\x04{message}" not in getattr(cat, "_catalog", {}):
+        MISSING.add((lang, f"{context}|{message}"))
+    return cat.pgettext(context, message)
 
 
 def t(message: str, /, **values) -> str:

@@ -130,10 +130,11 @@ def _row(i: int, r) -> str:
     """One table row, rendered here (readable and printable without the script)."""
     name = _e(r.name)
     if r.diagnosis is None:
+        label, unreadable = _e(t("compare {run} (not readable)", run=r.name)), _e(t("unreadable"))
         return (f'<tr data-i="{i}" data-code="error" data-run="{name}" data-k0="{name}" data-k4="99">'
-                f'<td><input type="checkbox" disabled aria-label="{_e(t("compare {run} (not readable)", run=r.name))}"></td>'
+                f'<td><input type="checkbox" disabled aria-label="{label}"></td>'
                 f'<th scope="row"><span class="run-name">{name}</span></th><td></td><td></td><td></td>'
-                f'<td><span class="code" style="--c:#999999">{_e(t("unreadable"))}</span></td>'
+                f'<td><span class="code" style="--c:#999999">{unreadable}</span></td>'
                 f'<td colspan="5" class="err">{_e(r.error or "")}</td></tr>')
     d = r.diagnosis
     fc_text, fc_value = _forecast_cell(d.forecast)
@@ -152,9 +153,10 @@ def _row(i: int, r) -> str:
     keys = " ".join(f'data-k{j}="{_e("" if v[1] is None else v[1])}"' for j, v in
                     enumerate(values[k] for k, _, _ in COLUMNS))
     cells = "".join(f"<td>{values[k][0]}</td>" for k, _, _ in COLUMNS[1:])
+    compare, open_ = _e(t("compare {run}", run=r.name)), _e(t("open {run}", run=r.name))
     return (f'<tr data-i="{i}" data-code="{_e(d.code)}" data-run="{name}" {keys}>'
-            f'<td><input type="checkbox" class="pick" aria-label="{_e(t("compare {run}", run=r.name))}"></td>'
-            f'<th scope="row"><button type="button" class="open" aria-label="{_e(t("open {run}", run=r.name))}">'
+            f'<td><input type="checkbox" class="pick" aria-label="{compare}"></td>'
+            f'<th scope="row"><button type="button" class="open" aria-label="{open_}">'
             f'{name}</button></th>'
             f"{cells}</tr>")
 
@@ -162,10 +164,12 @@ def _row(i: int, r) -> str:
 def _summary(batch) -> str:
     """The summary bar: a count per diagnosis, most urgent first; each filters the table."""
     counts = sorted(batch.summary.items(), key=lambda kv: severity(kv[0] if kv[0] != "error" else None))
+    unreadable = _e(t("unreadable"))
     items = [f'<button type="button" class="count" data-code="{_e(code)}" style="--c:{colour(code)}" '
-             f'aria-pressed="false"><b>{n}</b> {_e(code if code != "error" else t("unreadable"))}</button>'
+             f'aria-pressed="false"><b>{n}</b> {_e(code) if code != "error" else unreadable}</button>'
              for code, n in counts]
-    return f'<nav class="summary" aria-label="{_e(t("diagnoses"))}">' + "".join(items) + "</nav>"
+    label = _e(t("diagnoses"))
+    return f'<nav class="summary" aria-label="{label}">' + "".join(items) + "</nav>"
 
 
 def _asset(name: str) -> str:
@@ -189,10 +193,16 @@ def sweep_html(batch, title: str | None = None) -> str:
     csp = f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
     n, failed = len(batch.results), batch.failed
     codes = [c for c in NAMES if c in batch.summary] + (["error"] if "error" in batch.summary else [])
-    options = "".join(f'<option value="{c}">{c if c != "error" else _e(t("unreadable"))}</option>' for c in codes)
+    unreadable = _e(t("unreadable"))
+    options = "".join(f'<option value="{c}">{c if c != "error" else unreadable}</option>' for c in codes)
     heads = "".join(
         f'<th scope="col" data-col="{j}" data-num="{int(num)}" aria-sort="none"><button type="button" class="sort">'
         f"{_e(tr(head))}</button></th>" for j, (_, head, num) in enumerate(COLUMNS))
+    w = {"diagnosis": _e(t("Diagnosis")), "all": _e(t("all")), "run_name": _e(t("Run name")),
+         "filter": _e(t("filter by name")), "overlay": _e(t("Overlay chosen runs")),
+         "overlay_label": _e(t("validation loss of the chosen runs")), "compare": _e(t("compare")),
+         "caption": _e(t("Runs, most urgent first. Choose a run's name to open it; tick runs to overlay their "
+                         "validation loss."))}
     skipped = getattr(batch, "skipped", 0)
     lead = (t("1 run") if n == 1 else t("{n} runs", n=n)) + (t(", {n} unreadable", n=failed) if failed else "") + \
         (t("; {n} file(s) that are not training logs skipped", n=skipped) if skipped else "")
@@ -210,16 +220,16 @@ def sweep_html(batch, title: str | None = None) -> str:
 <header><h1>{_e(title)}</h1><p class="lead">{_e(lead)}</p>{_summary(batch)}</header>
 <main>
 <div class="controls" role="search">
-<label>{_e(t("Diagnosis"))} <select id="code-filter"><option value="">{_e(t("all"))}</option>{options}</select></label>
-<label>{_e(t("Run name"))} <input type="search" id="name-filter" placeholder="{_e(t("filter by name"))}"></label>
-<button type="button" id="overlay-btn" disabled>{_e(t("Overlay chosen runs"))}</button>
+<label>{w["diagnosis"]} <select id="code-filter"><option value="">{w["all"]}</option>{options}</select></label>
+<label>{w["run_name"]} <input type="search" id="name-filter" placeholder="{w["filter"]}"></label>
+<button type="button" id="overlay-btn" disabled>{w["overlay"]}</button>
 <span id="shown" aria-live="polite"></span>
 </div>
-<section id="overlay" hidden aria-label="{_e(t("validation loss of the chosen runs"))}"></section>
+<section id="overlay" hidden aria-label="{w["overlay_label"]}"></section>
 <section id="panel" hidden aria-live="polite"></section>
 <table id="runs">
-<caption>{_e(t("Runs, most urgent first. Choose a run's name to open it; tick runs to overlay their validation loss."))}</caption>
-<thead><tr><th scope="col"><span class="sr">{_e(t("compare"))}</span></th>{heads}</tr></thead>
+<caption>{w["caption"]}</caption>
+<thead><tr><th scope="col"><span class="sr">{w["compare"]}</span></th>{heads}</tr></thead>
 <tbody>
 {"".join(_row(i, r) for i, r in enumerate(batch.results))}
 </tbody>

@@ -31,6 +31,7 @@ RC = {"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False, "axes.spi
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Serif CJK SC", "Source Han Sans SC",
              "Source Han Sans CN", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback",
              "AR PL UMing CN", "AR PL UKai CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+CJK_FILES = ("CJK", "wqy", "WenQuanYi", "DroidSansFallback", "uming", "ukai", "SourceHanSans", "simhei", "msyh")
 NO_CJK_FONT = ("lossdoctor: no font with Chinese characters is installed, so the figure is drawn in English; "
                "install one (Debian/Ubuntu: apt-get install fonts-noto-cjk; Fedora: dnf install "
                "google-noto-sans-cjk-fonts; macOS and Windows have one)")
@@ -38,12 +39,21 @@ _noted: set = set()
 
 
 def cjk_font() -> str | None:
-    """The name of an installed font with Chinese characters, or None."""
+    """The name of an installed font with Chinese characters, or None. matplotlib's font list is a
+    cache made when it first ran: a font installed since is looked for among the system's fonts."""
     if "font" not in _noted:
         from matplotlib import font_manager  # noqa: PLC0415
 
-        names = {f.name for f in font_manager.fontManager.ttflist}
         _noted.add("font")
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        if not any(n in names for n in CJK_FONTS):
+            for path in font_manager.findSystemFonts():
+                if any(k in os.path.basename(path) for k in CJK_FILES):
+                    try:
+                        font_manager.fontManager.addfont(path)
+                    except (OSError, RuntimeError, ValueError):
+                        continue
+            names = {f.name for f in font_manager.fontManager.ttflist}
         globals()["_CJK"] = next((n for n in CJK_FONTS if n in names), None)
     return globals().get("_CJK")
 

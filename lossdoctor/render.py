@@ -100,7 +100,8 @@ def to_json(d: Diagnosis, indent: int | None = 2) -> str:
 
 def _trend_row(label: str, tn: Trend | None, unit: str = "epoch") -> str:
     if tn is None:
-        return f"| {label} | - | {t('none logged')} | | | |"
+        none = t("none logged")
+        return f"| {label} | - | {none} | | | |"
     if tn.trend == "unknown":
         return f"| {label} | {md_code(tn.key)} | {trend_word('unknown')} | | | {md(reason_text(tn, unit))} |"
     return (f"| {label} | {md_code(tn.key)} | **{trend_word(tn.trend)}** | {tn.relative_change:+.1%} | "

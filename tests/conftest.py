@@ -12,6 +12,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 matplotlib.use("Agg")
 os.environ.setdefault("KERAS_BACKEND", "jax")
+# the suite checks English words unless a test asks for Chinese: a developer's zh locale must not change that
+os.environ["LOSSDOCTOR_LANG"] = "en"
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_histories"

@@ -28,6 +28,7 @@ def test_wheel_and_sdist_build_check_and_install(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "lossdoctor/readers/jsonlog.py" in names and not any(n.startswith("tests/") for n in names)
     assert {"lossdoctor/assets/page.js", "lossdoctor/assets/page.css"} <= set(names)  # the HTML page's
+    assert "lossdoctor/locale/zh/LC_MESSAGES/lossdoctor.mo" in names  # the compiled zh catalogue
     with tarfile.open(sdist) as tar:
         assert any(n.endswith("lossdoctor/assets/page.js") for n in tar.getnames())
 
@@ -50,3 +51,6 @@ def test_wheel_and_sdist_build_check_and_install(tmp_path):
     r = subprocess.run([str(venv / "bin" / "lossdoctor"), "report", str(history), "-o", "page.html"],
                        capture_output=True, text=True, cwd=tmp_path, env=env)
     assert r.returncode == 0 and "lossdoctorReady" in (tmp_path / "page.html").read_text(), r.stderr
+    r = subprocess.run([str(venv / "bin" / "lossdoctor"), "diagnose", str(history), "--lang", "zh"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert r.returncode == 0 and "train loss 不断下降，val loss 不断下降" in r.stdout, r.stdout + r.stderr
