@@ -10,7 +10,6 @@ The language is chosen, first match wins: the caller's `lang` (`--lang`, `LossDo
 from __future__ import annotations
 
 import contextlib
-import gettext
 import os
 from contextvars import ContextVar
 
@@ -19,7 +18,7 @@ LANGUAGES = ("en", "zh")
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 
 _current: ContextVar[str | None] = ContextVar("lossdoctor_lang", default=None)
-_catalogues: dict[str, gettext.NullTranslations] = {}
+_catalogues: dict = {}
 MISSING: set[tuple[str, str]] = set()  # (language, message) asked for but not in its catalogue (for the tests)
 
 
@@ -78,12 +77,30 @@ def set_language(lang: str | None) -> None:
     _current.set(check(lang))
 
 
-def catalogue(lang: str) -> gettext.NullTranslations:
-    """The compiled catalogue of `lang` (English and a missing file: the messages as written)."""
+class _English:
+    """The messages as written (what gettext's NullTranslations does, without importing gettext on
+    every run: the CLI's start-up is measured)."""
+
+    _catalog: dict = {}
+
+    @staticmethod
+    def gettext(message: str) -> str:
+        return message
+
+    @staticmethod
+    def pgettext(context: str, message: str) -> str:
+        return message
+
+
+def catalogue(lang: str):
+    """The compiled catalogue of `lang` (a gettext translation; English and a missing file: the
+    messages as written)."""
     if lang not in _catalogues:
         if lang == "en":
-            _catalogues[lang] = gettext.NullTranslations()
+            _catalogues[lang] = _English()
         else:
+            import gettext  # noqa: PLC0415
+
             _catalogues[lang] = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
     return _catalogues[lang]
 
