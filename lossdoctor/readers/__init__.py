@@ -193,7 +193,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
     utf16 = _utf16_without_bom(data[:65536])
     if utf16:
         try:
-            return data.decode(utf16), f"read as {utf16.upper()} text without a byte-order mark"
+            return data.decode(utf16), t("read as {encoding} text without a byte-order mark", encoding=utf16.upper())
         except UnicodeDecodeError:
             pass
     if b"\x00" in data[:65536]:
@@ -204,7 +204,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
         pass
     chinese = _gb18030(data)
     if chinese is not None:
-        return chinese, GB18030_NOTE
+        return chinese, t(GB18030_NOTE)
     text = data.decode("utf-8-sig", errors="replace")
     if text.count("\ufffd") > max(16, len(text) // 100):
         raise HistoryFormatError(t("is not text (undecodable bytes); pass a JSON, CSV or console log saved as UTF-8"))
@@ -223,7 +223,7 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-GB18030_NOTE = "read as GB18030 (GBK) text: it is not UTF-8, and holds Chinese characters"
+GB18030_NOTE = N_("read as GB18030 (GBK) text: it is not UTF-8, and holds Chinese characters")
 
 
 def _gb18030(data: bytes) -> str | None:
@@ -267,6 +267,48 @@ def _parse_text(text: str, source: str, input_format: str | None) -> History:
         "or a console log, or name the format with --input-format", formats=", ".join(format_names())))
 
 
+STREAM_FROM = 32 << 20  # console logs and numeric tables larger than this are read chunk by chunk
+CHUNK = 16 << 20
+
+
+def _stream_large(path: str, input_format: str | None) -> History | None:
+    """A large Keras console log, or a large plain numeric table (CSVLogger), read chunk by chunk:
+    memory holds one chunk and the numbers, not the text. None when the file is small or not one
+    of those (it is read whole)."""
+    import codecs  # noqa: PLC0415
+    import stat  # noqa: PLC0415
+
+    if input_format not in (None, "console", "csv"):
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or not STREAM_FROM <= info.st_size <= MAX_BYTES:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)  # strict: other encodings are read whole
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "\x00" in text[:65536]:
+        return None
+    fmt = input_format or next((f.name for f in TEXT_FORMATS if f.sniff(text)), None)
+    if fmt == "csv":
+        return _lazy("csvlog", "parse_numeric_stream")(path, CHUNK)
+    if fmt != "console":
+        return None
+
+    def chunks():
+        decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        with open(path, "rb") as fh:
+            while data := fh.read(CHUNK):
+                yield decoder.decode(data)
+        yield decoder.decode(b"", final=True)
+    return _lazy("console", "parse_stream")(chunks(), path)
+
+
 def load_history(path: str, input_format: str | None = None) -> History:
     """Read a training history from a file, or from standard input when `path` is `-`.
 
@@ -286,6 +328,9 @@ def load_history(path: str, input_format: str | None = None) -> History:
         if fmt.parse_path and path != "-" and (input_format == fmt.name or
                                                (input_format is None and fmt.matches_path(source))):
             return fmt.parse_path(source)
+    streamed = _stream_large(source, input_format) if path != "-" else None
+    if streamed is not None:
+        return streamed
     text, note = decode(read_bytes(source if path != "-" else "-"))
     history = parse_text(text, source, input_format)
     if note:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
+
+import numpy as np
 
 from ..errors import HistoryFormatError
 from ..history import History
 from ._numbers import json_numbers
-from .records import records_to_history
+from .records import MAX_KEYS, columns_to_history, records_to_history
 from .sniff import ANSI, EPOCH_HEADER, STEP_LINE
 from ..i18n import t
 
@@ -72,30 +75,135 @@ def _headers(text: str) -> list[re.Match]:
     return out
 
 
-def parse_runs(text: str) -> tuple[list[list[dict]], list[str]]:
-    """Every fit() run in the text, as lists of per-epoch records, and notes."""
-    heads = _headers(text)
-    runs: list[list[dict]] = []
-    notes: list[str] = []
-    previous = None
-    for i, head in enumerate(heads):
-        n = int(head.group(1))
-        if previous is None or n <= previous:
-            runs.append([])
-        previous = n
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-        rest = head.group(3)  # one-line custom logs: "Epoch 3/200 | Loss: 0.59"
-        same_line = _metrics(ANSI.sub("", rest)) if rest.strip() else {}
-        values, done = _last_report(text, head.end(), end)
-        if values is None and any("loss" in k for k in same_line):
-            values, done = same_line, True
-        if values is not None:
-            runs[-1].append({"epoch": float(n), **values, "__complete__": done, "__planned__": int(head.group(2))})
-    runs = [r for r in runs if r]
-    if runs and not runs[-1][-1]["__complete__"]:
-        notes.append(t("epoch {epoch} was interrupted before it ended; left out", epoch=int(runs[-1][-1]["epoch"])))
-        runs[-1].pop()
-    return [r for r in runs if r], notes
+def _record(text: str, head: re.Match, end: int) -> tuple[dict | None, bool]:
+    """The values one epoch reports (between its header and `end`), and whether it completed."""
+    rest = head.group(3)  # one-line custom logs: "Epoch 3/200 | Loss: 0.59"
+    same_line = _metrics(ANSI.sub("", rest)) if rest.strip() else {}
+    values, done = _last_report(text, head.end(), end)
+    if values is None and any("loss" in k for k in same_line):
+        values, done = same_line, True
+    return values, done
+
+
+class _Run:
+    """One fit() run as it is read: its values as compact columns (row numbers and values)."""
+
+    def __init__(self):
+        self.cols: dict[str, tuple[array, array]] = {}
+        self.n = 0
+        self.done = True
+        self.planned: list[int] = []
+
+    def add(self, values: dict) -> None:
+        for k, v in values.items():
+            rows, vals = self.cols.setdefault(k, (array("q"), array("d")))
+            rows.append(self.n)
+            vals.append(v)
+        self.n += 1
+
+    def pop(self) -> None:
+        """Leave out the last epoch (interrupted before it ended)."""
+        self.n -= 1
+        for rows, vals in self.cols.values():
+            if rows and rows[-1] == self.n:
+                rows.pop()
+                vals.pop()
+        self.planned = self.planned[:-1]
+        self.done = True
+
+    def column(self, key: str) -> np.ndarray:
+        rows, vals = self.cols.get(key, (array("q"), array("d")))
+        out = np.full(self.n, np.nan)
+        out[np.frombuffer(rows, dtype=np.int64)] = np.frombuffer(vals, dtype=float)
+        return out
+
+    def table(self, notes: list[str]) -> dict:
+        """The columns as `records` tables them: values and a mask of the cells logged (a key in a
+        single record carries no trend; at most `MAX_KEYS` keys, the most frequent, with a note)."""
+        keys = [k for k, (rows, _) in self.cols.items() if not k.startswith("__") and (len(rows) > 1 or self.n == 1)]
+        dropped = len([k for k in self.cols if not k.startswith("__")]) - len(keys)
+        if len(keys) > MAX_KEYS:
+            keep = set(sorted(keys, key=lambda k: -len(self.cols[k][0]))[:MAX_KEYS])
+            dropped += len(keys) - len(keep)
+            keys = [k for k in keys if k in keep]
+        if dropped:
+            notes.append(t("left out {n} key(s) found in a single record or beyond the {most} most frequent",
+                           n=dropped, most=MAX_KEYS))
+        out = {}
+        for k in keys:
+            rows, vals = self.cols[k]
+            present = np.zeros(self.n, dtype=bool)
+            present[np.frombuffer(rows, dtype=np.int64)] = True
+            out[k] = (self.column(k), present)
+        return out
+
+
+class Runs:
+    """The fit() runs of a console log, read epoch by epoch: the last run (and the one before, in case
+    the last is left empty) as columns, the earlier ones as their lengths only, so that memory
+    grows with the epochs of one run, not with the text."""
+
+    def __init__(self):
+        self.lengths: list[int] = []  # epochs of every finished, non-empty run
+        self.before: _Run | None = None
+        self.run = _Run()
+        self.previous: int | None = None
+        self.notes: list[str] = []
+
+    def header(self, n: int) -> None:
+        if self.previous is None or n <= self.previous:
+            if self.run.n:
+                self.lengths.append(self.run.n)
+                self.before = self.run
+            self.run = _Run()
+        self.previous = n
+
+    def add(self, n: int, planned: int, values: dict, done: bool) -> None:
+        self.run.add({"epoch": float(n), **values})
+        self.run.planned = self.run.planned[-1:] + [planned]  # the last two: the last epoch may be left out
+        self.run.done = done
+
+    def finish(self) -> list[int]:
+        """The lengths of all runs (the last one's interrupted epoch left out, with a note)."""
+        if self.run.n and not self.run.done:
+            epoch = int(self.run.column("epoch")[-1])
+            self.notes.append(t("epoch {epoch} was interrupted before it ended; left out", epoch=epoch))
+            self.run.pop()
+        if self.run.n:
+            self.lengths.append(self.run.n)
+        elif self.before is not None:
+            self.run = self.before
+        return self.lengths
+
+    def feed(self, text: str, final: bool = True) -> str:
+        """Read the epochs whose text is complete; return the text to carry into the next chunk."""
+        heads = _headers(text)
+        if not heads:
+            return "" if final else text[-256:]  # a header may start at the end of this chunk
+        last = len(heads) if final else len(heads) - 1
+        for i in range(last):
+            head = heads[i]
+            self.header(int(head.group(1)))
+            end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+            values, done = _record(text, head, end)
+            if values is not None:
+                self.add(int(head.group(1)), int(head.group(2)), values, done)
+        if final:
+            return ""
+        carry = text[heads[-1].start():]
+        if len(carry) > MAX_CARRY:  # one epoch of endless progress bars: its header and its tail suffice
+            carry = carry[:1024] + "\n" + carry[-MAX_CARRY // 2:]
+        return carry
+
+
+MAX_CARRY = 8 << 20
+
+
+def parse_runs(text: str) -> tuple[Runs, list[int]]:
+    """Every fit() run in the text: the reader (the last run's values) and the epochs of each run."""
+    runs = Runs()
+    runs.feed(text)
+    return runs, runs.finish()
 
 
 def stopped_early_note(epoch: float, planned: float) -> str:
@@ -105,22 +213,38 @@ def stopped_early_note(epoch: float, planned: float) -> str:
 
 
 def parse(text: str, source: str) -> History:
-    runs, notes = parse_runs(text)
-    if not runs:
+    runs, lengths = parse_runs(text)
+    return _history(runs, lengths, source)
+
+
+def _history(runs: Runs, lengths: list[int], source: str) -> History:
+    notes = runs.notes
+    if not lengths:
         raise HistoryFormatError(t("looks like Keras console output but no epoch reports a loss; log with verbose=2 "
                                    "(or verbose=1) and keep the whole output"))
-    if len(runs) > 1:
-        notes.append(t("found {n} fit() runs ({epochs} epochs); diagnosing the last", n=len(runs),
-                       epochs=", ".join(str(len(r)) for r in runs)))
-    steps = [r["__steps__"] for r in runs[-1] if "__steps__" in r]
-    if steps:
+    if len(lengths) > 1:
+        notes.append(t("found {n} fit() runs ({epochs} epochs); diagnosing the last", n=len(lengths),
+                       epochs=", ".join(map(str, lengths))))
+    run = runs.run
+    steps = run.column("__steps__")
+    steps = steps[np.isfinite(steps)]
+    if steps.size:
+        counts = np.unique(steps, return_counts=True)
         notes.append(t("Keras reported {n} steps per epoch (= ceil(training samples / batch_size))",
-                       n=int(max(set(steps), key=steps.count))))
-    last = runs[-1][-1]
-    if last["epoch"] < last["__planned__"]:
-        notes.append(stopped_early_note(last["epoch"], last["__planned__"]))
-    rows = [{k: v for k, v in r.items() if k not in ("__complete__", "__steps__", "__planned__")} for r in runs[-1]]
-    return records_to_history(rows, source, "keras-console", notes)
+                       n=int(counts[0][np.argmax(counts[1])])))
+    epoch, planned = run.column("epoch")[-1], run.planned[-1]
+    if epoch < planned:
+        notes.append(stopped_early_note(epoch, planned))
+    return columns_to_history(run.table(notes), source, "keras-console", notes)
+
+
+def parse_stream(chunks, source: str) -> History:
+    """`parse` for a log read chunk by chunk (text pieces): memory holds one chunk and the last run."""
+    runs, carry = Runs(), ""
+    for chunk in chunks:
+        carry = runs.feed(carry + chunk, final=False)
+    runs.feed(carry, final=True)
+    return _history(runs, runs.finish(), source)
 
 
 # -- Jupyter notebooks --------------------------------------------------------------------

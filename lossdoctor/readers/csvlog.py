@@ -80,6 +80,9 @@ def to_column(cells) -> Column:
         return np.array([np.nan if v is None else v for v in parsed], dtype=float), present
 
 
+NUMERIC_BLOCK = 4 << 20  # characters parsed per numpy.loadtxt call
+
+
 def _numeric_table(text: str) -> tuple[list[str], np.ndarray] | None:
     """(header, values) of a plain all-numeric table, parsed in C (numpy.loadtxt) without building a
     string per cell: a CSVLogger file of millions of rows reads in seconds and in the memory of
@@ -95,23 +98,65 @@ def _numeric_table(text: str) -> tuple[list[str], np.ndarray] | None:
     header = [h.strip() for h in head.split(d)]
     if not header or any(not h for h in header):
         return None
-    try:
-        values = np.loadtxt(io.StringIO(text[first_end + 1:]), delimiter=d, dtype=float, ndmin=2)
-    except ValueError:
-        return None
-    if values.shape[1] != len(header):
-        return None
+    blocks, start = [], first_end + 1
+    while start < len(text):  # in blocks cut at line ends: a StringIO holds 4 bytes per character
+        end = text.find("\n", start + NUMERIC_BLOCK)
+        end = len(text) if end < 0 else end + 1
+        try:
+            block = np.loadtxt(io.StringIO(text[start:end]), delimiter=d, dtype=float, ndmin=2)
+        except ValueError:
+            return None
+        if block.size and block.shape[1] != len(header):
+            return None
+        blocks.append(block)
+        start = end
+    values = np.concatenate([b for b in blocks if b.size]) if any(b.size for b in blocks) else np.empty((0, len(header)))
     return header, values
+
+
+def _numeric_history(header: list[str], values: np.ndarray, source: str) -> History:
+    ones = np.ones(len(values), dtype=bool)
+    raw = {h: (np.ascontiguousarray(values[:, i]), ones) for i, h in enumerate(header)}
+    return _from_runs(header, split_runs(raw, "epoch"), [], source)
+
+
+def parse_numeric_stream(path: str, chunk: int) -> History | None:
+    """A large plain numeric table read block by block from the file (memory: one block and the
+    numbers, never the text); None when it is not that simple (the whole file is read then)."""
+    import io  # noqa: PLC0415
+
+    with open(path, "rb") as fh:
+        try:
+            head = fh.readline().decode("utf-8-sig").rstrip("\r\n")
+        except UnicodeDecodeError:
+            return None
+        d = _delimiter([head]) or ","
+        header = [h.strip() for h in head.split(d)]
+        if not header or any(not h for h in header) or '"' in head:
+            return None
+        blocks = []
+        while data := fh.read(chunk):
+            data += fh.readline()  # up to the end of the line the block cut
+            if b'"' in data:
+                return None
+            try:
+                block = np.loadtxt(io.StringIO(data.decode("utf-8")), delimiter=d, dtype=float, ndmin=2)
+            except (ValueError, UnicodeDecodeError):
+                return None
+            if block.size and block.shape[1] != len(header):
+                return None
+            if block.size:
+                blocks.append(block)
+    if not blocks:
+        return None
+    return _numeric_history(header, np.concatenate(blocks), path)
 
 
 def parse(text: str, source: str) -> History:
     """Parse a CSV/TSV log. Several appended runs: the last is read and the others are noted."""
     fast = _numeric_table(text)
     if fast is not None:
-        header, values = fast
-        ones = np.ones(len(values), dtype=bool)
-        raw = {h: (np.ascontiguousarray(values[:, i]), ones) for i, h in enumerate(header)}
-        return _from_runs(header, split_runs(raw, "epoch"), [], source)
+        return _numeric_history(*fast, source)
     header, raw_runs, notes = _read_rows(text)
     if header and header[0] == "":
         header[0] = "__index__"

@@ -146,6 +146,8 @@ def records_to_history(rows: list[dict], source: str, fmt: str, notes: list[str]
 
 def _keep_last(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Sort by position and keep the last value logged at each position."""
+    if len(xs) < 2 or bool(np.all(xs[1:] > xs[:-1])):
+        return xs, ys, 0  # already in order, each position once (the usual log): no copies
     order = np.argsort(xs, kind="stable")
     xs, ys = xs[order], ys[order]
     last = np.r_[xs[1:] != xs[:-1], True]
