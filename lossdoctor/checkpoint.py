@@ -39,6 +39,9 @@ class Checkpoint:
         patience: the smallest EarlyStopping patience (3 to 10) whose restored weights are as good
             as the best (None: none of them stops this run early); stop_epoch: where it stops;
             restored_epoch: whose weights it restores; epochs_saved: epochs it would not have trained.
+        seconds_total, seconds_after_best, seconds_saved: the same in wall-clock seconds, when the
+            log carries times (None otherwise): the whole run, after the best, and what the early
+            stopping would have saved.
     """
 
     key: str
@@ -55,6 +58,9 @@ class Checkpoint:
     stop_epoch: float | None = None
     restored_epoch: float | None = None
     epochs_saved: float | None = None
+    seconds_total: float | None = None
+    seconds_after_best: float | None = None
+    seconds_saved: float | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -115,6 +121,27 @@ def _patience(x: np.ndarray, y: np.ndarray, band: float) -> tuple:
         if y[restored] <= band:
             return p, _number(x[stop]), _number(x[restored]), _number(x[-1] - x[stop])
     return None, None, None, None
+
+
+def with_times(c: Checkpoint | None, elapsed) -> Checkpoint | None:
+    """`c` with its wall-clock costs, read from `elapsed` (a series of seconds since the start)."""
+    if c is None or elapsed is None:
+        return c
+    x, y = elapsed.x, elapsed.y
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2:
+        return c
+    x, y = x[ok], y[ok]
+    at = lambda epoch: float(np.interp(epoch, x, y))  # noqa: E731
+    end = float(x[-1])
+    total = float(y[-1])
+    if total <= 0:
+        return c
+    from dataclasses import replace  # noqa: PLC0415
+
+    saved = total - at(c.stop_epoch) if c.stop_epoch is not None else None
+    return replace(c, seconds_total=total, seconds_after_best=max(0.0, total - at(min(c.best_epoch, end))),
+                   seconds_saved=saved)
 
 
 def _number(v) -> float | int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checkpoint import Checkpoint, analyse
+from .checkpoint import Checkpoint, analyse, with_times
 from .errors import MissingSeriesError
 from .history import History, Series
 from .keys import resolve_keys
@@ -208,7 +208,7 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
         train_above_val=_train_above_val(train, val, rules),
         val_above_best=_above_best(val, vtrend, end, rules),
         unit=history.x_unit, train_per_step=train.per_step, notes=tuple(notes), settings=rules,
-        checkpoint=_checkpoint(best_series, vtrend if best_series is val else ttrend),
+        checkpoint=with_times(_checkpoint(best_series, vtrend if best_series is val else ttrend), history.elapsed),
         metric=read_metric(history, vkey, best_epoch if best_series is val else None, rules.max_classes),
         signals=read_signals(history, train, val, ttrend.spikes))
 

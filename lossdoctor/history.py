@@ -56,6 +56,9 @@ class History:
         notes: things the reader noticed and the user should know
             (earlier runs skipped, columns renamed, rows dropped).
         x_unit: `epoch`, or `step` for logs that carry steps but no epochs.
+        elapsed: wall-clock seconds since training started, at positions on the epoch axis, when
+            the log carries times (console epoch durations, W&B `_runtime`, TensorBoard wall
+            times, MLflow timestamps, the callbacks' own clock); None when it carries none.
     """
 
     series: Mapping[str, Series]
@@ -63,6 +66,7 @@ class History:
     format: str = "unknown"
     notes: tuple[str, ...] = field(default_factory=tuple)
     x_unit: str = "epoch"
+    elapsed: Series | None = None
 
     def __post_init__(self) -> None:
         # key names, the source and the notes come from the log: no control character goes further

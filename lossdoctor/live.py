@@ -140,6 +140,7 @@ class LiveDoctor:
         """Forget everything: a new training run starts."""
         self.logs: dict[str, list[float]] = {}
         self.positions: list[float] = []             # where each update sits on the epoch axis
+        self.times: list[float] = []                 # seconds since the start at each update
         self.diagnoses: list[tuple[int, Diagnosis]] = []
         self.diagnosis: Diagnosis | None = None      # the latest diagnosis made
         self.announced: Diagnosis | None = None      # the latest diagnosis announced
@@ -208,6 +209,9 @@ class LiveDoctor:
         del self.positions[n - 1:]
         self.positions.extend(float(i) for i in range(len(self.positions) + 1, n))
         self.positions.append(float(n) if position is None or not math.isfinite(position) else float(position))
+        del self.times[n - 1:]
+        self.times.extend([math.nan] * (n - 1 - len(self.times)))
+        self.times.append(self._clock() - self._started)
         values = {}
         for k, v in logs.items():
             f = as_float(v)
@@ -294,7 +298,10 @@ class LiveDoctor:
         n = max(len(v) for v in self.logs.values())
         x = self.positions[:n] + [float(i) for i in range(len(self.positions) + 1, n + 1)]
         series = {k: Series(k, x, v + [math.nan] * (n - len(v))) for k, v in self.logs.items()}
-        return History(series, source="<LossDoctor callback>", format=f"{self.framework}-callback")
+        times = np.array(self.times[:n] + [math.nan] * (n - len(self.times)))
+        ok = np.isfinite(times)
+        elapsed = Series("elapsed", np.array(x)[ok], times[ok]) if ok.sum() >= 2 else None
+        return History(series, source="<LossDoctor callback>", format=f"{self.framework}-callback", elapsed=elapsed)
 
     # -- the end of training -----------------------------------------------------------------
     def finish(self, report_path: str | None = None, history_path: str | None = None) -> Diagnosis | None:

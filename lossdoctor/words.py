@@ -156,7 +156,9 @@ def evidence_items(f: Facts) -> tuple[Evidence, ...]:
     if c is not None and c.epochs_after_best >= 2:
         items.append(Evidence("cost", {"key": c.key, "onset": c.onset_epoch, "after": c.epochs_after_best,
                                        "share": c.share_after_best, "patience": c.patience, "stop": c.stop_epoch,
-                                       "restored": c.restored_epoch, "saved": c.epochs_saved}))
+                                       "restored": c.restored_epoch, "saved": c.epochs_saved,
+                                       "seconds": c.seconds_after_best, "total": c.seconds_total,
+                                       "seconds_saved": c.seconds_saved}))
     if f.exploded:
         items.append(Evidence("exploded", {"key": f.train.key, "factor": f.explosion}))
     s = f.settings
@@ -294,12 +296,26 @@ def cost_text(v: dict, u: str = "epoch") -> str:
     text = t_("{key} first came within its noise of its best at {unit} {onset}; the {after} {unit}(s) after its "
               "best ({share} of training) did not improve it", key=v["key"], unit=unit_word(u),
               onset=fmt_epoch(v["onset"]), after=fmt_epoch(v["after"]), share=f"{v['share']:.0%}")
+    if v.get("seconds"):
+        text += t_(" and took {time} of the run's {total}", time=fmt_duration(v["seconds"]),
+                   total=fmt_duration(v["total"]))
     if v["patience"] is not None:
         text += t_("; early stopping with patience {patience} (best weights restored) would have stopped at {unit} "
                    "{stop} with the weights of {unit} {restored}, {saved} {unit}(s) sooner", patience=v["patience"],
                    unit=unit_word(u), stop=fmt_epoch(v["stop"]), restored=fmt_epoch(v["restored"]),
                    saved=fmt_epoch(v["saved"]))
+        if v.get("seconds_saved"):
+            text += t_(" (about {time})", time=fmt_duration(v["seconds_saved"]))
     return text
+
+
+def fmt_duration(seconds: float) -> str:
+    """'45 s', '12 min', '2.4 h': wall-clock time with two significant digits."""
+    if seconds < 60:
+        return t_("{n} s", n=f"{seconds:.2g}")
+    if seconds < 3600:
+        return t_("{n} min", n=f"{seconds / 60:.2g}")
+    return t_("{n} h", n=f"{seconds / 3600:.2g}")
 
 
 def best_line(key: str, value: float, epoch: float, since: float, unit: str = "epoch") -> str:

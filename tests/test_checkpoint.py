@@ -77,3 +77,58 @@ def test_epoch_lists_join_runs():
     assert epoch_list([1, 2, 3, 5, 7, 8]) == "1-3, 5, 7-8"
     assert epoch_list([0.5, 1.0]) == "0.5, 1"
     assert epoch_list(list(range(0, 40, 2)), most=3) == "0, 2, 4 and 17 more"
+
+
+# -- what the epochs after the best cost in wall-clock time ---------------------------------------
+
+def _console(durations: str) -> str:
+    import numpy as np
+
+    return "".join(f"Epoch {i}/40\n32/32 - {durations} - 3ms/step - loss: {np.exp(-i / 8):.4f} - "
+                   f"val_loss: {0.5 + 0.002 * (i - 10) ** 2:.4f}\n" for i in range(1, 41))
+
+
+def test_the_cost_in_hours_from_a_console_logs_epoch_durations():
+    from lossdoctor import diagnose
+    from lossdoctor.readers import console
+
+    d = diagnose(console.parse(_console("95s"), "x"))
+    c = d.facts.checkpoint
+    assert c.seconds_total == 40 * 95 and c.seconds_after_best == 30 * 95 and c.seconds_saved == 27 * 95
+    cost = next(e for e in d.evidence if "did not improve" in e)
+    assert "took 48 min of the run's 1.1 h" in cost and "27 epoch(s) sooner (about 43 min)" in cost
+    assert d.to_dict()["checkpoint"]["seconds_after_best"] == 2850
+
+
+def test_no_time_no_hours_and_zero_second_epochs_say_nothing():
+    from lossdoctor import diagnose
+    from lossdoctor.readers import console
+
+    for text in (_console("0s"), _console("0s").replace(" - 0s", "")):
+        d = diagnose(console.parse(text, "x"))
+        assert d.facts.checkpoint.seconds_after_best is None
+        assert not any(" took " in e for e in d.evidence)
+
+
+def test_runtimes_of_wandb_and_the_callbacks_clock():
+    import json
+
+    import numpy as np
+
+    from lossdoctor import diagnose
+    from lossdoctor.live import LiveDoctor
+    from lossdoctor.readers.jsonlog import parse
+
+    e = np.arange(1, 41)
+    rows = [{"epoch": int(i), "loss": float(np.exp(-i / 8)), "val_loss": float(0.5 + 0.002 * (i - 10) ** 2),
+             "_runtime": float(i * 30), "_step": int(i)} for i in e]
+    d = diagnose(parse("\n".join(json.dumps(r) for r in rows), "wandb-history.jsonl"))
+    assert d.facts.checkpoint.seconds_after_best == 30 * 30
+    import itertools
+
+    clock = itertools.count(0, 7)  # every call moves the clock on
+    live = LiveDoctor(train_key="loss", budget=None, clock=lambda: next(clock))
+    for i in e:
+        live.update(int(i), {"loss": float(np.exp(-i / 8)), "val_loss": float(0.5 + 0.002 * (i - 10) ** 2)})
+    h = live.history()
+    assert h.elapsed is not None and len(h.elapsed) == 40 and np.all(np.diff(h.elapsed.y) > 0)

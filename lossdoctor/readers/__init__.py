@@ -334,5 +334,7 @@ def load_history(path: str, input_format: str | None = None) -> History:
     text, note = decode(read_bytes(source if path != "-" else "-"))
     history = parse_text(text, source, input_format)
     if note:
-        history = History(history.series, history.source, history.format, (note, *history.notes), history.x_unit)
+        from dataclasses import replace  # noqa: PLC0415
+
+        history = replace(history, notes=(note, *history.notes))
     return history

@@ -23,6 +23,18 @@ from ..i18n import t
 METRIC = re.compile(r"(?<![\w/])([A-Za-z_][\w/.\-]*?)\s*:\s+(nan|-?nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.:])",
                     re.IGNORECASE)
 PROGRESS = re.compile(r"^\s*(\d{1,12})/(\d{1,12})\b")
+# an epoch's duration as Keras prints it before the metrics ("- 12s -", "1m 5s", not "20ms/step")
+DURATION = re.compile(r"(?<![\w./])(\d{1,9}(?:\.\d{1,6})?)(ms|s|min|m|h)(?![\w/])")
+SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def _duration(segment: str) -> float | None:
+    """Seconds the epoch took, from its closing report line; None when it does not say."""
+    head = segment.split("loss", 1)[0]
+    if "ETA" in head:
+        return None
+    found = DURATION.findall(head)
+    return sum(float(v) * SECONDS[u] for v, u in found) if found else None
 NOT_METRICS = {"eta", "epoch", "step", "time", "lr_step"}
 
 
@@ -58,6 +70,9 @@ def _last_report(text: str, start: int, end: int) -> tuple[dict | None, bool]:
                 done = prog is None or prog.group(1) == prog.group(2) or any(k.startswith("val_") for k in values)
                 if prog is not None and done:
                     values["__steps__"] = float(prog.group(2))
+                seconds = _duration(seg) if done else None
+                if seconds is not None:
+                    values["__seconds__"] = seconds
                 return values, done
         if lo == start:
             break
@@ -235,7 +250,11 @@ def _history(runs: Runs, lengths: list[int], source: str) -> History:
     epoch, planned = run.column("epoch")[-1], run.planned[-1]
     if epoch < planned:
         notes.append(stopped_early_note(epoch, planned))
-    return columns_to_history(run.table(notes), source, "keras-console", notes)
+    table = run.table(notes)
+    seconds = run.column("__seconds__")
+    if np.isfinite(seconds).any() and np.nansum(seconds) > 0:  # epoch durations: the time since the start
+        table["__elapsed__"] = (np.cumsum(np.nan_to_num(seconds)), np.ones(run.n, dtype=bool))
+    return columns_to_history(table, source, "keras-console", notes)
 
 
 def parse_stream(chunks, source: str) -> History:
@@ -278,7 +297,7 @@ def notebook_parse(text: str, source: str) -> History:
         raise HistoryFormatError(t("is a notebook, but none of its outputs is a Keras training log; save "
                                    "history.history with json.dump and pass that file"))
     h = parse(inner, source)
-    return History(h.series, source, "notebook", h.notes, h.x_unit)
+    return History(h.series, source, "notebook", h.notes, h.x_unit, h.elapsed)
 
 
 # -- PyTorch-style prints: "Epoch [3/10], Step [100/600], Loss: 0.1234" -------------------

@@ -116,7 +116,9 @@ def run_history(c, run) -> History:
     rows: dict[int, dict] = {}
     for key in keys:
         for m in c.get_metric_history(run.info.run_id, key):
-            rows.setdefault(int(m.step), {"step": float(m.step)})[key] = float(m.value)
+            row = rows.setdefault(int(m.step), {"step": float(m.step)})
+            row[key] = float(m.value)
+            row["_timestamp"] = max(row.get("_timestamp", 0.0), m.timestamp / 1000.0)  # ms since 1970
     ordered = [rows[s] for s in sorted(rows)]
     if "epoch" not in keys and [r["step"] for r in ordered] == list(range(len(ordered))):
         for r in ordered:  # one value per step 0, 1, ...: steps are epochs (Keras autologging)

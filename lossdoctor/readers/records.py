@@ -17,7 +17,9 @@ from ..i18n import t
 
 EPOCH_KEYS = ("epoch", "Epoch", "epochs")
 STEP_KEYS = ("step", "global_step", "Step", "iteration", "_step")
-SKIP_KEYS = {"created_at", "time", "timestamp", "wall_time", "total_flos", "train_runtime",
+# seconds since training started; absolute seconds; absolute milliseconds (what each log calls its clock)
+RUNTIME_KEYS, CLOCK_KEYS = ("_runtime", "__elapsed__"), ("_timestamp", "wall_time", "timestamp")
+SKIP_KEYS = {"__elapsed__", "created_at", "time", "timestamp", "wall_time", "total_flos", "train_runtime",
              "_runtime", "_timestamp",
              "train_samples_per_second", "train_steps_per_second", "eval_runtime",
              "eval_samples_per_second", "eval_steps_per_second", "num_input_tokens_seen"}
@@ -134,7 +136,22 @@ def columns_to_history(table: dict[str, Column], source: str, fmt: str, notes: l
         if not per_step:
             xs, ys, dup = _keep_last(xs, ys)
         series[name] = Series(name, xs, ys, per_step=per_step, duplicates=dup)
-    return History(series, source, fmt, tuple(dict.fromkeys(notes or [])), x_unit=unit)
+    return History(series, source, fmt, tuple(dict.fromkeys(notes or [])), x_unit=unit, elapsed=elapsed(table, x))
+
+
+def elapsed(table: dict[str, Column], x: np.ndarray) -> Series | None:
+    """Seconds since the first logged time, at the rows' positions; None without a time column."""
+    for key in (*RUNTIME_KEYS, *CLOCK_KEYS):
+        if key not in table:
+            continue
+        values, present = table[key]
+        ok = present & np.isfinite(values) & np.isfinite(x)
+        if ok.sum() < 2:
+            continue
+        secs = values[ok] / (1000.0 if key == "timestamp" and np.nanmedian(values[ok]) > 1e11 else 1.0)
+        xs, ys, _ = _keep_last(x[ok], secs - (0.0 if key in RUNTIME_KEYS else secs.min()))
+        return Series("elapsed", xs, ys)
+    return None
 
 
 def records_to_history(rows: list[dict], source: str, fmt: str, notes: list[str] | None = None,

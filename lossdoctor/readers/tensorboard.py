@@ -53,6 +53,8 @@ def _scalars(path: str) -> dict[str, list[tuple[int, float]]]:
     out: dict[str, list[tuple[int, float]]] = {}
     for tag in tags.get("scalars", []):
         out[tag] = [(e.step, float(e.value)) for e in ea.Scalars(tag)]
+        out.setdefault("wall_time", [])
+        out["wall_time"] += [(e.step, float(e.wall_time)) for e in ea.Scalars(tag)]
     for tag in tags.get("tensors", []):
         try:
             values = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto).item())) for e in ea.Tensors(tag)]
@@ -81,8 +83,10 @@ def parse_path(path: str) -> History:
             os.path.relpath(f, root)) else ""
         for tag, values in _scalars(f).items():
             keras_style |= tag.startswith("epoch_")
-            key = _key(tag, folder.lower())
+            key = "wall_time" if tag == "wall_time" else _key(tag, folder.lower())
             for step, v in values:
+                if key == "wall_time":  # the latest time anything was logged at this step
+                    v = max(v, by_step[step].get(key, v))
                 by_step[step][key] = v
     if not by_step:
         raise HistoryFormatError(t("is a TensorBoard log with no scalar values; log the loss with the TensorBoard "
