@@ -56,7 +56,8 @@ class History:
         notes: things the reader noticed and the user should know
             (earlier runs skipped, columns renamed, rows dropped).
         x_unit: `epoch`, or `step` for logs that carry steps but no epochs.
-        elapsed: wall-clock seconds since training started, at positions on the epoch axis, when
+        elapsed: wall-clock seconds since training started (since the first logged time, for logs
+            that carry clock times rather than durations), at positions on the epoch axis, when
             the log carries times (console epoch durations, W&B `_runtime`, TensorBoard wall
             times, MLflow timestamps, the callbacks' own clock); None when it carries none.
     """

@@ -190,8 +190,6 @@ def test_non_numeric_cells_and_columns(tmp_path):
 
 def test_tensorboard_keras_and_lightning_layouts(tmp_path):
     pytest.importorskip("tensorboard")
-    import time
-
     from tensorboard.compat.proto import event_pb2, summary_pb2
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
     from tensorboard.util import tensor_util
@@ -206,7 +204,7 @@ def test_tensorboard_keras_and_lightning_layouts(tmp_path):
                     vals.append(summary_pb2.Summary.Value(tag=tag, tensor=tensor_util.make_tensor_proto(v)))
                 else:
                     vals.append(summary_pb2.Summary.Value(tag=tag, simple_value=v))
-            w.add_event(event_pb2.Event(step=step, wall_time=time.time(), summary=summary_pb2.Summary(value=vals)))
+            w.add_event(event_pb2.Event(step=step, wall_time=1.7e9 + 60 * step, summary=summary_pb2.Summary(value=vals)))
         w.close()
 
     keras_dir = tmp_path / "keras_run"
@@ -215,6 +213,7 @@ def test_tensorboard_keras_and_lightning_layouts(tmp_path):
     h = load_history(str(keras_dir))
     assert h.format == "tensorboard" and sorted(h.keys) == ["accuracy", "loss", "val_loss"]
     assert list(h["val_loss"].x) == list(range(1, 8)) and list(h["val_loss"].y) == pytest.approx(V)
+    assert list(h.elapsed.y) == [60.0 * i for i in range(7)] and "wall_time" not in h.keys  # the events' times
 
     pl_dir = tmp_path / "lightning" / "version_0"
     events = []

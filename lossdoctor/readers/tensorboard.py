@@ -52,15 +52,17 @@ def _scalars(path: str) -> dict[str, list[tuple[int, float]]]:
     tags = ea.Tags()
     out: dict[str, list[tuple[int, float]]] = {}
     for tag in tags.get("scalars", []):
-        out[tag] = [(e.step, float(e.value)) for e in ea.Scalars(tag)]
-        out.setdefault("wall_time", [])
-        out["wall_time"] += [(e.step, float(e.wall_time)) for e in ea.Scalars(tag)]
+        events = ea.Scalars(tag)
+        out[tag] = [(e.step, float(e.value)) for e in events]
+        out.setdefault("wall_time", []).extend((e.step, float(e.wall_time)) for e in events)
     for tag in tags.get("tensors", []):
         try:
-            values = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto).item())) for e in ea.Tensors(tag)]
+            events = ea.Tensors(tag)
+            values = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto).item())) for e in events]
         except (ValueError, TypeError):
             continue  # not a scalar (text, histogram)
         out.setdefault(tag, values)
+        out.setdefault("wall_time", []).extend((e.step, float(e.wall_time)) for e in events)
     return out
 
 
