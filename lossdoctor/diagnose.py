@@ -200,7 +200,9 @@ def forecast_of(facts: Facts, history: History, code: str, variant: str,
     """The forecast of the validation loss (the training loss without one) for this diagnosis."""
     trend = facts.val if facts.val_trend is not None else facts.train
     s = history[trend.key]
-    return forecast(s.x, s.y, trend.key, code, variant, horizon, trend.noise, trend.trend == "falling")
+    within = facts.checkpoint is not None and facts.checkpoint.final_as_good
+    return forecast(s.x, s.y, trend.key, code, variant, horizon, trend.noise, trend.trend == "falling",
+                    within_noise=within)
 
 
 def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SETTINGS,

@@ -65,7 +65,8 @@ class Forecast:
         more_epochs_help: True (more than 2% better), False (less than 0.5%, or worse), None
             (cannot tell).
         reason: why, as a code: `improving`, `still_falling` (the loss still falls, the fit sees
-            little of it), `small_gain`, `uncertain_gain`, `overfitting`,
+            little of it), `small_gain`, `uncertain_gain`, `overfitting`, `not_past_best` (overfitting,
+            but the last value is within the noise of the best: cannot tell),
             `diverging`, `non_finite`, `train_rising`, `levelled_off` (stuck, frozen or at chance
             level), `oscillating`, `too_few`, `horizon_reached` (the horizon is not past the last epoch).
         model: `exponential`, `power` or `none` (not extrapolated).
@@ -174,7 +175,8 @@ NOT_IMPROVING = {("overfitting", None): "overfitting", ("diverging", None): "div
 
 
 def forecast(x, y, key: str, code: str, variant: str = "default", horizon: float | None = None,
-             noise: float = 0.0, falling: bool = False, s: ForecastSettings = DEFAULT_FORECAST) -> Forecast:
+             noise: float = 0.0, falling: bool = False, s: ForecastSettings = DEFAULT_FORECAST,
+             within_noise: bool = False) -> Forecast:
     """The forecast of one series (epoch positions `x`, values `y`) given the run's diagnosis code.
 
     Args:
@@ -186,6 +188,9 @@ def forecast(x, y, key: str, code: str, variant: str = "default", horizon: float
         falling: the series' recent trend is falling: more epochs help, whatever the size the
             fitted curve gives the gain (a curve still falling has not shown where it levels
             off; the reason is then `still_falling` when the fit sees less than 2%).
+        within_noise: the last value is within the series' noise of its best: an overfitting run
+            has then not shown that it is past its best, and whether more epochs help is not
+            told (`not_past_best`; on ../shared/seeds such runs improved later as often as not).
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -202,6 +207,8 @@ def forecast(x, y, key: str, code: str, variant: str = "default", horizon: float
     stop = NOT_IMPROVING.get((code, None)) or NOT_IMPROVING.get((code, variant))
     if stop:
         low = best * math.exp(-s.spread * max(noise, 0.0))
+        if stop == "overfitting" and within_noise:
+            return Forecast(key, horizon, best, best, low, best, 0.0, None, "not_past_best")
         return Forecast(key, horizon, best, best, low, best, 0.0, False, stop)
     fit = fit_curve(x, y, s)
     expected = min(best, fit.at(horizon))

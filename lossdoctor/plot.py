@@ -226,6 +226,9 @@ def evidence_line(d: Diagnosis) -> str:
 def forecast_line(d: Diagnosis) -> str:
     """The forecast in one line for the figure's box."""
     fc, u = d.forecast, d.unit
+    if fc.model == "none" and fc.more_epochs_help is None:
+        return t("More {units}: cannot tell ({reason}): best {key} near {best}", units=units_word(u),
+                 reason=tr(REASON_WORDS.get(fc.reason, fc.reason)), key=fc.key, best=fmt_value(fc.best_so_far))
     if fc.model == "none":
         return t("More {units} will not help ({reason}): best {key} stays {best}", units=units_word(u),
                  reason=tr(REASON_WORDS.get(fc.reason, fc.reason)), key=fc.key, best=fmt_value(fc.best_so_far))
@@ -242,7 +245,8 @@ def forecast_line(d: Diagnosis) -> str:
 
 REASON_WORDS = {"overfitting": N_("overfitting"), "diverging": N_("diverging"), "non_finite": N_("non finite"),
                 "train_rising": N_("train rising"), "levelled_off": N_("levelled off"),
-                "oscillating": N_("oscillating"), "too_few": N_("too few"), "horizon_reached": N_("horizon reached")}
+                "oscillating": N_("oscillating"), "too_few": N_("too few"), "horizon_reached": N_("horizon reached"),
+                "not_past_best": N_("within the noise of the best")}
 
 
 def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:

@@ -460,6 +460,7 @@ _NO_HELP_WHY = {
     "train_rising": N_("the training loss is rising"),
     "levelled_off": N_("the loss has levelled off without learning"),
     "oscillating": N_("the loss oscillates without progress"),
+    "not_past_best": N_("the validation loss stopped improving, but its last value is within its noise of the best"),
 }
 
 
@@ -473,6 +474,10 @@ def forecast_text(fc, unit: str = "epoch") -> str:
     common = dict(unit=unit_word(unit), units=units_word(unit), horizon=fmt_epoch(fc.horizon_epochs), key=fc.key,
                   best=fmt_value(fc.best_so_far), low=fmt_value(fc.expected_loss_low),
                   high=fmt_value(fc.expected_loss_high))
+    if fc.model == "none" and fc.more_epochs_help is None:
+        return t_("Whether more {units} help cannot be told: {why}. Up to {unit} {horizon}, the best {key} is "
+                  "expected near its best so far, {best} (80% interval {low}-{high}).",
+                  why=tr(_NO_HELP_WHY[fc.reason]), **common)
     if fc.model == "none":
         return t_("More {units} will not help: {why}. Up to {unit} {horizon}, the best {key} is expected to stay at "
                   "its best so far, {best} (80% interval {low}-{high}).", why=tr(_NO_HELP_WHY[fc.reason]), **common)

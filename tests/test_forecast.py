@@ -104,3 +104,22 @@ def test_forecast_agreement_on_the_seeds(seeds):
     rule = score(seeds, new_low_rule)
     assert ours["right"] > rule["right"]
     assert ours["within"] > score(seeds, no_gain)["within"]
+
+
+def test_overfitting_within_the_noise_of_the_best_cannot_tell():
+    """Validation flat and its last value as good as the best (within its noise): the run has not
+    shown it is past its best, so the forecast does not say more epochs will not help."""
+    e = np.arange(1, 21)
+    told = {}
+    for seed in (0, 3):
+        rng = np.random.default_rng(seed)
+        val = np.r_[np.exp(-np.arange(1, 9) / 3) + 0.3, np.full(12, 0.3 + np.exp(-8 / 3))]
+        val = val * (1 + 0.01 * rng.standard_normal(20))
+        d = diagnose(History.from_dict({"loss": list(np.exp(-e / 5)), "val_loss": list(val)}, format="keras-json"))
+        assert (d.code, d.variant) == ("overfitting", "val_flat")
+        told[d.facts.checkpoint.final_as_good] = d
+    within, past = told[True], told[False]
+    assert within.forecast.more_epochs_help is None and within.forecast.reason == "not_past_best"
+    assert within.to_dict()["forecast"]["more_epochs_help"] is None
+    assert "Whether more epochs help cannot be told" in " ".join(to_text(within).split())
+    assert past.forecast.more_epochs_help is False and past.forecast.reason == "overfitting"
