@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -18,6 +19,44 @@ from .options import Options
 from .readers import format_names, load_history
 from .render import RENDERERS, headline, summary_line, to_markdown
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Translated:
+    """`--help` in the language in force: the commands' and options' help texts are catalogue
+    messages (scripts/catalog.py collects them from these objects)."""
+
+    def get_help(self, ctx):
+        with translated_help(self):
+            return super().get_help(ctx)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with translated_help(self):
+            return super().get_short_help_str(limit)
+
+
+@contextlib.contextmanager
+def translated_help(cmd):
+    import inspect  # noqa: PLC0415
+
+    from .i18n import tr  # noqa: PLC0415
+
+    saved = [(cmd, cmd.help)] + [(p, p.help) for p in cmd.params if getattr(p, "help", None)]
+    try:
+        for obj, text in saved:
+            if text:
+                obj.help = tr(inspect.cleandoc(text))
+        yield
+    finally:
+        for obj, text in saved:
+            obj.help = text
+
+
+class Command(Translated, click.Command):
+    pass
+
+
+class Group(Translated, click.Group):
+    command_class = Command
 
 
 class FiniteRange(click.FloatRange):
@@ -95,7 +134,7 @@ def load_and_diagnose(file, train_key, val_key, window, input_format, horizon=No
     return history, run_diagnosis(history, train_key, val_key, window, horizon=horizon, classes=classes)
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, cls=Group)
 @click.version_option(__version__, "-V", "--version", prog_name="lossdoctor")
 @LANG_OPTION
 @click.option("--rules", "rule_modules", multiple=True, metavar="MODULE", envvar="LOSSDOCTOR_RULES",

@@ -47,6 +47,26 @@ def data_messages():
         for name, text in vocab.items():
             if text:
                 yield text, f"api {framework}.{name}"
+    yield from help_messages()
+
+
+def help_messages():
+    """The command line's help texts (commands and options), as --help shows them."""
+    import inspect  # noqa: PLC0415
+
+    import click  # noqa: PLC0415
+
+    from lossdoctor.cli import cli  # noqa: PLC0415
+
+    def walk(cmd, name):
+        if cmd.help:
+            yield inspect.cleandoc(cmd.help), f"help {name}"
+        for p in cmd.params:
+            if getattr(p, "help", None):
+                yield inspect.cleandoc(p.help), f"help {name} {p.name}"
+        for sub, c in (cmd.commands.items() if isinstance(cmd, click.Group) else ()):
+            yield from walk(c, f"{name} {sub}")
+    yield from walk(cli, "lossdoctor")
 
 
 def template() -> Catalog:

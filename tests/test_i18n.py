@@ -335,3 +335,12 @@ def test_the_figure_falls_back_to_english_with_one_note_without_a_cjk_font(monke
         texts = figure_texts(fig)
         assert not any(CJK.search(t) for t in texts), texts  # never boxes in place of characters
         assert any("Over-confident" in t for t in texts)  # the verdict, made again in English
+
+
+def test_help_in_zh():
+    r = cli("--lang", "zh", "diagnose", "--help")
+    assert r.returncode == 0 and "诊断 FILE 中的训练历史" in r.stdout and "跳过格式识别。" in r.stdout
+    r = cli("--help", env={"LOSSDOCTOR_LANG": "zh"})
+    assert "画出 FILE 的损失曲线" in r.stdout  # the commands' short help in the group's list
+    r = cli("diagnose", "--help")
+    assert "Diagnose the training history in FILE" in r.stdout and "Skip format detection." in r.stdout
