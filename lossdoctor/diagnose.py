@@ -119,6 +119,7 @@ class Diagnosis:
         m = self.facts.metric if self.facts else None
         d["metric"] = m.to_dict() if m else None
         d["signals"] = self.facts.signals.to_dict() if self.facts else None
+        d["recorded"] = dict(self.facts.recorded) if self.facts else {}
         return d
 
 

@@ -113,6 +113,7 @@ class Facts:
         checkpoint: the best epoch, the epochs as good as it, what came after (see `checkpoint`).
         metric: the validation metric beside the validation loss (see `metric`), if one is logged.
         signals: the learning rate, gradient norms, spikes, zero losses (see `signals`).
+        recorded: what the log says about the weights kept (see `History.recorded`).
         settings: the thresholds used.
     """
 
@@ -143,6 +144,7 @@ class Facts:
     checkpoint: Checkpoint | None = None
     metric: MetricReading | None = None
     signals: Signals = Signals()
+    recorded: dict = field(default_factory=dict)
     settings: RuleSettings = DEFAULT_RULES
 
     @property
@@ -210,7 +212,7 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
         unit=history.x_unit, train_per_step=train.per_step, notes=tuple(notes), settings=rules,
         checkpoint=with_times(_checkpoint(best_series, vtrend if best_series is val else ttrend), history.elapsed),
         metric=read_metric(history, vkey, best_epoch if best_series is val else None, rules.max_classes),
-        signals=read_signals(history, train, val, ttrend.spikes))
+        signals=read_signals(history, train, val, ttrend.spikes), recorded=dict(history.recorded))
 
 
 def _checkpoint(s: Series, trend: Trend | None) -> Checkpoint | None:

@@ -60,6 +60,9 @@ class History:
             that carry clock times rather than durations), at positions on the epoch axis, when
             the log carries times (console epoch durations, W&B `_runtime`, TensorBoard wall
             times, MLflow timestamps, the callbacks' own clock); None when it carries none.
+        recorded: what the log itself says about the weights kept, JSON-ready:
+            `restored_epoch` (Keras' "Restoring model weights from the end of the best epoch: N"),
+            `best_checkpoint`, `best_metric`, `best_epoch` (Hugging Face's trainer_state.json).
     """
 
     series: Mapping[str, Series]
@@ -68,6 +71,7 @@ class History:
     notes: tuple[str, ...] = field(default_factory=tuple)
     x_unit: str = "epoch"
     elapsed: Series | None = None
+    recorded: Mapping = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # key names, the source and the notes come from the log: no control character goes further

@@ -402,9 +402,32 @@ def _lr_words(f: Facts) -> dict:
 def _keep_best(f: Facts) -> str:
     """What to do with this run's weights: keep the final ones when they are as good as the best."""
     c, u = f.checkpoint, f.unit
+    said = _recorded_best(f)
+    if said:
+        return said
     if c is not None and c.final_as_good:
         return t_("the final weights are as good as the best (within the noise), so keep them")
     return t_("keep the checkpoint of {unit} {epoch}", unit=unit_word(u), epoch=fmt_epoch(f.best_epoch))
+
+
+def _recorded_best(f: Facts) -> str | None:
+    """The weights the log says were kept (EarlyStopping's restore, the Trainer's best checkpoint),
+    beside lossdoctor's own best epoch."""
+    r, u = f.recorded, f.unit
+    if r.get("restored_epoch") is not None:
+        if f.best_epoch is not None and int(r["restored_epoch"]) == round(f.best_epoch):
+            return t_("EarlyStopping already restored the weights of {unit} {epoch}, the best one (the log says so): "
+                      "keep them", unit=unit_word(u), epoch=r["restored_epoch"])
+        return t_("the log says EarlyStopping restored the weights of {unit} {restored}, while the best {key} was at "
+                  "{unit} {best}: keep the checkpoint of {unit} {best}", unit=unit_word(u),
+                  restored=r["restored_epoch"], key=f.best_key, best=fmt_epoch(f.best_epoch))
+    if r.get("best_checkpoint"):
+        at = (t_(", {unit} {epoch}", unit=unit_word(u), epoch=fmt_epoch(r["best_epoch"]))
+              if r.get("best_epoch") is not None else "")
+        return t_("keep {checkpoint}{at}, the checkpoint the Trainer recorded as its best (best_metric {metric}; "
+                  "load_best_model_at_end=True loads it)", checkpoint=r["best_checkpoint"], at=at,
+                  metric=fmt_value(r["best_metric"]))
+    return None
 
 
 def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:

@@ -132,3 +132,44 @@ def test_runtimes_of_wandb_and_the_callbacks_clock():
         live.update(int(i), {"loss": float(np.exp(-i / 8)), "val_loss": float(0.5 + 0.002 * (i - 10) ** 2)})
     h = live.history()
     assert h.elapsed is not None and len(h.elapsed) == 40 and np.all(np.diff(h.elapsed.y) > 0)
+
+
+# -- what the log itself says about the weights kept ---------------------------------------------------
+
+def test_keras_restore_message_is_what_the_fix_keeps():
+    import numpy as np
+
+    from lossdoctor import diagnose
+    from lossdoctor.readers import console
+
+    e = np.arange(1, 31)
+    text = "".join(f"Epoch {i}/30\n32/32 - 1s - loss: {np.exp(-i / 8):.4f} - val_loss: {0.5 + 0.002 * (i - 10) ** 2:.4f}\n"
+                   for i in e)
+    d = diagnose(console.parse(text + "Restoring model weights from the end of the best epoch: 10.\n", "x"))
+    assert d.to_dict()["recorded"] == {"restored_epoch": 10} and d.best_epoch == 10
+    assert "EarlyStopping already restored the weights of epoch 10, the best one" in d.fixes[0]
+    d = diagnose(console.parse(text + "Restoring model weights from the end of the best epoch: 14.\n", "x"))
+    assert "restored the weights of epoch 14, while the best val_loss was at epoch 10" in d.fixes[0]
+    earlier = "Epoch 1/2\n1/1 - 1s - loss: 1.0 - val_loss: 1.0\nRestoring model weights from the end of the best epoch: 1.\n"
+    assert diagnose(console.parse(earlier + text, "x")).to_dict()["recorded"] == {}  # another run's message
+
+
+def test_the_trainers_best_checkpoint_is_what_the_fix_keeps():
+    import json
+
+    import numpy as np
+
+    from lossdoctor import diagnose
+    from lossdoctor.readers.jsonlog import parse
+
+    e = np.arange(1, 21)
+    log = []
+    for i in e:
+        log.append({"loss": float(np.exp(-i / 6)), "epoch": float(i), "step": int(i * 50)})
+        log.append({"eval_loss": float(0.5 + 0.003 * (i - 6) ** 2), "epoch": float(i), "step": int(i * 50)})
+    state = {"log_history": log, "best_metric": 0.5, "best_model_checkpoint": "out/checkpoint-300",
+             "epoch": 20.0, "num_train_epochs": 20}
+    d = diagnose(parse(json.dumps(state), "trainer_state.json"))
+    assert d.code == "overfitting"
+    assert d.to_dict()["recorded"] == {"best_checkpoint": "checkpoint-300", "best_metric": 0.5, "best_epoch": 6.0}
+    assert any("keep checkpoint-300, epoch 6, the checkpoint the Trainer recorded as its best" in f for f in d.fixes)

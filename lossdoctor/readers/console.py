@@ -22,6 +22,7 @@ from ..i18n import t
 
 METRIC = re.compile(r"(?<![\w/])([A-Za-z_][\w/.\-]*?)\s*:\s+(nan|-?nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.:])",
                     re.IGNORECASE)
+RESTORED = re.compile(r"Restoring model weights from the end of the best epoch:?\s*(\d{1,9})")
 PROGRESS = re.compile(r"^\s*(\d{1,12})/(\d{1,12})\b")
 # an epoch's duration as Keras prints it before the metrics ("- 12s -", "1m 5s", not "20ms/step")
 DURATION = re.compile(r"(?<![\w./])(\d{1,9}(?:\.\d{1,6})?)(ms|s|min|m|h)(?![\w/])")
@@ -164,6 +165,7 @@ class Runs:
         self.run = _Run()
         self.previous: int | None = None
         self.notes: list[str] = []
+        self.restored: int | None = None
 
     def header(self, n: int) -> None:
         if self.previous is None or n <= self.previous:
@@ -171,6 +173,7 @@ class Runs:
                 self.lengths.append(self.run.n)
                 self.before = self.run
             self.run = _Run()
+            self.restored = None  # a message of an earlier run says nothing of this one
         self.previous = n
 
     def add(self, n: int, planned: int, values: dict, done: bool) -> None:
@@ -203,6 +206,9 @@ class Runs:
             values, done = _record(text, head, end)
             if values is not None:
                 self.add(int(head.group(1)), int(head.group(2)), values, done)
+            if text.find("Restoring", head.end(), end) >= 0:  # EarlyStopping(restore_best_weights=True) said which
+                for m in RESTORED.finditer(text, head.end(), end):
+                    self.restored = int(m.group(1))
         if final:
             return ""
         carry = text[heads[-1].start():]
@@ -254,7 +260,12 @@ def _history(runs: Runs, lengths: list[int], source: str) -> History:
     seconds = run.column("__seconds__")
     if np.isfinite(seconds).any() and np.nansum(seconds) > 0:  # epoch durations: the time since the start
         table["__elapsed__"] = (np.cumsum(np.nan_to_num(seconds)), np.ones(run.n, dtype=bool))
-    return columns_to_history(table, source, "keras-console", notes)
+    h = columns_to_history(table, source, "keras-console", notes)
+    if runs.restored is not None and runs.restored <= run.n:
+        from dataclasses import replace  # noqa: PLC0415
+
+        h = replace(h, recorded={"restored_epoch": runs.restored})
+    return h
 
 
 def parse_stream(chunks, source: str) -> History:

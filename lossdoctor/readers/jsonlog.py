@@ -178,10 +178,25 @@ def _with_trainer_state(h: History, state: dict) -> History:
     if planned and done and done < planned - 1e-6:
         notes.append(stopped_early_note(round(done, 2), planned))
     best, ckpt = to_float(state.get("best_metric")), state.get("best_model_checkpoint")
+    recorded = {}
     if best is not None and isinstance(ckpt, str):
+        name = ckpt.rstrip("/").split("/")[-1]
         notes.append(t("the Trainer recorded best_metric {best} at {checkpoint} (load_best_model_at_end=True "
-                       "restores it)", best=f"{best:.4g}", checkpoint=ckpt.rstrip("/").split("/")[-1]))
-    return replace(h, notes=tuple(notes)) if len(notes) != len(h.notes) else h
+                       "restores it)", best=f"{best:.4g}", checkpoint=name))
+        recorded = {"best_checkpoint": name, "best_metric": best, "best_epoch": _epoch_of(state, name)}
+    if len(notes) == len(h.notes) and not recorded:
+        return h
+    return replace(h, notes=tuple(notes), recorded=recorded)
+
+
+def _epoch_of(state: dict, checkpoint: str) -> float | None:
+    """The epoch position of `checkpoint-N`: the epoch logged with global step N."""
+    m = re.search(r"checkpoint-(\d+)$", checkpoint)
+    step = int(m.group(1)) if m else state.get("best_global_step")
+    for entry in state.get("log_history") or []:
+        if isinstance(entry, dict) and entry.get("step") == step and to_float(entry.get("epoch")) is not None:
+            return to_float(entry.get("epoch"))
+    return None
 
 
 def parse(text: str, source: str) -> History:
