@@ -49,3 +49,14 @@ def test_framework_benchmark_runs_quick():
     assert r.returncode == 0, r.stderr[-2000:]
     for heading in ("6a. Lightning", "6b. Hugging Face", "7. MLflow"):
         assert heading in r.stdout
+
+
+def test_peers_benchmark_runs_without_the_peers():
+    if not (SHARED / "seeds").is_dir():
+        pytest.skip("../shared/seeds is not beside this clone")
+    r = run("bench/peers.py", str(SHARED / "seeds"))
+    assert r.returncode == 0, r.stderr
+    ours = next(line for line in r.stdout.splitlines() if line.strip().startswith("lossdoctor"))
+    assert "/270" in ours
+    for peer in ("training-doctor", "sk-autod"):  # installed or not, each is named
+        assert peer in r.stdout
