@@ -45,7 +45,7 @@ def outside(fig) -> list[str]:
 
 
 def histories():
-    files = sorted(SAMPLES.glob("*.json"))
+    files = sorted(p for p in SAMPLES.iterdir() if p.is_file())  # the JSON and the CSVLogger samples
     wild = SHARED / "wild"
     if wild.is_dir():
         files += sorted(p for p in wild.iterdir() if p.is_file() and not p.name.startswith(("README", ".")))
