@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import textwrap
@@ -14,8 +15,7 @@ from .words import (best_line, confidence_text, fmt_epoch, forecast_text, reason
                     unit_word, units_word)
 
 WIDTH = 88
-_ATOMS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
-                    r"|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+|\s+")
+_WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef"  # CJK characters and punctuation
 _CLOSING = set("，。；：、！？）」』》〉】,.;:!?)")
 _OPENING = set("（「『《〈【")
 
@@ -27,11 +27,18 @@ def _wrap(text: str, indent: str = "  ", first: str | None = None) -> str:
     return _wrap_wide(text, first, indent)
 
 
+@functools.cache
+def _atoms() -> re.Pattern:
+    """One CJK character, a run of other non-blank characters, or blanks (compiled on first use:
+    2 ms that an English report never needs)."""
+    return re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+
+
 def _wide_tokens(text: str) -> list[str]:
     """Break points for Chinese text: each character, each Latin word, each space; a closing mark
     stays with what precedes it and an opening one with what follows."""
     tokens: list[str] = []
-    for atom in _ATOMS.findall(text):
+    for atom in _atoms().findall(text):
         if tokens and not atom.isspace() and (atom[0] in _CLOSING or tokens[-1][-1] in _OPENING):
             tokens[-1] += atom
         else:
