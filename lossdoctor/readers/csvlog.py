@@ -59,7 +59,7 @@ def _wandb_table(header, rows, export) -> tuple[dict, list[str]]:
     table = {"step": to_column([r[0] for r in rows])}
     for i, name in export["columns"].items():
         table[name] = to_column([r[i] for r in rows])
-    notes = ["read a W&B run export: the '<run> - <metric>' columns, without their __MIN/__MAX"]
+    notes = [t("read a W&B run export: the '<run> - <metric>' columns, without their __MIN/__MAX")]
     if len(export["runs"]) > 1:
         notes.append(t("the export holds {n} runs ({runs}); diagnosing {first}: export one run per file to diagnose "
                        "each", n=len(export["runs"]), runs=", ".join(export["runs"]), first=repr(export["runs"][0])))
