@@ -14,7 +14,7 @@ run would have stopped.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -132,16 +132,12 @@ def with_times(c: Checkpoint | None, elapsed) -> Checkpoint | None:
     if ok.sum() < 2:
         return c
     x, y = x[ok], y[ok]
-    at = lambda epoch: float(np.interp(epoch, x, y))  # noqa: E731
-    end = float(x[-1])
     total = float(y[-1])
     if total <= 0:
         return c
-    from dataclasses import replace  # noqa: PLC0415
-
-    saved = total - at(c.stop_epoch) if c.stop_epoch is not None else None
-    return replace(c, seconds_total=total, seconds_after_best=max(0.0, total - at(min(c.best_epoch, end))),
-                   seconds_saved=saved)
+    since = lambda epoch: total - float(np.interp(epoch, x, y))  # noqa: E731 - seconds from `epoch` to the end
+    saved = since(c.stop_epoch) if c.stop_epoch is not None else None
+    return replace(c, seconds_total=total, seconds_after_best=max(0.0, since(c.best_epoch)), seconds_saved=saved)
 
 
 def _number(v) -> float | int:

@@ -100,6 +100,16 @@ class Forecast:
             return self.asymptote + self.amplitude * np.exp(-self.rate * (xs - self.last_epoch))
         return self.asymptote + self.amplitude * xs ** -self.rate
 
+    def band(self, points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(epochs, expected best, 80% low) from the last epoch to the horizon, as the figure and the
+        page draw it; None when nothing is extrapolated or more epochs do not help."""
+        if self.model == "none" or self.expected_loss is None or self.last_epoch is None or self.more_epochs_help is False:
+            return None
+        xs = np.linspace(self.last_epoch, self.horizon_epochs, points)
+        mid = np.minimum(self.curve(xs), self.best_so_far)
+        low = mid * (self.expected_loss_low / self.expected_loss) ** ((xs - xs[0]) / (xs[-1] - xs[0]))
+        return xs, mid, low
+
     def to_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                 for k, v in self.__dict__.items()}

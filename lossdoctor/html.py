@@ -15,8 +15,12 @@ from .i18n import t
 from .words import confidence_text, forecast_text, timeline_text, units_word
 
 
-def _e(text) -> str:
+def escaped(text) -> str:
+    """A text from the log, safe inside HTML: control characters shown, `<`, `>`, `&`, quotes escaped."""
     return html.escape(printable(str(text)))
+
+
+_e = escaped
 
 
 def figure_png(history, d) -> str | None:
@@ -75,23 +79,17 @@ FIGURES_UP_TO = 8  # a batch's panels carry their figure up to this many runs (e
 def batch_html(batch) -> str:
     """What a notebook shows for a batch: the count per diagnosis, a table of the runs (most urgent
     first, unreadable ones with their error), then each run's panel, folded."""
-    from .render import summary_line  # noqa: PLC0415
-    from .render import batch_header  # noqa: PLC0415
-    from .words import fmt_epoch, fmt_value, trend_word  # noqa: PLC0415
+    from .render import batch_cells, batch_header, summary_line  # noqa: PLC0415
 
     rows, unreadable = [], _e(t("unreadable"))
-    for r in batch.results:
-        d = r.diagnosis
-        if d is None:
-            rows.append(f"<tr><td>{_e(r.name)}</td><td></td><td></td><td></td><td>{unreadable}</td>"
-                        f'<td colspan="2">{_e(r.error)}</td></tr>')
+    for r in batch.results:  # the text table's cells: the same columns and words
+        name, epochs, train, val, code, best, title = (_e(c) for c in batch_cells(r))
+        if r.diagnosis is None:
+            rows.append(f'<tr><td>{name}</td><td></td><td></td><td></td><td>{unreadable}</td><td colspan="2">{title}'
+                        "</td></tr>")
             continue
-        best = "" if d.best_epoch is None else t("{value} at {epoch}", value=fmt_value(d.best_value),
-                                                  epoch=fmt_epoch(d.best_epoch))
-        rows.append(f"<tr><td>{_e(r.name)}</td><td>{d.epochs}</td><td>{_e(trend_word(d.train.trend))}</td>"
-                    f"<td>{_e(trend_word(d.val.trend) if d.val else '-')}</td>"
-                    f'<td><span style="border-left:6px solid {colour(d.code)};padding-left:4px">{_e(d.code)}</span></td>'
-                    f"<td>{_e(best)}</td><td>{_e(d.title)}</td></tr>")
+        code = f'<span style="border-left:6px solid {colour(r.code)};padding-left:4px">{code}</span>'
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in (name, epochs, train, val, code, best, title)) + "</tr>")
     figures = len(batch.results) <= FIGURES_UP_TO
     panels = [f"<details><summary>{_e(r.name)}: [{_e(r.code)}] {_e(r.diagnosis.title)}</summary>"
               f"{diagnosis_html(r.diagnosis, r.diagnosis.history if figures else None)}</details>"

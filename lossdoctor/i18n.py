@@ -64,8 +64,9 @@ def current() -> str:
 
 @contextlib.contextmanager
 def language(lang: str | None):
-    """Write in `lang` inside the block (None: keep the language in force)."""
-    token = _current.set(check(lang) or _current.get())
+    """Write in `lang` inside the block (None: keep the language in force, read from the environment
+    once here rather than at every message)."""
+    token = _current.set(check(lang) or current())
     try:
         yield
     finally:
@@ -109,21 +110,22 @@ def tr(message: str, /) -> str:
     """The message in the language in force (as written when the catalogue lacks it)."""
     if not message:
         return message
-    lang = current()
-    cat = catalogue(lang)
-    if lang != "en" and message not in getattr(cat, "_catalog", {}):
-        MISSING.add((lang, message))
-    return cat.gettext(message)
+    return _translation(message).gettext(message)
 
 
 def tp(context: str, message: str, /) -> str:
     """The message in the language in force, told apart by `context` from the same English words
     used elsewhere ('epochs' as a unit, 'epochs' as a column heading)."""
+    return _translation(f"{context}\x04{message}").pgettext(context, message)
+
+
+def _translation(key: str):
+    """The catalogue in force, noting a message it lacks (gettext's key: `context\\x04message`)."""
     lang = current()
     cat = catalogue(lang)
-    if lang != "en" and f"{context}\x04{message}" not in getattr(cat, "_catalog", {}):
-        MISSING.add((lang, f"{context}|{message}"))
-    return cat.pgettext(context, message)
+    if lang != "en" and key not in getattr(cat, "_catalog", {}):
+        MISSING.add((lang, key.replace("\x04", "|")))
+    return cat
 
 
 def t(message: str, /, **values) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import math
 from importlib import resources
@@ -21,6 +20,8 @@ from importlib import resources
 import numpy as np
 
 from .codes import NAMES, colour, severity
+from .html import escaped as _e
+from .render import context_line
 from .safe import printable
 from .trend import bin_points
 from .i18n import N_, current, t, tr
@@ -48,10 +49,6 @@ def labels() -> dict:
             "overlay_title": t("Validation loss of {n} runs")}
 
 
-def _e(text) -> str:
-    return html.escape(printable(str(text)), quote=True)
-
-
 def _num(v, digits: int = 5):
     """A float for the JSON: rounded to `digits` significant digits, None for NaN/inf."""
     if v is None:
@@ -77,12 +74,10 @@ def _trend_line(t) -> list | None:
 def _band(d) -> list | None:
     """The forecast band past the last epoch, as the figure draws it: [x, expected, low, best so far]."""
     fc = d.forecast
-    if fc is None or fc.model == "none" or fc.expected_loss is None or fc.last_epoch is None or fc.more_epochs_help is False:
+    band = fc.band(24) if fc is not None else None
+    if band is None:
         return None
-    xs = np.linspace(fc.last_epoch, fc.horizon_epochs, 24)
-    mid = np.minimum(fc.curve(xs), fc.best_so_far)
-    low = mid * (fc.expected_loss_low / fc.expected_loss) ** ((xs - xs[0]) / (xs[-1] - xs[0]))
-    return [[_num(a), _num(b), _num(c), _num(fc.best_so_far)] for a, b, c in zip(xs, mid, low)]
+    return [[_num(a), _num(b), _num(c), _num(fc.best_so_far)] for a, b, c in zip(*band)]
 
 
 def _forecast_cell(fc) -> tuple[str, float | None]:
@@ -98,8 +93,6 @@ def run_data(r) -> dict:
     if r.diagnosis is None:
         return {"run": printable(r.name), "source": printable(r.source), "error": printable(r.error or ""),
                 "exit_code": r.exit_code}
-    from .render import context_line  # noqa: PLC0415
-
     d, h = r.diagnosis, r.diagnosis.history
     unit = d.unit
     data = {

@@ -5,6 +5,7 @@ matplotlib is imported inside the functions, so the text path never pays for it.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import textwrap
@@ -35,27 +36,25 @@ CJK_FILES = ("CJK", "wqy", "WenQuanYi", "DroidSansFallback", "uming", "ukai", "S
 NO_CJK_FONT = ("lossdoctor: no font with Chinese characters is installed, so the figure is drawn in English; "
                "install one (Debian/Ubuntu: apt-get install fonts-noto-cjk; Fedora: dnf install "
                "google-noto-sans-cjk-fonts; macOS and Windows have one)")
-_noted: set = set()
+_told: set = set()  # what was said on stderr once per process
 
 
+@functools.cache
 def cjk_font() -> str | None:
     """The name of an installed font with Chinese characters, or None. matplotlib's font list is a
     cache made when it first ran: a font installed since is looked for among the system's fonts."""
-    if "font" not in _noted:
-        from matplotlib import font_manager  # noqa: PLC0415
+    from matplotlib import font_manager  # noqa: PLC0415
 
-        _noted.add("font")
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    if not any(n in names for n in CJK_FONTS):
+        for path in font_manager.findSystemFonts():
+            if any(k in os.path.basename(path) for k in CJK_FILES):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
         names = {f.name for f in font_manager.fontManager.ttflist}
-        if not any(n in names for n in CJK_FONTS):
-            for path in font_manager.findSystemFonts():
-                if any(k in os.path.basename(path) for k in CJK_FILES):
-                    try:
-                        font_manager.fontManager.addfont(path)
-                    except (OSError, RuntimeError, ValueError):
-                        continue
-            names = {f.name for f in font_manager.fontManager.ttflist}
-        globals()["_CJK"] = next((n for n in CJK_FONTS if n in names), None)
-    return globals().get("_CJK")
+    return next((n for n in CJK_FONTS if n in names), None)
 
 
 def figure_language() -> str:
@@ -64,10 +63,10 @@ def figure_language() -> str:
     lang = current()
     if lang == "en" or cjk_font():
         return lang
-    if "note" not in _noted:
+    if "no font" not in _told:
         import sys  # noqa: PLC0415
 
-        _noted.add("note")
+        _told.add("no font")
         print(NO_CJK_FONT, file=sys.stderr)
     return "en"
 
@@ -151,13 +150,10 @@ def _draw_trend(ax, tn, color: str, shift: float = 0.0) -> None:
 def _draw_forecast(ax, d: Diagnosis, color: str) -> None:
     """The extrapolated best loss up to the horizon, as a band (80%) past the last epoch."""
     fc = d.forecast
-    if fc is None or fc.model == "none" or fc.expected_loss is None or fc.last_epoch is None:
-        return
-    if fc.more_epochs_help is False:
-        return  # nothing to see past the last epoch: the box says so
-    xs = np.linspace(fc.last_epoch, fc.horizon_epochs, 60)
-    mid = np.minimum(fc.curve(xs), fc.best_so_far)
-    lower = mid * (fc.expected_loss_low / fc.expected_loss) ** ((xs - xs[0]) / (xs[-1] - xs[0]))
+    band = fc.band(60) if fc is not None else None
+    if band is None:
+        return  # nothing extrapolated, or nothing to see past the last epoch: the box says so
+    xs, mid, lower = band
     ax.fill_between(xs, lower, fc.best_so_far, color=color, alpha=0.12, lw=0,
                     label=t("forecast of the best {key} to {unit} {horizon} (80%)", key=fc.key, unit=unit_word(d.unit),
                             horizon=fmt_epoch(fc.horizon_epochs)))
@@ -228,10 +224,10 @@ def forecast_line(d: Diagnosis) -> str:
     fc, u = d.forecast, d.unit
     if fc.model == "none" and fc.more_epochs_help is None:
         return t("More {units}: cannot tell ({reason}): best {key} near {best}", units=units_word(u),
-                 reason=tr(REASON_WORDS.get(fc.reason, fc.reason)), key=fc.key, best=fmt_value(fc.best_so_far))
+                 reason=reason_word(fc.reason), key=fc.key, best=fmt_value(fc.best_so_far))
     if fc.model == "none":
         return t("More {units} will not help ({reason}): best {key} stays {best}", units=units_word(u),
-                 reason=tr(REASON_WORDS.get(fc.reason, fc.reason)), key=fc.key, best=fmt_value(fc.best_so_far))
+                 reason=reason_word(fc.reason), key=fc.key, best=fmt_value(fc.best_so_far))
     verdict = {True: t("More {units} help", units=units_word(u)),
                False: t("More {units} bring little", units=units_word(u)),
                None: t("More {units} may bring a little", units=units_word(u))}[fc.more_epochs_help]
@@ -243,10 +239,13 @@ def forecast_line(d: Diagnosis) -> str:
              low=fmt_value(fc.expected_loss_low), high=fmt_value(fc.expected_loss_high))
 
 
-REASON_WORDS = {"overfitting": N_("overfitting"), "diverging": N_("diverging"), "non_finite": N_("non finite"),
-                "train_rising": N_("train rising"), "levelled_off": N_("levelled off"),
-                "oscillating": N_("oscillating"), "too_few": N_("too few"), "horizon_reached": N_("horizon reached"),
-                "not_past_best": N_("within the noise of the best")}
+REASON_WORDS = {"levelled_off": N_("levelled off"), "oscillating": N_("oscillating"), "too_few": N_("too few"),
+                "horizon_reached": N_("horizon reached"), "not_past_best": N_("within the noise of the best")}
+
+
+def reason_word(reason: str) -> str:
+    """A forecast's reason in a word or two: a diagnosis code's name, or its own."""
+    return tr(REASON_WORDS[reason]) if reason in REASON_WORDS else code_name(reason)
 
 
 def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:

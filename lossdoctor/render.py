@@ -185,7 +185,8 @@ RENDERERS = {"text": to_text, "json": lambda d: to_json(d) + "\n", "markdown": t
 
 # -- batches --------------------------------------------------------------------------------
 
-def _batch_cells(r) -> list[str]:
+def batch_cells(r) -> list[str]:
+    """One run's row of the sweep table (run, epochs, train, val, code, best epoch, diagnosis or error)."""
     if r.diagnosis is None:
         return [printable(r.name), "", "", "", "error", "", printable(r.error or "")]
     d = r.diagnosis
@@ -227,7 +228,7 @@ def summary_line(batch) -> str:
 
 def batch_to_text(batch, width: int = 140) -> str:
     """One row per run (most urgent first, unreadable last), then a summary of codes."""
-    rows = [_batch_cells(r) for r in batch.results]
+    rows = [batch_cells(r) for r in batch.results]
     rows = [[_shorten_left(c[0], 48), *c[1:]] for c in rows]
     widths = [max([display_width(batch_header()[i])] + [display_width(r[i]) for r in rows]) for i in range(6)]
     def line(cells):
@@ -246,7 +247,7 @@ def batch_to_jsonl(batch) -> str:
 def batch_to_markdown(batch) -> str:
     out = ["## lossdoctor: " + md(summary_line(batch)), "", "| " + " | ".join(batch_header()) + " |",
            "|" + "---|" * len(batch_header())]
-    out += ["| " + " | ".join(md(c) for c in _batch_cells(r)) + " |" for r in batch.results]
+    out += ["| " + " | ".join(md(c) for c in batch_cells(r)) + " |" for r in batch.results]
     return "\n".join(out) + "\n"
 
 

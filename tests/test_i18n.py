@@ -323,8 +323,8 @@ def test_the_figure_in_zh_uses_a_cjk_font_and_draws_every_glyph(tmp_path):
 def test_the_figure_falls_back_to_english_with_one_note_without_a_cjk_font(monkeypatch, capsys):
     from lossdoctor import plot
 
-    monkeypatch.setattr(plot, "_noted", {"font"})
-    monkeypatch.setitem(plot.__dict__, "_CJK", None)
+    monkeypatch.setattr(plot, "cjk_font", lambda: None)
+    monkeypatch.setattr(plot, "_told", set())
     h = load_history(str(SAMPLES / "overfitting.json"))
     d = diagnose(h, lang="zh")
     with language("zh"):

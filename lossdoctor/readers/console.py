@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import HistoryFormatError
 from ..history import History
 from ._numbers import json_numbers
-from .records import MAX_KEYS, columns_to_history, records_to_history
+from .records import cells_to_columns, columns_to_history, records_to_history
 from .sniff import ANSI, EPOCH_HEADER, STEP_LINE
 from ..i18n import t
 
@@ -134,24 +134,10 @@ class _Run:
         return out
 
     def table(self, notes: list[str]) -> dict:
-        """The columns as `records` tables them: values and a mask of the cells logged (a key in a
-        single record carries no trend; at most `MAX_KEYS` keys, the most frequent, with a note)."""
-        keys = [k for k, (rows, _) in self.cols.items() if not k.startswith("__") and (len(rows) > 1 or self.n == 1)]
-        dropped = len([k for k in self.cols if not k.startswith("__")]) - len(keys)
-        if len(keys) > MAX_KEYS:
-            keep = set(sorted(keys, key=lambda k: -len(self.cols[k][0]))[:MAX_KEYS])
-            dropped += len(keys) - len(keep)
-            keys = [k for k in keys if k in keep]
-        if dropped:
-            notes.append(t("left out {n} key(s) found in a single record or beyond the {most} most frequent",
-                           n=dropped, most=MAX_KEYS))
-        out = {}
-        for k in keys:
-            rows, vals = self.cols[k]
-            present = np.zeros(self.n, dtype=bool)
-            present[np.frombuffer(rows, dtype=np.int64)] = True
-            out[k] = (self.column(k), present)
-        return out
+        """The columns as `records` tables them (the bookkeeping `__` columns left out)."""
+        cells = {k: (np.frombuffer(rows, dtype=np.int64), np.frombuffer(vals, dtype=float))
+                 for k, (rows, vals) in self.cols.items() if not k.startswith("__")}
+        return cells_to_columns(cells, self.n, notes)
 
 
 class Runs:

@@ -83,35 +83,56 @@ def to_column(cells) -> Column:
 NUMERIC_BLOCK = 4 << 20  # characters parsed per numpy.loadtxt call
 
 
-def _numeric_table(text: str) -> tuple[list[str], np.ndarray] | None:
-    """(header, values) of a plain all-numeric table, parsed in C (numpy.loadtxt) without building a
-    string per cell: a CSVLogger file of millions of rows reads in seconds and in the memory of
-    its numbers. None when the table is not that simple (quotes, blank or text cells, a repeated
-    header of appended runs): the general path reads it then."""
+def _numeric_header(line: str) -> tuple[list[str], str] | None:
+    """(column names, delimiter) of a plain table's header line; None when it is not that simple."""
+    d = _delimiter([line]) or ","
+    header = [h.strip() for h in line.split(d)]
+    if not header or any(not h for h in header) or '"' in line:
+        return None
+    return header, d
+
+
+def _numeric_values(blocks, d: str, width: int) -> np.ndarray | None:
+    """The rows of text `blocks` (each cut at a line end), parsed in C (numpy.loadtxt) without a string
+    per cell; None when a block is not all numbers in `width` columns (quotes, blanks, text cells)."""
     import io  # noqa: PLC0415
 
+    values = []
+    try:
+        for text in blocks:  # one block at a time: a StringIO holds 4 bytes per character
+            if '"' in text:
+                return None
+            block = np.loadtxt(io.StringIO(text), delimiter=d, dtype=float, ndmin=2)
+            if block.size and block.shape[1] != width:
+                return None
+            if block.size:
+                values.append(block)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return np.concatenate(values) if values else np.empty((0, width))
+
+
+def _numeric_table(text: str) -> tuple[list[str], np.ndarray] | None:
+    """(header, values) of a plain all-numeric table: a CSVLogger file of millions of rows reads in
+    seconds and in the memory of its numbers. None when the table is not that simple (quotes, blank
+    or text cells, a repeated header of appended runs): the general path reads it then."""
     if len(text) < 1 << 20 or '"' in text:
         return None  # small files gain nothing; quoted cells need the csv module
     first_end = text.find("\n")
-    head = text[:first_end if first_end >= 0 else len(text)].rstrip("\r")
-    d = _delimiter([head]) or ","
-    header = [h.strip() for h in head.split(d)]
-    if not header or any(not h for h in header):
+    parsed = _numeric_header(text[:first_end if first_end >= 0 else len(text)].rstrip("\r"))
+    if parsed is None:
         return None
-    blocks, start = [], first_end + 1
-    while start < len(text):  # in blocks cut at line ends: a StringIO holds 4 bytes per character
-        end = text.find("\n", start + NUMERIC_BLOCK)
-        end = len(text) if end < 0 else end + 1
-        try:
-            block = np.loadtxt(io.StringIO(text[start:end]), delimiter=d, dtype=float, ndmin=2)
-        except ValueError:
-            return None
-        if block.size and block.shape[1] != len(header):
-            return None
-        blocks.append(block)
-        start = end
-    values = np.concatenate([b for b in blocks if b.size]) if any(b.size for b in blocks) else np.empty((0, len(header)))
-    return header, values
+    header, d = parsed
+
+    def blocks():
+        start = first_end + 1
+        while start < len(text):
+            end = text.find("\n", start + NUMERIC_BLOCK)
+            end = len(text) if end < 0 else end + 1
+            yield text[start:end]
+            start = end
+    values = _numeric_values(blocks(), d, len(header))
+    return None if values is None else (header, values)
 
 
 def _numeric_history(header: list[str], values: np.ndarray, source: str) -> History:
@@ -123,33 +144,22 @@ def _numeric_history(header: list[str], values: np.ndarray, source: str) -> Hist
 def parse_numeric_stream(path: str, chunk: int) -> History | None:
     """A large plain numeric table read block by block from the file (memory: one block and the
     numbers, never the text); None when it is not that simple (the whole file is read then)."""
-    import io  # noqa: PLC0415
-
     with open(path, "rb") as fh:
         try:
-            head = fh.readline().decode("utf-8-sig").rstrip("\r\n")
+            parsed = _numeric_header(fh.readline().decode("utf-8-sig").rstrip("\r\n"))
         except UnicodeDecodeError:
             return None
-        d = _delimiter([head]) or ","
-        header = [h.strip() for h in head.split(d)]
-        if not header or any(not h for h in header) or '"' in head:
+        if parsed is None:
             return None
-        blocks = []
-        while data := fh.read(chunk):
-            data += fh.readline()  # up to the end of the line the block cut
-            if b'"' in data:
-                return None
-            try:
-                block = np.loadtxt(io.StringIO(data.decode("utf-8")), delimiter=d, dtype=float, ndmin=2)
-            except (ValueError, UnicodeDecodeError):
-                return None
-            if block.size and block.shape[1] != len(header):
-                return None
-            if block.size:
-                blocks.append(block)
-    if not blocks:
+        header, d = parsed
+
+        def blocks():
+            while data := fh.read(chunk):
+                yield (data + fh.readline()).decode("utf-8")  # up to the end of the line the block cut
+        values = _numeric_values(blocks(), d, len(header))
+    if values is None or not len(values):
         return None
-    return _numeric_history(header, np.concatenate(blocks), path)
+    return _numeric_history(header, values, path)
 
 
 def parse(text: str, source: str) -> History:

@@ -43,7 +43,13 @@ def rows_to_columns(rows: list[dict], notes: list[str] | None = None) -> dict[st
                 idx, vals = cells.setdefault(k, ([], []))
                 idx.append(i)
                 vals.append(v)
-    keys = [k for k, (idx, _) in cells.items() if len(idx) > 1 or len(rows) == 1]
+    return cells_to_columns(cells, len(rows), notes)
+
+
+def cells_to_columns(cells: dict, n: int, notes: list[str] | None = None) -> dict[str, Column]:
+    """`{key: (row numbers, values)}` of a table of `n` rows to its columns (what `rows_to_columns`
+    says of the keys it keeps holds here too)."""
+    keys = [k for k, (idx, _) in cells.items() if len(idx) > 1 or n == 1]
     if len(keys) > MAX_KEYS:
         keys = sorted(keys, key=lambda k: -len(cells[k][0]))[:MAX_KEYS]
     dropped = len(cells) - len(keys)
@@ -53,7 +59,7 @@ def rows_to_columns(rows: list[dict], notes: list[str] | None = None) -> dict[st
     out, keep = {}, set(keys)
     for k in (k for k in cells if k in keep):
         idx, vals = cells[k]
-        values, present = np.full(len(rows), np.nan), np.zeros(len(rows), dtype=bool)
+        values, present = np.full(n, np.nan), np.zeros(n, dtype=bool)
         values[idx], present[idx] = vals, True
         out[k] = (values, present)
     return out
