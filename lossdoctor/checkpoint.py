@@ -103,7 +103,9 @@ def analyse(x: np.ndarray, y: np.ndarray, key: str, noise: float, level_now: flo
     inside = y <= band
     equivalent = tuple(_number(v) for v in x[inside])
     last, first = float(x[-1]), float(x[0])
-    trained = last - first + 1.0 if last >= first else 1.0
+    # training starts at position 0 (epoch 1 ends at 1.0): a series first logged later (Hugging Face
+    # evaluates after hundreds of steps) still shares its last epochs with the whole run
+    trained = last if last > 0 else max(last - first + 1.0, 1.0)
     after = last - float(x[i])
     worse = level_now / best - 1.0 if best > 0 and math.isfinite(level_now) else 0.0
     stop = _patience(x, y, band)

@@ -173,3 +173,15 @@ def test_the_trainers_best_checkpoint_is_what_the_fix_keeps():
     assert d.code == "overfitting"
     assert d.to_dict()["recorded"] == {"best_checkpoint": "checkpoint-300", "best_metric": 0.5, "best_epoch": 6.0}
     assert any("keep checkpoint-300, epoch 6, the checkpoint the Trainer recorded as its best" in f for f in d.fixes)
+
+
+def test_the_share_after_the_best_is_of_the_whole_run_when_evaluations_start_late():
+    """Hugging Face evaluates first after hundreds of steps: 30.5 epochs after a best at epoch 7.6 of
+    38.2 trained are 80% of the run, not 97% of the span the evaluations cover."""
+    import numpy as np
+
+    from lossdoctor.checkpoint import analyse
+
+    x = np.array([7.63, 15.26, 22.9, 30.53, 38.17])
+    c = analyse(x, np.array([0.321, 0.36, 0.38, 0.40, 0.43]), "eval_loss", 0.017, 0.43)
+    assert c.epochs_after_best == pytest.approx(30.54) and c.share_after_best == pytest.approx(30.54 / 38.17)
