@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import dataclass, field
 
@@ -123,6 +125,31 @@ class Diagnosis:
         return d
 
 
+def _keras_history(logs: dict, epochs) -> History:
+    """Keras' `History`: its `epoch` list (0-based) places the values of a resumed fit
+    (`initial_epoch=10` starts at epoch 11)."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from .history import Series  # noqa: PLC0415
+
+    h = History.from_dict({k: list(v) for k, v in logs.items()}, "<Keras History>", "keras-json")
+    first = epochs[0] if isinstance(epochs, list) and epochs and isinstance(epochs[0], int) else 0
+    if not first:
+        return h
+    return replace(h, series={k: Series(k, s.x + first, s.y) for k, s in h.series.items()})
+
+
+def _missing_validation(row: dict) -> dict:
+    """A DataFrame row with NaN in `val_<name>` beside a finite `<name>`: that epoch was not
+    evaluated (pandas fills missing cells with NaN), so the value is missing, not non-finite."""
+    for k, v in row.items():
+        if k.startswith("val_") and v is not None and math.isnan(v):
+            twin = row.get(k[4:])
+            if twin is not None and math.isfinite(twin):
+                row[k] = None
+    return row
+
+
 def as_history(obj) -> History:
     """A `History` from what people have in hand after training: a `History` already, Keras'
     `History` object (`model.fit(...)`'s return value), a dict of per-epoch lists, or a pandas
@@ -137,12 +164,12 @@ def as_history(obj) -> History:
         return obj
     logs = getattr(obj, "history", None)
     if isinstance(logs, dict) and hasattr(obj, "epoch"):  # keras.callbacks.History
-        return History.from_dict({k: list(v) for k, v in logs.items()}, "<Keras History>", "keras-json")
+        return _keras_history(logs, getattr(obj, "epoch", None))
     if hasattr(obj, "to_dict") and hasattr(obj, "columns"):  # a pandas DataFrame
         from .readers._numbers import to_float  # noqa: PLC0415
         from .readers.records import records_to_history  # noqa: PLC0415
 
-        rows = [{str(k): to_float(v) for k, v in row.items()} for row in obj.to_dict("records")]
+        rows = [_missing_validation({str(k): to_float(v) for k, v in row.items()}) for row in obj.to_dict("records")]
         return records_to_history(rows, "<DataFrame>", "dataframe")
     if isinstance(obj, dict):
         return History.from_dict({str(k): list(v) for k, v in obj.items()})

@@ -39,10 +39,33 @@ class Series:
         return len(self.y)
 
 
-def epoch_series(key: str, values) -> Series:
-    """Build a once-per-epoch `Series` at epochs 1, 2, ..., n."""
+def epoch_series(key: str, values, every: int = 1) -> Series:
+    """Build a once-per-epoch `Series` at epochs `every`, 2 x `every`, ... (1, 2, ... by default).
+
+    None is a value that was not logged and is left out (a missing value is no finding); NaN and
+    inf are values that were logged, and are kept.
+    """
+    values = values if isinstance(values, np.ndarray) else list(values)
+    if isinstance(values, list) and any(v is None for v in values):
+        x = [every * (i + 1) for i, v in enumerate(values) if v is not None]
+        return Series(key, x, [v for v in values if v is not None])
     y = np.asarray(values, dtype=float)
-    return Series(key, np.arange(1, len(y) + 1, dtype=float), y)
+    return Series(key, np.arange(1, len(y) + 1, dtype=float) * every, y)
+
+
+def evaluation_every(values: Mapping[str, object]) -> dict[str, int]:
+    """Validation series logged every k-th epoch only, as Keras' `fit(validation_freq=k)` leaves
+    `History.history`: `val_<name>` with len(<name>) // k values. `{key: k}` for each such key."""
+    out = {}
+    for k, v in values.items():
+        twin = values.get(k[4:]) if isinstance(k, str) and k.startswith("val_") else None
+        if twin is None:
+            continue
+        n, m = len(twin), len(v)
+        every = n // m if 2 <= m < n else 0
+        if every >= 2 and n // every == m:
+            out[k] = every
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,8 +107,13 @@ class History:
     @classmethod
     def from_dict(cls, values: Mapping[str, object], source: str = "<memory>",
                   format: str = "dict", notes: tuple[str, ...] = ()) -> "History":
-        """Build a history from `{key: [value per epoch]}`, as Keras' `History.history`."""
-        return cls({k: epoch_series(k, v) for k, v in values.items()}, source, format, notes)
+        """Build a history from `{key: [value per epoch]}`, as Keras' `History.history`.
+
+        None is a value not logged; a `val_<name>` with len(<name>) // k values is placed at every
+        k-th epoch (`fit(validation_freq=k)`).
+        """
+        every = evaluation_every(values)
+        return cls({k: epoch_series(k, v, every.get(k, 1)) for k, v in values.items()}, source, format, notes)
 
     @property
     def keys(self) -> list[str]:

@@ -124,23 +124,28 @@ class LiveDoctor:
         return f"val_{self.train_key}"
 
     def _resolve_keys(self, values: dict) -> None:
-        """Without a train_key, pick the training and validation series as for files, once."""
-        if self.train_key is not None or not values:
+        """Pick the series not given as for files: the training series once, the validation series
+        as soon as one shows (validation may start later: `check_val_every_n_epoch`, resumed runs)."""
+        if self.val_key or self._val_guess or not values or values.keys() <= self._keys_seen:
             return
+        self._keys_seen |= values.keys()
         from .errors import MissingSeriesError  # noqa: PLC0415
         from .keys import resolve_keys  # noqa: PLC0415
 
         try:
-            tkey, vkey, _ = resolve_keys(History.from_dict({k: [v] for k, v in values.items()}), None, self.val_key)
+            tkey, vkey, _ = resolve_keys(History.from_dict({k: [v] for k, v in values.items()}), self.train_key,
+                                         None)
         except MissingSeriesError:
             return
-        self.train_key, self._val_guess = tkey, vkey
+        self.train_key, self._val_guess = self.train_key or tkey, vkey
 
     def reset(self) -> None:
         """Forget everything: a new training run starts."""
-        self.logs: dict[str, list[float]] = {}
-        self.positions: list[float] = []             # where each update sits on the epoch axis
-        self.times: list[float] = []                 # seconds since the start at each update
+        # by update number (1-based), only what was logged: a value missing at an update (evaluation
+        # every N epochs, a resumed run, a key that appears late) is absent, never NaN
+        self._values: dict[str, dict[int, float]] = {}
+        self._positions: dict[int, float] = {}       # where each update sits on the epoch axis
+        self._times: dict[int, float] = {}           # seconds since the start at each update
         self.diagnoses: list[tuple[int, Diagnosis]] = []
         self.diagnosis: Diagnosis | None = None      # the latest diagnosis made
         self.announced: Diagnosis | None = None      # the latest diagnosis announced
@@ -149,6 +154,7 @@ class LiveDoctor:
         self.best_epoch: int | None = None
         self.best_value = math.inf
         self._pending: list[tuple[str, str]] = []
+        self._keys_seen: set[str] = set()
         self._warned: set[str] = set()
         self._started = self._clock()
         self._spent = 0.0
@@ -188,7 +194,7 @@ class LiveDoctor:
         new_best = self._track_best(epoch, values)
         nonfinite = any(k in values and not math.isfinite(values[k])
                         for k in (self.train_key, self.monitored_val_key))
-        due = epoch >= self.min_epochs and epoch % self.every == 0 and self._within_budget(start)
+        due = self.updates >= self.min_epochs and epoch % self.every == 0 and self._within_budget(start)
         if not (nonfinite or due):
             return Verdict(epoch, new_best=new_best)
         d = self._diagnose_timed(epoch)
@@ -205,24 +211,42 @@ class LiveDoctor:
                      title=d.title, best=best_suffix(d)) if changed else None)
         return Verdict(epoch, d, changed, message, stop, new_best)
 
+    @property
+    def logs(self) -> dict[str, list[float]]:
+        """The values logged so far, per key in update order, as Keras' `History.history` has them
+        (a key logged at some updates only has fewer values)."""
+        return {k: [v[n] for n in sorted(v)] for k, v in self._values.items()}
+
+    @property
+    def positions(self) -> list[float]:
+        """Where each recorded update sits on the epoch axis, in order."""
+        return [self._positions[n] for n in sorted(self._positions)]
+
+    @property
+    def updates(self) -> int:
+        """How many updates were recorded (a resumed run counts from its first recorded epoch)."""
+        return len(self._positions)
+
     def _record(self, n: int, logs: Mapping, position: float | None = None) -> dict[str, float]:
-        del self.positions[n - 1:]
-        self.positions.extend(float(i) for i in range(len(self.positions) + 1, n))
-        self.positions.append(float(n) if position is None or not math.isfinite(position) else float(position))
-        del self.times[n - 1:]
-        self.times.extend([math.nan] * (n - 1 - len(self.times)))
-        self.times.append(self._clock() - self._started)
+        if self._positions and n <= max(self._positions):  # logged again, or rewound: later updates go
+            self._forget_from(n)
+        self._positions[n] = float(n) if position is None or not math.isfinite(position) else float(position)
+        self._times[n] = self._clock() - self._started
         values = {}
         for k, v in logs.items():
             f = as_float(v)
             if f is None or not isinstance(k, str):
                 continue
-            series = self.logs.setdefault(k, [])
-            series.extend([math.nan] * (n - 1 - len(series)))  # keys that appear late
-            del series[n - 1:]                                 # an epoch logged again replaces the last
-            series.append(f)
+            self._values.setdefault(k, {})[n] = f
             values[k] = f
         return values
+
+    def _forget_from(self, n: int) -> None:
+        """Drop the updates after `n`; update `n` itself keeps what the new logs do not replace."""
+        for d in (self._positions, self._times, *self._values.values()):
+            for m in [m for m in d if m > n]:
+                del d[m]
+        self._values = {k: v for k, v in self._values.items() if v}
 
     def _track_best(self, n: int, values: dict[str, float]) -> bool:
         v = values.get(self.monitored_val_key)
@@ -263,7 +287,7 @@ class LiveDoctor:
         if not self._check_keys():
             return None
         try:
-            vkey = self.monitored_val_key if self.monitored_val_key in self.logs else None
+            vkey = self.monitored_val_key if self.monitored_val_key in self._values else None
             d = diagnose(self.history(), self.train_key, vkey, self.window)
         except Exception as err:  # never break training
             self.warn_once(f"error:{type(err).__name__}", t("LossDoctor: diagnosis failed at epoch {epoch} ({error}); "
@@ -280,12 +304,12 @@ class LiveDoctor:
         return d
 
     def _check_keys(self) -> bool:
-        keys = ", ".join(self.logs) or t("none")
-        if self.train_key not in self.logs:
+        keys = ", ".join(self._values) or t("none")
+        if self.train_key not in self._values:
             self.warn_once("train", t("LossDoctor: no {key} in the epoch logs (available: {keys}); pass train_key= to "
                                       "diagnose another series.", key=repr(self.train_key), keys=keys))
             return False
-        if self.monitored_val_key not in self.logs:
+        if self.monitored_val_key not in self._values:
             self.warn_once("val", t("LossDoctor: no {key} in the epoch logs (available: {keys}); pass validation data "
                                     "to training to see overfitting. Diagnosing on {train_key} alone.",
                                     key=repr(self.monitored_val_key), keys=keys, train_key=repr(self.train_key)))
@@ -295,19 +319,19 @@ class LiveDoctor:
         """What has been recorded so far, as a `History`."""
         from .history import Series  # noqa: PLC0415
 
-        n = max(len(v) for v in self.logs.values())
-        x = self.positions[:n] + [float(i) for i in range(len(self.positions) + 1, n + 1)]
-        series = {k: Series(k, x, v + [math.nan] * (n - len(v))) for k, v in self.logs.items()}
-        times = np.array(self.times[:n] + [math.nan] * (n - len(self.times)))
-        ok = np.isfinite(times)
-        elapsed = Series("elapsed", np.array(x)[ok], times[ok]) if ok.sum() >= 2 else None
-        return History(series, source="<LossDoctor callback>", format=f"{self.framework}-callback", elapsed=elapsed)
+        def series(key: str, values: dict[int, float]) -> Series:
+            ns = sorted(values)
+            return Series(key, [self._positions[n] for n in ns], [values[n] for n in ns])
+
+        elapsed = series("elapsed", self._times) if len(self._times) >= 2 else None
+        return History({k: series(k, v) for k, v in self._values.items() if v}, source="<LossDoctor callback>",
+                       format=f"{self.framework}-callback", elapsed=elapsed)
 
     # -- the end of training -----------------------------------------------------------------
     def finish(self, report_path: str | None = None, history_path: str | None = None) -> Diagnosis | None:
         """The final diagnosis (made now if the last epoch has none), and the files asked for."""
         with language(self.lang):
-            n = len(self.logs.get(self.train_key, ()))
+            n = max(self._values.get(self.train_key) or {0: 0})
             if n and (not self.diagnoses or self.diagnoses[-1][0] != n):
                 self._diagnose_timed(n)
             if history_path:
@@ -337,8 +361,10 @@ class LiveDoctor:
 
     def _write_history(self, path: str) -> None:
         from .atomic import write_text  # noqa: PLC0415
-        # Python's json writes NaN/Infinity tokens, as json.dump(history.history) does; lossdoctor reads them
-        write_text(path, json.dumps({k: [float(v) for v in vs] for k, vs in self.logs.items()}))
+        # one value per update, as json.dump(history.history) writes them: NaN/Infinity tokens for
+        # non-finite values (a finding), null where the update logged no value (missing)
+        ns = sorted(self._positions)
+        write_text(path, json.dumps({k: [vs.get(n) for n in ns] for k, vs in self._values.items()}))
 
     def _write_report(self, path: str) -> None:
         from .plot import render_figure  # noqa: PLC0415

@@ -7,7 +7,7 @@ import json
 import re
 
 from ..errors import HistoryFormatError
-from ..history import History, epoch_series
+from ..history import History, epoch_series, evaluation_every
 from ._numbers import json_numbers, overflow_note, to_float
 from .records import records_to_history
 from ..i18n import t
@@ -63,7 +63,7 @@ def _json_lines(text: str) -> list | None:
 
 def _python_repr(s: str):
     """A Python dict repr saved as a JSON string (`json.dump(str(history.history))`), read safely."""
-    cleaned = re.sub(r"\b(nan|inf)\b", "None", s)
+    cleaned = re.sub(r"(-?)\b(nan|inf)\b", r'"\1\2"', s)  # as text, which to_float reads as NaN and inf
     cleaned = re.sub(r"np\.float(?:32|64)\(([^()]*)\)", r"\1", cleaned)
     try:
         return ast.literal_eval(cleaned)
@@ -78,29 +78,34 @@ def _numeric_list(v) -> list | None:
     vals = [to_float(e) for e in v]
     if all(e is None for e in vals):
         return None
-    return [float("nan") if e is None else e for e in vals]
+    return vals  # None: not logged at that epoch (JSON null, pandas' NaN); NaN tokens stay NaN
 
 
 def _from_dict(d: dict, source: str, notes: list[str]) -> History | None:
-    series, skipped = {}, []
+    lists, skipped = {}, []
     for k, v in d.items():
         vals = _numeric_list(v)
         if vals is None:
             skipped.append(str(k))
             continue
         name = PLURALS.get(k, k)
-        series[name] = epoch_series(name, vals)
+        lists[name] = vals
         if name != k:
             notes.append(t("read {key} as {name}", key=repr(k), name=repr(name)))
-    if not series:
+    if not lists:
         return None
     if skipped:
         notes.append(t("ignored non-series entries: {keys}", keys=", ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else "")))
-    lengths = {len(s) for s in series.values()}
+    every = evaluation_every(lists)
+    for key, k in every.items():
+        notes.append(t("{key} has {m} values for {n} epochs: read as evaluated every {k} epochs (validation_freq={k}), "
+                       "at epochs {k}, {k2}, ...", key=key, m=len(lists[key]), n=len(lists[key[4:]]), k=k, k2=2 * k))
+    lengths = {len(v) for key, v in lists.items() if key not in every}
     if len(lengths) > 1:
         notes.append(t("series have different lengths ({low}-{high} values); each is read from epoch 1",
                        low=min(lengths), high=max(lengths)))
-    return History(series, source, "keras-json", tuple(notes))
+    return History({k: epoch_series(k, v, every.get(k, 1)) for k, v in lists.items()}, source, "keras-json",
+                   tuple(notes))
 
 
 def _records(items: list, source: str, notes: list[str]) -> History | None:
