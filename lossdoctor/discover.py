@@ -133,11 +133,31 @@ def _walk_all(root: str, suffixes: tuple[str, ...]) -> tuple[list[str], int]:
             found.append(folder)
             dirs[:] = []
             continue
+        run = _wandb_run(files)
+        if run is not None:  # a W&B run folder: its run file holds the history; the rest are its own files
+            found.append(os.path.join(folder, run))
+            not_logs += sum(_is_log(f, suffixes) for f in files if f != run) + _count_logs(folder, dirs, suffixes)
+            dirs[:] = []
+            continue
         found += [os.path.join(folder, f) for f in sorted(files) if _is_log(f, suffixes)]
         not_logs += sum(f in NOT_LOGS for f in files)
         found += [os.path.join(folder, d) for d in dirs if is_event_path(os.path.join(folder, d))]
         dirs[:] = [d for d in dirs if not is_event_path(os.path.join(folder, d))]
     return sorted(found), not_logs
+
+
+def _wandb_run(files: list[str]) -> str | None:
+    """The `run-<id>.wandb` file of a W&B run folder (`wandb/run-<date>-<id>/`), else None."""
+    return next((f for f in sorted(files) if f.startswith("run-") and f.endswith(".wandb")), None)
+
+
+def _count_logs(folder: str, dirs: list[str], suffixes: tuple[str, ...]) -> int:
+    """The log-like files under a W&B run folder's own folders (files/, logs/), passed over."""
+    n = 0
+    for d in dirs:
+        for _, _, files in os.walk(os.path.join(folder, d)):
+            n += sum(_is_log(f, suffixes) for f in files)
+    return n
 
 
 def run_names(paths: list[str], inputs: Iterable[str]) -> list[str]:

@@ -86,6 +86,9 @@ class History:
         recorded: what the log itself says about the weights kept, JSON-ready:
             `restored_epoch` (Keras' "Restoring model weights from the end of the best epoch: N"),
             `best_checkpoint`, `best_metric`, `best_epoch` (Hugging Face's trainer_state.json).
+        roles_unclear: keys that the log gave twice on one line with nothing to tell which is the
+            training and which the validation value (a printed `loss: 0.5 ... loss: 0.6`): never
+            chosen without the user naming the series.
     """
 
     series: Mapping[str, Series]
@@ -95,6 +98,7 @@ class History:
     x_unit: str = "epoch"
     elapsed: Series | None = None
     recorded: Mapping = field(default_factory=dict)
+    roles_unclear: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # key names, the source and the notes come from the log: no control character goes further

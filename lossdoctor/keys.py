@@ -5,6 +5,7 @@ from __future__ import annotations
 from .errors import MissingSeriesError
 from .history import History
 from .i18n import t
+from .names import canonical, role_of, tokens
 
 TRAIN_CANDIDATES = ("loss", "train_loss", "train_loss_epoch", "training_loss", "train/loss",
                     "train_loss_step", "loss_epoch", "loss_step", "mean_loss", "tr_loss",
@@ -35,7 +36,14 @@ def _val_twins(train_key: str) -> list[str]:
 
 
 def _is_val(key: str) -> bool:
-    return key.lower().startswith(("val", "eval", "valid", "test", "dev", "验证", "测试"))
+    return (key.lower().startswith(("val", "eval", "valid", "test", "dev", "验证", "测试"))
+            or role_of(tokens(key)) in ("val", "test"))
+
+
+def _by_role(history: History, role: str) -> str | None:
+    """A loss whose name says its role in any spelling (`Loss/train`, `loss_valid`, `TrainLoss`)."""
+    want = {"train": ("train_loss",), "val": ("val_loss",), "test": ("test_loss",)}[role]
+    return next((k for k in history.keys if canonical(k, None)[0] in want), None)
 
 
 def _other_loss(history: History) -> str | None:
@@ -48,6 +56,14 @@ def _other_loss(history: History) -> str | None:
 def _missing(history: History, what: str, fix: str) -> MissingSeriesError:
     keys = ", ".join(history.keys) or t("none")
     return MissingSeriesError(t("{what}; available keys: {keys}. {fix}", what=what, keys=keys, fix=fix))
+
+
+def _unclear(history: History) -> MissingSeriesError:
+    keys = ", ".join(repr(k) for k in history.roles_unclear)
+    return MissingSeriesError(t("the log gives {keys} twice on a line with nothing to say which value is training and "
+                                "which validation; available keys: {available}. Name them in the prints "
+                                "('train_loss=... val_loss=...'), or choose with --train-key and --val-key.",
+                                keys=keys, available=", ".join(history.keys)))
 
 
 def resolve_keys(history: History, train_key: str | None = None,
@@ -67,10 +83,15 @@ def resolve_keys(history: History, train_key: str | None = None,
         MissingSeriesError: a requested key, or any training loss, is absent.
     """
     notes: list[str] = []
+    if train_key is None and history.roles_unclear:
+        raise _unclear(history)
     if train_key is not None and train_key not in history:
         raise _missing(history, t("no series {key}", key=repr(train_key)), t("Pass one of them with --train-key."))
     if train_key is None:
-        train_key = next((k for k in TRAIN_CANDIDATES if k in history), None) or _other_loss(history)
+        present = [k for k in TRAIN_CANDIDATES if k in history]
+        # an epoch-level training loss before a per-step one: trends are judged per epoch
+        train_key = (next((k for k in present if not history[k].per_step), None) or next(iter(present), None)
+                     or _by_role(history, "train") or _other_loss(history))
         if train_key is None:
             val_only = next((k for k in VAL_CANDIDATES if k in history), None)
             hint = (t("Only a validation loss ({key}) was logged: log the training loss too, or pass --train-key.",
@@ -82,14 +103,18 @@ def resolve_keys(history: History, train_key: str | None = None,
         if val_key not in history:
             raise _missing(history, t("no series {key}", key=repr(val_key)), t("Pass one of them with --val-key."))
         return train_key, val_key, notes
-    for k in [*_val_twins(train_key), *VAL_CANDIDATES]:
-        if k in history and k != train_key:
+    for k in [*_val_twins(train_key), *VAL_CANDIDATES, _by_role(history, "val")]:
+        if k is not None and k in history and k != train_key:
             if k not in ("val_loss", f"val_{train_key}"):
                 notes.append(t("using {key} as the validation loss", key=repr(k)))
             return train_key, k, notes
-    for k in (f"test_{train_key}", "test_loss"):
-        if k in history and k != train_key:
+    for k in (f"test_{train_key}", "test_loss", _by_role(history, "test")):
+        if k is not None and k in history and k != train_key:
             notes.append(t("using {key} as the validation loss (no validation series was logged); a test set that "
                            "is also used to choose the model is no longer a fair test", key=repr(k)))
             return train_key, k, notes
+    unused = [k for k in history.keys if _is_val(k) and k != train_key]
+    if unused:
+        notes.append(t("no validation loss found; validation series logged: {keys} (pass one with --val-key to judge "
+                       "it as the validation loss)", keys=", ".join(repr(k) for k in unused[:5])))
     return train_key, None, notes

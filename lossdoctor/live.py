@@ -24,6 +24,8 @@ from .words import best_note
 
 # codes that are announced (and acted on) the first time they are seen: the run is lost
 URGENT = ("non_finite",)
+# what diagnosing may cost in all, whatever the budget's share: less than a second of any run
+FREE_SECONDS = 0.25
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +157,7 @@ class LiveDoctor:
         self.best_value = math.inf
         self._pending: list[tuple[str, str]] = []
         self._keys_seen: set[str] = set()
+        self._last = 0                               # the latest update number recorded
         self._warned: set[str] = set()
         self._started = self._clock()
         self._spent = 0.0
@@ -228,8 +231,9 @@ class LiveDoctor:
         return len(self._positions)
 
     def _record(self, n: int, logs: Mapping, position: float | None = None) -> dict[str, float]:
-        if self._positions and n <= max(self._positions):  # logged again, or rewound: later updates go
+        if self._positions and n <= self._last:  # logged again, or rewound: later updates go
             self._forget_from(n)
+        self._last = n
         self._positions[n] = float(n) if position is None or not math.isfinite(position) else float(position)
         self._times[n] = self._clock() - self._started
         values = {}
@@ -256,10 +260,12 @@ class LiveDoctor:
         return False
 
     def _within_budget(self, now: float) -> bool:
-        """Diagnose now unless that would take more than `budget` of the training time so far."""
+        """Diagnose now unless that would take more than `budget` of the training time so far, or
+        more than `FREE_SECONDS` in all for a run so fast that its share pays for no diagnosis (a
+        tiny model whose epochs take milliseconds would otherwise never be diagnosed, nor stopped)."""
         if self.budget is None:
             return True
-        return self._spent + self._last_cost <= self.budget * (now - self._started)
+        return self._spent + self._last_cost <= max(self.budget * (now - self._started), FREE_SECONDS)
 
     def _confirm(self, d: Diagnosis) -> bool:
         """Announce `d` once `confirm` diagnoses in a row agree on its code and variant."""

@@ -96,26 +96,48 @@ def test_invalid_arguments():
         LossDoctor(budget=2)
 
 
-def test_budget_bounds_the_time_spent_diagnosing(monkeypatch):
+def fake_clock(monkeypatch, cb, diagnosis_seconds):
     import lossdoctor.live as lk
     now = [0.0]
     real = lk.diagnose
 
     def slow_diagnose(*a, **k):
-        now[0] += 0.001          # each diagnosis "takes" 1 ms ...
+        now[0] += diagnosis_seconds
         return real(*a, **k)
     monkeypatch.setattr(lk, "diagnose", slow_diagnose)
-    cb = LossDoctor(verbose=0, budget=0.01)
     cb.core._clock = lambda: now[0]
+    return now
+
+
+def test_budget_bounds_the_time_spent_diagnosing(monkeypatch):
+    from lossdoctor.live import FREE_SECONDS
+    cb = LossDoctor(verbose=0, budget=0.01)
+    now = fake_clock(monkeypatch, cb, 0.01)  # each diagnosis "takes" 10 ms ...
     cb.set_model(tiny_model())
     cb.on_train_begin()
-    for e in range(300):
-        now[0] += 0.01           # ... and each epoch 10 ms: diagnosing every epoch would cost 10%
+    for e in range(600):
+        now[0] += 0.1            # ... and each epoch 100 ms: diagnosing every epoch would cost 10%
         cb.on_epoch_end(e, {"loss": 1 / (e + 1), "val_loss": 1.1 / (e + 1)})
-    assert cb.core._spent <= 0.01 * now[0] + 0.001
-    assert 20 <= len(cb.diagnoses) <= 40
-    cb.on_epoch_end(300, {"loss": float("nan"), "val_loss": 1.0})  # NaN skips the budget
-    assert cb.diagnoses[-1][0] == 301 and cb.diagnosis.code == "non_finite" and cb.model.stop_training
+    assert cb.core._spent <= max(0.01 * now[0], FREE_SECONDS) + 0.01
+    assert 0.01 * now[0] > FREE_SECONDS and 50 <= len(cb.diagnoses) <= 62  # 1% of 60 s: about 60 diagnoses
+    cb.on_epoch_end(600, {"loss": float("nan"), "val_loss": 1.0})  # NaN skips the budget
+    assert cb.diagnoses[-1][0] == 601 and cb.diagnosis.code == "non_finite" and cb.model.stop_training
+
+
+def test_a_run_too_fast_for_its_share_is_still_diagnosed_and_stopped(monkeypatch):
+    """Epochs of 1 ms: 1% of the run pays for no diagnosis, the free quarter second does."""
+    cb = LossDoctor(verbose=0, budget=0.01, stop_on=("overfitting",))
+    now = fake_clock(monkeypatch, cb, 0.003)
+    cb.set_model(tiny_model())
+    cb.on_train_begin()
+    e = np.arange(1, 101)
+    train, val = 1 / e, 0.5 + 0.01 * (e - 10) ** 2 / 10
+    for i in range(100):
+        now[0] += 0.001
+        cb.on_epoch_end(i, {"loss": train[i], "val_loss": val[i]})
+        if cb.model.stop_training:
+            break
+    assert cb.diagnoses[0][0] == 5 and cb.stopped_epoch is not None and cb.stopped_epoch < 40
 
 
 # -- real model.fit() ---------------------------------------------------------------------------

@@ -83,8 +83,9 @@ FORMATS: list[Format] = [
            sniffers.step_prints, _lazy("console", "steps_parse")),
     Format("console", "what Keras' fit() prints (Keras 1-3, verbose=1 or 2, progress bars included)",
            (".log", ".txt"), sniffers.console, _lazy("console", "parse")),
-    Format("epoch-log", "hand-written prints, one line per epoch: 'Epoch [3/30], Train Loss: 0.52, Val Loss: 0.61'",
-           (".log", ".txt"), _lazy_sniff("epochlines"), _lazy("epochlines", "parse")),
+    Format("epoch-log", "printed training logs: 'Epoch [3/30] - Train Loss: 0.52, Val Loss: 0.61', 'epoch=3 "
+           "train_loss=0.52 val_loss=0.61', logging prefixes, separate training and evaluation lines",
+           (".log", ".txt", ".out"), _lazy_sniff("printed"), _lazy("printed", "parse")),
 ]
 TEXT_FORMATS = [f for f in FORMATS if f.sniff is not None]
 
@@ -262,6 +263,12 @@ def _parse_text(text: str, source: str, input_format: str | None) -> History:
     for fmt in TEXT_FORMATS:
         if fmt.sniff(text):
             return fmt.parse(text, source)
+    what = sniffers.looks_like(text)
+    if what:
+        raise HistoryFormatError(t(
+            "is not a training history lossdoctor recognises: it looks like {what} (tried: {formats}); pass a Keras "
+            "History JSON, a CSVLogger CSV or a printed training log, or name the format with --input-format",
+            what=what, formats=", ".join(format_names())))
     raise HistoryFormatError(t(
         "is not a training history lossdoctor recognises (tried: {formats}); pass a Keras History JSON, a CSVLogger CSV "
         "or a console log, or name the format with --input-format", formats=", ".join(format_names())))

@@ -138,7 +138,8 @@ def _numeric_table(text: str) -> tuple[list[str], np.ndarray] | None:
 def _numeric_history(header: list[str], values: np.ndarray, source: str) -> History:
     ones = np.ones(len(values), dtype=bool)
     raw = {h: (np.ascontiguousarray(values[:, i]), ones) for i, h in enumerate(header)}
-    return _from_runs(header, split_runs(raw, "epoch"), [], source)
+    notes: list[str] = []
+    return _from_runs(header, split_runs(_file_order(raw, notes), "epoch"), notes, source)
 
 
 def parse_numeric_stream(path: str, chunk: int) -> History | None:
@@ -180,8 +181,25 @@ def parse(text: str, source: str) -> History:
     runs = []
     for rows in raw_runs:
         table = {h: to_column(col) for h, col in zip(header, zip(*rows)) if h != "__index__"}
-        runs += split_runs(table, "epoch")
+        runs += split_runs(_file_order(table, notes), "epoch")
     return _from_runs(header, runs, notes, source)
+
+
+def _file_order(table: dict, notes: list[str]) -> dict:
+    """A table whose `epoch` column never increases (the same epoch on every row, as
+    `fit(..., epochs=1)` called in a loop with CSVLogger(append=True) writes it) has no time
+    axis there: its rows are the epochs, in file order."""
+    if "epoch" not in table or "step" in table:
+        return table
+    values, present = table["epoch"]
+    seen = values[present & np.isfinite(values)]
+    if len(seen) < 2 or np.any(seen != seen[0]):
+        return table
+    notes.append(t("the epoch column holds {value} on every row (fit() called once per epoch?); the rows are read as "
+                   "epochs in file order", value=f"{seen[0]:g}"))
+    out = dict(table)
+    out["epoch"] = (np.arange(len(values), dtype=float), np.ones(len(values), dtype=bool))
+    return out
 
 
 def _from_runs(header: list[str], runs: list, notes: list[str], source: str) -> History:

@@ -136,6 +136,39 @@ def _split_nested(obj: dict) -> dict | None:
     return flat
 
 
+def _int_keys(d: dict) -> list | None:
+    """The keys as integers when every key is one ('0', '1', ...), else None."""
+    try:
+        return [int(k) for k in d] if d else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _scalar(v) -> bool:
+    return v is None or isinstance(v, (int, float, str)) and not isinstance(v, bool)
+
+
+def _pandas_frame(obj: dict) -> tuple[str, object] | None:
+    """(orient, the same data as a dict of lists or a list of records) for what
+    `pandas.DataFrame.to_json` writes (orients 'columns', 'index', 'split', 'table'), else None."""
+    if isinstance(obj.get("columns"), list) and isinstance(obj.get("data"), list) and all(
+            isinstance(r, list) and len(r) == len(obj["columns"]) for r in obj["data"]):
+        return "split", {str(c): [r[i] for r in obj["data"]] for i, c in enumerate(obj["columns"])}
+    if isinstance(obj.get("schema"), dict) and isinstance(obj.get("data"), list):
+        key = obj["schema"].get("primaryKey")
+        index = {k for k in key if isinstance(k, str)} if isinstance(key, list) else set()
+        return "table", [{k: v for k, v in r.items() if k not in index} for r in obj["data"] if isinstance(r, dict)]
+    values = list(obj.values())
+    if not values or not all(isinstance(v, dict) and v for v in values):
+        return None
+    if all(_int_keys(v) is not None and all(_scalar(x) for x in v.values()) for v in values):
+        return "columns", {k: [v[i] for i in sorted(v, key=int)] for k, v in obj.items()}
+    order = _int_keys(obj)
+    if order is not None and all(all(_scalar(x) for x in v.values()) for v in values):
+        return "index", [obj[k] for _, k in sorted(zip(order, obj))]
+    return None
+
+
 def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) -> History:
     """Find the history inside whatever JSON value was saved."""
     notes = notes if notes is not None else []
@@ -151,6 +184,11 @@ def interpret(obj, source: str, notes: list[str] | None = None, depth: int = 0) 
             notes.append(t("a bare list of numbers: read as the training loss, one value per epoch"))
             return _from_dict({"loss": obj}, source, notes)
     if isinstance(obj, dict):
+        frame = _pandas_frame(obj)
+        if frame is not None:
+            orient, found = frame
+            notes.append(t("read a pandas DataFrame saved with to_json(orient={orient})", orient=repr(orient)))
+            return interpret(found, source, notes, depth + 1)
         split = _split_nested(obj)
         if split is not None:
             notes.append(t("train/validation histories nested under their own keys: read as loss and val_<key>"))

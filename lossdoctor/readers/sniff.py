@@ -9,10 +9,18 @@ from ._numbers import is_number
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 EPOCH_HEADER = re.compile(r"^[ \t]*Epoch[ \t]+\d{1,9}[ \t]*/[ \t]*\d{1,9}\b", re.MULTILINE | re.IGNORECASE)
-LOSS_VALUE = re.compile(r"loss\s*:\s+[-+\d.naif]", re.IGNORECASE)
 STEP_LINE = re.compile(r"Epoch\s*+\[?\s*+(\d{1,9})\s*+/\s*+(\d{1,9})\s*+\]?\s*+[,|:]?\s*+(?:Step|Iter(?:ation)?|Batch)\s*+\[?\s*+(\d{1,12})\s*+/\s*+(\d{1,12})\s*+\]?(.*)",
                        re.IGNORECASE)
 DELIMITERS = (",", "\t", ";")
+JSON_ARRAY = re.compile(r"\[\s{0,4096}(?:[{\[\]\"]|-?\d{1,400}(?:\.\d{0,400})?(?:[eE][-+]?\d{1,4})?\s{0,4096}[,\]]|true|false|null|"
+                        r"NaN|-?Infinity)")
+# what Keras' fit() prints before its metrics: a step counter with a bar or a duration, then "- loss:"
+# (or another metric first: Keras 3 sorts them), e.g. "1875/1875 - 3s - 2ms/step - accuracy: 0.8 - loss: 0.5",
+# " - 2s - loss: 0.5 - val_loss: 0.6", "60000/60000 [====] - 5s - loss: 0.3"; a hand-written
+# "Epoch 3/50 - train loss: 0.81 - val loss: 0.90" has none of it
+KERAS_REPORT = re.compile(r"(?:\d{1,12}/\d{1,12}|\]|\d{1,9}(?:\.\d{1,6})?(?:ms|s|us|µs|m|min|h)(?:/step)?)[ \t]{1,8}-[ \t]{1,8}"
+                          r"(?:[\w/.]{1,60}:[ \t]{1,8}[-+\w.]{1,30}[ \t]{1,8}-[ \t]{1,8}){0,30}?"
+                          r"(?:loss|[\w/.]{0,40}_loss):[ \t]{1,8}[-+\dnaif]", re.IGNORECASE)
 
 
 def normalise_newlines(text: str) -> str:
@@ -45,9 +53,8 @@ def json_like(text: str) -> bool:
     s = text.lstrip()
     if s[:1] == '"':
         return "\n" not in s.rstrip()
-    if s[:1] == "[":  # a JSON array, not a bracketed print such as "[epoch 1] loss ..."
-        rest = s[1:].lstrip()[:5]
-        return rest[:1] in '{["-0123456789]' or rest.startswith(("true", "false", "null"))
+    if s[:1] == "[":  # a JSON array, not a bracketed print ("[epoch 1] loss ...", "[2025-03-02 10:41:07] ...")
+        return bool(JSON_ARRAY.match(s))
     return s[:1] == "{"
 
 
@@ -79,6 +86,25 @@ def step_prints(text: str) -> bool:
 
 
 def console(text: str) -> bool:
-    """An `Epoch N/M` header and a `loss: <number>` somewhere in the first MiB."""
+    """An `Epoch N/M` header and a Keras report line (`... - 2s - loss: <number>`) in the first MiB."""
     head = ANSI.sub("", text[: 1 << 20]).replace("\r", "\n").replace("\x08", "\n")
-    return bool(EPOCH_HEADER.search(head)) and bool(LOSS_VALUE.search(head))
+    return bool(EPOCH_HEADER.search(head)) and bool(KERAS_REPORT.search(head))
+
+
+def looks_like(text: str) -> str | None:
+    """What a text that no reader takes looks like, in a few words (for the error), or None."""
+    from ..i18n import t  # noqa: PLC0415
+
+    head = ANSI.sub("", text[:65536])
+    low = head.lower()
+    if head.lstrip().startswith("<"):
+        return t("HTML or XML")
+    if "traceback (most recent call last)" in low:
+        return t("a Python traceback (the run failed before it logged a loss?)")
+    epochs = len(re.findall(r"\bepoch\b|第\s*\d+\s*轮", low))
+    if not re.search(r"loss|损失", low):
+        return (t("a text log with {n} line(s) naming an epoch but no loss value", n=epochs) if epochs else
+                t("a text log with no loss value"))
+    if not epochs:
+        return t("a text log that names a loss but no epoch (print 'Epoch N' with the values)")
+    return None

@@ -1,0 +1,358 @@
+"""The training logs people print: `name SEP value` pairs on lines that name an epoch.
+
+    Epoch [3/50] - Train Loss: 0.8123, Valid Loss: 0.9010
+    2025-03-02 10:41:07 | INFO | Epoch [003/050] TrainLoss=0.8123 | ValLoss=0.9010 ValAcc=66.0%
+    epoch=3 step=1200 train_loss=0.8123 val_loss=0.9010
+    INFO:root:epoch=3 train_loss=0.8123 val_loss=0.9010
+    [epoch 3] loss(train)=0.8123 loss(valid)=0.9010
+    - Train metrics: accuracy: 0.712 ; loss: 0.812          (and later) - Eval metrics: loss: 0.901
+    -------第 3 轮训练开始-------                              (and later) 验证集上的Loss: 0.9010
+
+Values are read anywhere on a line (after timestamps, levels, module names, ANSI colours and
+progress-bar remnants); an epoch marker (`Epoch 3`, `Epoch [3/50]`, `epoch=3`, `ep 3`,
+`[3/50]`, `第 3 轮`) starts a row, and lines without one add to the row of the last marker, so a
+training line and a separate evaluation line join into one epoch. A key logged several times in
+one epoch is step-level (`<key>` per step, beside an epoch-level `<key>` when there is one).
+
+Roles come from names, never from positions: `Train Loss`, `TrainLoss`, `trn_loss`,
+`loss(train)` are the training loss (`train_loss`); `Valid Loss`, `ValLoss`, `eval_loss`, `dev loss`
+the validation loss (`val_loss`); `test loss` is `test_loss` (the validation loss only when
+nothing else is). A name without a role takes the role its line or segment states (`Eval
+metrics:`, `Validation |`), else training. A value whose name says validation is never the
+training loss; a key that a line carries twice with no role to tell them apart is left for the
+user to choose. Epoch numbers that go back, or a new phase word before `Epoch` (`Fine-tune
+Epoch 1`), start a new run: the last run is diagnosed, the others noted.
+
+Every pattern is bounded, so reading is linear in the input.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import HistoryFormatError
+from ..history import History
+from ._numbers import to_float
+from .records import records_to_history
+from .sniff import ANSI, normalise_newlines
+from ..i18n import t
+from ..names import TEST_WORDS, TRAIN_WORDS, VAL_WORDS, canonical, role_of, tokens
+
+MAX_LINE = 4000
+NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d])|\d{1,30})(?:\.\d{0,30})?(?:[eE][-+]?\d{1,3})?%?|[-+]?(?:nan|inf)(?![a-z])"
+# an epoch marker: an optional phase word, then epoch/ep/第 N 轮; or a bare [3/50] at the start
+EPOCH = re.compile(r"(?<![A-Za-z0-9_])(?:(?P<phase>[A-Za-z][A-Za-z_-]{1,20})[ _-])?(?:epoch|epochs|ep)(?![A-Za-z])"
+                   r"[ \t]{0,4}[:=#]?[ \t]{0,4}[\[(]?[ \t]{0,4}(?P<n>\d{1,9})(?:[ \t]{0,4}/[ \t]{0,4}(?P<of>\d{1,9}))?"
+                   r"[ \t]{0,4}[\])]?|第[ \t]{0,4}(?P<zh>\d{1,9})[ \t]{0,4}(?:轮|个[ \t]{0,2}epoch|次迭代|代)",
+                   re.IGNORECASE)
+BARE = re.compile(r"^[ \t]{0,8}\[[ \t]{0,4}(?P<n>\d{1,9})[ \t]{0,4}/[ \t]{0,4}(?P<of>\d{1,9})[ \t]{0,4}\]")
+PAIR = re.compile(r"(?P<name>[A-Za-z\u4e00-\u9fff][\w./\-()\u4e00-\u9fff]{0,40}(?:[ \t][A-Za-z\u4e00-\u9fff][\w./\-()"
+                  r"\u4e00-\u9fff]{0,40}){0,3})[ \t]{0,4}(?:[:=：][ \t]{0,4}|[ \t]{1,4})(?P<value>" + NUMBER + r")"
+                  r"(?![\w.]|/\d)(?:[ \t]{0,4}\((?P<avg>" + NUMBER + r")\))?", re.IGNORECASE)
+# a Hugging Face Trainer's printed log dict: {'loss': 0.6705, 'grad_norm': 8.05, 'learning_rate': 4e-06, 'epoch': 0.01}
+DICT_PAIR = re.compile(r"'([A-Za-z_][\w/.\-]{0,60})':[ \t]{0,4}(" + NUMBER + r")(?=[ \t]{0,4}[,}])", re.IGNORECASE)
+DIGIT = re.compile(r"\d")
+TQDM = re.compile(r"\d{1,3}%\|[^|]{0,200}\|")
+STEP_NAMES = {"step", "steps", "iter", "iteration", "iterations", "it", "batch", "batch_id", "batch_idx",
+              "global_step", "iteration_step", "train_step", "train_steps"}
+
+
+def _clean(line: str) -> str:
+    line = ANSI.sub("", line)
+    return TQDM.sub(" ", line) if "%|" in line else line
+
+
+# words before a marker that make the line mention an epoch rather than report one
+MENTION = {"at", "in", "of", "from", "since", "until", "till", "after", "before", "best", "per", "each", "every",
+           "last", "next", "for", "to", "this", "that", "resume", "resuming", "restored", "restoring"}
+NOT_PHASE = TRAIN_WORDS | VAL_WORDS | TEST_WORDS | {"the", "info", "debug", "warning", "warn", "error", "root", "main",
+                                                   "end", "start", "starting", "begin", "finished", "done", "new"}
+
+
+def _marker(line: str) -> tuple[re.Match | None, int | None, str | None]:
+    """(the match, the epoch number, the phase word) of a line's epoch marker; (None, -1, None)
+    when the line only mentions an epoch (`best at epoch 7`, `resuming from epoch 3`)."""
+    m = BARE.match(line) or EPOCH.search(line)
+    if m is None:
+        return None, None, None
+    n = m.group("zh") if "zh" in m.re.groupindex and m.group("zh") else m.group("n")
+    phase = (m.group("phase") or "").lower() if "phase" in m.re.groupindex else ""
+    before = line[:m.start()].split()
+    if phase in MENTION or (not phase and before and before[-1].lower().strip(",:;(") in MENTION):
+        return None, -1, None
+    return m, int(n), phase if phase and phase not in NOT_PHASE else None
+
+
+def _shape(marker: str) -> str:
+    """`Epoch [003/050]` as `Epoch [n/N]`: the marker's form, for the note saying what was read."""
+    shape = re.sub(r"(?<=/)[ \t]*\d+", "N", re.sub(r"\d+", "n", " ".join(marker.split()), count=1))
+    for a, b in ("[]", "()"):
+        if shape.endswith(b) and a not in shape:
+            shape = shape[:-1].rstrip()
+    return shape
+
+
+class Line:
+    """What one printed line says: its epoch marker, its named values, its step counter."""
+
+    __slots__ = ("epoch", "of", "phase", "values", "avgs", "names", "step", "conflicts", "marker", "form")
+
+    def __init__(self):
+        self.epoch = self.of = self.phase = self.step = self.marker = self.form = None
+        self.values: dict[str, float] = {}
+        self.avgs: dict[str, float] = {}
+        self.names: dict[str, str] = {}
+        self.conflicts: set[str] = set()
+
+
+def read_line(raw: str) -> Line | None:
+    """The epoch marker and the values of one line; None when it has neither."""
+    line = _clean(raw[:MAX_LINE])
+    low = line.lower()
+    if DIGIT.search(line) is None:
+        return None
+    out = Line()
+    m, n, phase = _marker(line)
+    if n == -1:
+        return None  # a line that mentions an epoch says nothing about the current one
+    rest = line
+    if m is not None:
+        out.epoch, out.phase = n, phase
+        out.of = int(m.group("of")) if "of" in m.re.groupindex and m.group("of") else None
+        out.marker = _shape(m.group(0))
+        bare = m.group(0)[len(m.group("phase")) + 1:] if "phase" in m.re.groupindex and m.group("phase") else m.group(0)
+        out.form = _shape(bare).lower()
+        rest = line[:m.start()] + " | " + line[m.end():]
+    if "loss" not in low and "损失" not in line and "acc" not in low and m is None:
+        return None
+    context, last = None, 0
+    for p in PAIR.finditer(rest):
+        gap = rest[last:p.start()].strip(" \t|-,;:[]()/0123456789.")
+        gap_role = role_of(tokens(gap)) if gap else None
+        context = gap_role or context
+        last = p.end()
+        name, value = p.group("name").strip(), to_float(p.group("value").replace(",", ""))
+        if value is None:
+            continue
+        words = tokens(name)
+        if not words:
+            continue
+        key, own = canonical(name, context)
+        if "_".join(words) in STEP_NAMES or key in STEP_NAMES:
+            out.step = int(value) if value == value and abs(value) < 1e15 else out.step
+            continue
+        if key in ("epoch", "epochs", "ep"):
+            continue
+        if key in out.values and not own:  # the same name again, nothing to tell them apart
+            out.conflicts.add(key)
+            key = next(f"{key}_{i}" for i in range(2, 99) if f"{key}_{i}" not in out.values)
+        out.values[key] = value
+        out.names.setdefault(key, name)
+        avg = to_float(p.group("avg").replace(",", "")) if p.group("avg") else None
+        if avg is not None:  # "Loss 0.4632 (0.5120)": the value now and its running mean (AverageMeter)
+            out.avgs[key] = avg
+    if m is None and not out.values:
+        return None
+    return out
+
+
+def _is_loss(key: str) -> bool:
+    return "loss" in key
+
+
+def sniff(text: str) -> bool:
+    """At least two epoch markers and two lines with a loss in the first 64 KiB (or two printed
+    Trainer log dicts); in the first MiB when the first 64 KiB hold one of each (a log full of
+    progress bars)."""
+    head = text[:65536]
+    if "loss" not in head.lower() and "损失" not in head:
+        return False
+    if "{'" in head and _dict_lines(head) is not None:
+        return True
+    markers, losses = _hits(head)
+    if markers >= 2 and losses >= 2:
+        return True
+    if markers and losses and len(text) > len(head):
+        markers, losses = _hits(text[:1 << 20])
+    return markers >= 2 and losses >= 2
+
+
+def _hits(text: str) -> tuple[int, int]:
+    """How many lines carry an epoch marker and how many a loss (counting stops at two of each)."""
+    markers = losses = 0
+    for raw in normalise_newlines(text).split("\n"):
+        low = raw.lower()
+        if "oss" not in low and "epoch" not in low and "ep " not in low and "第" not in raw and "[" not in raw:
+            continue
+        found = read_line(raw)
+        if found is None:
+            continue
+        markers += found.epoch is not None
+        losses += any(_is_loss(k) for k in found.values)
+        if markers >= 2 and losses >= 2:
+            break
+    return markers, losses
+
+
+class Run:
+    """The rows of one run: per epoch, its epoch-level values and its step-level lines."""
+
+    def __init__(self, phase: str | None):
+        self.phase = phase
+        self.epochs: dict[int, dict[str, float]] = {}
+        self.steps: dict[int, list[Line]] = {}
+        self.order: list[int] = []
+        self.marker: str | None = None
+        self.of: int | None = None
+        self.phases: dict[str | None, int] = {}
+
+    @property
+    def label(self) -> str | None:
+        """The phase word most of the run's markers carry (`fine-tune`), else None."""
+        phase, count = max(self.phases.items(), key=lambda kv: kv[1], default=(None, 0))
+        return phase if phase and count * 2 >= sum(self.phases.values()) else None
+
+    def add(self, epoch: int, line: Line) -> None:
+        if epoch not in self.epochs:
+            self.epochs[epoch], self.steps[epoch] = {}, []
+            self.order.append(epoch)
+        self.steps[epoch].append(line)
+
+    @property
+    def length(self) -> int:
+        return len(self.order)
+
+
+def _rows(run: Run) -> list[dict]:
+    """Epoch-level rows, and step-level rows for keys logged more than once in an epoch: those
+    keys' epoch value is the last running mean printed beside them (`Loss 0.46 (0.51)`), if any."""
+    base = 1 if run.order and min(run.order) == 0 else 0
+    repeated = set()
+    for e in run.order:
+        seen: dict[str, int] = {}
+        for line in run.steps[e]:
+            for k in line.values:
+                seen[k] = seen.get(k, 0) + 1
+        repeated |= {k for k, c in seen.items() if c > 1}
+    rows = []
+    for e in run.order:
+        lines = run.steps[e]
+        row = {"epoch": float(e + base)}
+        step_lines = [x for x in lines if any(k in repeated for k in x.values)]
+        for i, line in enumerate(step_lines):
+            rows.append({"epoch": e + base - 1 + (i + 1) / len(step_lines),
+                         **{f"{k}\x00step": v for k, v in line.values.items() if k in repeated}})
+        for line in lines:
+            row.update({k: v for k, v in line.values.items() if k not in repeated})
+            row.update({k: v for k, v in line.avgs.items() if k in repeated})
+        rows.append(row)
+    return rows
+
+
+def _dict_lines(text: str) -> list[dict] | None:
+    """The Trainer's printed log dicts (`{'loss': ..., 'epoch': ...}` lines), or None when the
+    text has fewer than two with a loss."""
+    rows = []
+    for line in normalise_newlines(text).split("\n"):
+        i = line.find("{'")
+        if i < 0 or "'epoch'" not in line:
+            continue
+        row = {k: to_float(v) for k, v in DICT_PAIR.findall(line[i:i + MAX_LINE])}
+        if "epoch" in row and any(_is_loss(k) for k in row):
+            rows.append(row)
+    return rows if len(rows) >= 2 else None
+
+
+def _lines(text: str) -> list[Line]:
+    """The lines that say something, with only the markers of the form that reports losses kept:
+    a log that prints `第 3 轮训练开始` and then `epoch 2 | train_loss: ...` counts its epochs by
+    the second form, and the first is just text."""
+    lines = [x for x in (read_line(raw) for raw in normalise_newlines(text).split("\n") if raw and not raw.isspace())
+             if x is not None]
+    forms: dict[str, list[int]] = {}
+    for x in lines:
+        if x.form is not None:
+            counts = forms.setdefault(x.form, [0, 0])
+            counts[0] += any(_is_loss(k) for k in x.values)
+            counts[1] += 1
+    if len(forms) > 1:
+        best = max(forms, key=lambda f: forms[f])
+        for x in lines:
+            if x.form is not None and x.form != best:
+                x.epoch = x.form = x.marker = None
+    return [x for x in lines if x.epoch is not None or x.values]
+
+
+def _read_runs(text: str) -> tuple[list[Run], dict[str, str], set[str]]:
+    runs: list[Run] = []
+    run: Run | None = None
+    names: dict[str, str] = {}
+    conflicts: set[str] = set()
+    for line in _lines(text):
+        if line.epoch is not None:
+            if run is None or line.epoch < run.order[-1]:  # a new run (or phase) starts over
+                run = Run(line.phase)
+                runs.append(run)
+            run.marker = run.marker or line.marker
+            run.of = line.of or run.of
+            run.phases[line.phase] = run.phases.get(line.phase, 0) + 1
+            run.add(line.epoch, line)
+        elif run is not None:
+            run.steps[run.order[-1]].append(line)
+        else:
+            continue
+        for k, name in line.names.items():
+            names.setdefault(k, name)
+        conflicts |= line.conflicts
+    return [r for r in runs if any(any(_is_loss(k) for k in x.values) for lines in r.steps.values() for x in lines)], \
+        names, conflicts
+
+
+def parse(text: str, source: str) -> History:
+    dicts = _dict_lines(text) if "{'" in text else None
+    if dicts is not None:
+        return records_to_history(dicts, source, "hf-trainer", [t(
+            "read {n} log lines the Trainer printed ({example})", n=len(dicts), example="{'loss': ..., 'epoch': ...}")])
+    runs, names, conflicts = _read_runs(text)
+    if not runs:
+        raise HistoryFormatError(t("has lines naming an epoch, but none with a loss value ('Epoch 3: loss=0.52 ...')"))
+    notes = []
+    if len(runs) > 1 and runs[-1].length == 1 and max(r.length for r in runs) >= 3:
+        notes.append(t("left out a last line naming epoch {epoch} after the run ended (a summary line)",
+                       epoch=runs[-1].order[0]))
+        runs = runs[:-1]
+    last = runs[-1]
+    rows = _rows(last)
+    keys = {k for r in rows for k in r}
+    step_level = {k.split("\x00")[0] for k in keys if "\x00" in k}
+    rename = {f"{k}\x00step": (f"{k}_step" if k in keys else k) for k in step_level}
+    notes.insert(0, _read_note(last, names, keys, rename))
+    if len(runs) > 1:
+        notes.append(t("found {n} runs in the log ({runs}); diagnosing the last", n=len(runs),
+                       runs=", ".join(t("{phase}{epochs} epochs", phase=f"{r.label} " if r.label else "",
+                                        epochs=r.length) for r in runs)))
+    end = max(last.order) + (1 if min(last.order) == 0 else 0)
+    if last.of and end < last.of:
+        from .console import stopped_early_note  # noqa: PLC0415
+
+        notes.append(stopped_early_note(end, last.of))
+    fmt = "step-log" if any(rename.get(f"{k}\x00step") == k for k in step_level if _is_loss(k)) else "epoch-log"
+    h = records_to_history(rows, source, fmt, notes, rename=rename)
+    unclear = tuple(k for k in sorted(conflicts) if k in h)
+    if unclear:
+        from dataclasses import replace  # noqa: PLC0415
+
+        h = replace(h, roles_unclear=unclear)
+    return h
+
+
+def _read_note(run: Run, names: dict[str, str], keys: set[str], rename: dict) -> str:
+    """`read 50 epochs from 'Epoch [n/N]' lines; loss = 'Train Loss', val_loss = 'Valid Loss'`."""
+    shown = []
+    for key in ("loss", "train_loss", "val_loss", "test_loss"):
+        if key in keys or f"{key}\x00step" in keys:
+            per_step = key not in keys or rename.get(f"{key}\x00step") == f"{key}_step"
+            name = repr(names.get(key, key)) + (t(" (per step)") if per_step and key not in keys else "")
+            shown.append(f"{key} = {name}")
+    return t("read {n} epochs from {marker} lines; {names}", n=run.length, marker=repr(run.marker or "Epoch n"),
+             names=", ".join(shown) or t("no loss named as training or validation"))

@@ -1,0 +1,227 @@
+"""Printed training logs and hand-saved files: every style read with the right series by name, never
+one series taken for another, a clear refusal otherwise."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lossdoctor import diagnose, load_history
+from lossdoctor.errors import HistoryFormatError, MissingSeriesError
+from lossdoctor.keys import resolve_keys
+from lossdoctor.readers import parse_text, sniff
+
+from conftest import write
+
+E = np.arange(1, 21)
+TRAIN = [round(float(v), 4) for v in 2 * np.exp(-E / 8) + 0.3]
+VAL = [round(float(v), 4) for v in 2 * np.exp(-E / 8) + 0.45 + 0.002 * (E - 10) ** 2]
+
+# (style, one epoch's lines from (epoch, train, val)) - the styles real scripts print
+STYLES = {
+    "bracket_dash": lambda i, t, v: f"Epoch [{i}/20] - Train Loss: {t:.4f}, Valid Loss: {v:.4f}",
+    "logging_pipes": lambda i, t, v: (f"2025-03-02 10:41:{i:02d} | INFO | Epoch [{i:03d}/020] TrainLoss={t:.4f} "
+                                      f"TrainAcc=71.2% | ValLoss={v:.4f} ValAcc=66.0% | LR=1.0e-04"),
+    "key_equals_step": lambda i, t, v: f"epoch={i} step={i * 400} train_loss={t:.4f} val_loss={v:.4f}",
+    "not_keras_dashes": lambda i, t, v: f"Epoch {i}/20 - train loss: {t:.4f} - val loss: {v:.4f}",
+    "pipes": lambda i, t, v: f"Epoch {i}/20 | train loss: {t:.4f} | val loss: {v:.4f}",
+    "python_logging": lambda i, t, v: f"INFO:root:epoch={i} train_loss={t:.4f} val_loss={v:.4f}",
+    "parenthesised_roles": lambda i, t, v: f"[epoch {i}] loss(train)={t:.4f} loss(valid)={v:.4f}",
+    "separate_eval_line": lambda i, t, v: (f"Epoch {i}\n- Train metrics: accuracy: 0.712 ; loss: {t:.4f}\n"
+                                           f"- Eval metrics: accuracy: 0.660 ; loss: {v:.4f}"),
+    "segment_roles": lambda i, t, v: f"Epoch {i} | Train: loss {t:.4f} acc 0.8 | Val: loss {v:.4f} acc 0.7",
+    "zero_based_ep": lambda i, t, v: f"ep {i - 1}: trn_loss {t:.4f}, dev loss {v:.4f}",
+    "chinese": lambda i, t, v: f"-------第 {i} 轮训练开始-------\n整体训练集上的Loss: {t:.4f}\n整体验证集上的Loss: {v:.4f}",
+    "ansi_and_tqdm": lambda i, t, v: (f"\x1b[32m100%|██████████| 50/50 [00:02<00:00, 21.3it/s]\x1b[0m\r"
+                                      f"Epoch {i:3d}/20 train_loss={t:.4f}, val_loss={v:.4f}, lr=1e-3"),
+    "val_first": lambda i, t, v: f"Epoch: {i} | val_loss: {v:.4f} | train_loss: {t:.4f}",
+    "thousands": lambda i, t, v: f"Epoch {i}/20 samples: 12,800 loss: {t:.4f} val_loss: {v:.4f}",
+}
+
+
+def log_text(style):
+    lines = "\n".join(STYLES[style](i, t, v) for i, t, v in zip(E, TRAIN, VAL))
+    return "Starting training on 12800 samples\nmodel: resnet18\n" + lines + "\nTraining done.\n"
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_every_printed_style_gives_the_right_series_by_name(style):
+    text = log_text(style)
+    assert sniff.json_like(text) is False and sniff.console(text) is False
+    h = parse_text(text, style)
+    tkey, vkey, _ = resolve_keys(h)
+    assert h.format == "epoch-log" and h.epochs == 20
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL, (tkey, vkey)
+    assert list(h[tkey].x) == list(map(float, E)) and list(h[vkey].x) == list(map(float, E))
+    assert h.notes[0].startswith("read 20 epochs from '")
+    assert diagnose(h).code == "learning"
+
+
+def test_the_read_note_says_which_lines_and_names_were_taken():
+    h = parse_text(log_text("bracket_dash"), "x")
+    assert h.notes[0] == "read 20 epochs from 'Epoch [n/N]' lines; train_loss = 'Train Loss', val_loss = 'Valid Loss'"
+    zh = parse_text(log_text("logging_pipes"), "x")
+    assert "train_loss = 'TrainLoss', val_loss = 'ValLoss'" in zh.notes[0]
+
+
+def test_a_value_named_validation_is_never_the_training_loss():
+    # val first on the line, validation words in every spelling: the roles follow the names
+    for style in ("val_first", "parenthesised_roles", "logging_pipes"):
+        h = parse_text(log_text(style), style)
+        assert resolve_keys(h)[0] in ("train_loss", "loss") and list(h[resolve_keys(h)[0]].y) == TRAIN
+
+
+def test_two_values_of_one_name_on_a_line_are_not_guessed(tmp_path):
+    text = "\n".join(f"Epoch {i}/20 loss: {t:.4f} loss: {v:.4f}" for i, t, v in zip(E, TRAIN, VAL))
+    path = write(tmp_path, "same.log", text)
+    with pytest.raises(MissingSeriesError, match=r"gives 'loss' twice.*available keys: loss, loss_2.*--train-key"):
+        diagnose(load_history(path))
+    r = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", path], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--val-key" in r.stderr
+    chosen = diagnose(load_history(path), "loss", "loss_2")
+    assert list(chosen.history["loss_2"].y) == VAL
+
+
+def test_a_second_phase_is_its_own_run_and_the_last_is_diagnosed():
+    pre = "\n".join(f"Epoch {i} | Train Loss: {t:.4f} | Val Loss: {v:.4f}" for i, t, v in zip(E, TRAIN, VAL))
+    fine = "\n".join(f"Fine-tune Epoch {i} | Train Loss: {t / 2:.4f} | Val Loss: {v / 2:.4f}"
+                     for i, t, v in zip(E[:8], TRAIN, VAL))
+    h = parse_text(pre + "\n" + fine, "x")
+    assert h.epochs == 8 and list(h["train_loss"].y) == [round(t / 2, 4) for t in TRAIN[:8]]
+    assert "found 2 runs in the log (20 epochs, fine-tune 8 epochs); diagnosing the last" in h.notes
+
+
+def test_a_summary_line_after_the_run_is_not_a_run():
+    text = log_text("pipes") + "Best model found at epoch 7, val loss: 0.61\nEpoch 0 | test loss: 0.7\n"
+    h = parse_text(text, "x")
+    assert h.epochs == 20 and list(h["val_loss"].y) == VAL
+
+
+def test_mentions_of_an_epoch_do_not_start_rows():
+    lines = []
+    for i, t, v in zip(E, TRAIN, VAL):
+        lines.append(f"Epoch {i}/20 - train loss: {t:.4f} - val loss: {v:.4f}")
+        lines.append(f"saved the best model at epoch {max(1, i - 3)} (val loss 9.99)")
+    h = parse_text("\n".join(lines), "x")
+    assert list(h["val_loss"].y) == VAL and h.epochs == 20
+
+
+def test_step_lines_and_epoch_lines_in_one_file():
+    lines = []
+    for i, t, v in zip(E, TRAIN, VAL):
+        lines += [f"Epoch [{i}/20], Step [{s}/4], Loss: {t + 0.1 * (4 - s):.4f}" for s in range(1, 5)]
+        lines.append(f"Epoch [{i}/20] done: Train Loss: {t:.4f}, Validation Loss: {v:.4f}")
+    h = parse_text("\n".join(lines), "x")
+    tkey, vkey, _ = resolve_keys(h)
+    assert vkey == "val_loss" and list(h["val_loss"].y) == VAL
+    assert list(h[tkey].y) == TRAIN and not h[tkey].per_step  # the epoch-level loss is judged
+    assert h["loss"].per_step and len(h["loss"]) == 80
+
+
+def test_average_meter_lines_give_the_epoch_mean():
+    """pytorch/examples' ImageNet style: `Loss 0.46 (0.51)`, the value now and its running mean."""
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL)):
+        for s in range(0, 100, 25):
+            lines.append(f"Epoch: [{i}][{s}/100]\tTime 0.30 (0.31)\tData 0.01 (0.02)\tLoss {t + 0.2:.4f} ({t:.4f})")
+        lines += [f"Test: [{s}/50]\tTime 0.10 (0.10)\tLoss {v + 0.1:.4f} ({v:.4f})" for s in (0, 40)]
+        lines.append(" * Acc@1 71.2 Acc@5 90.1")
+    h = parse_text("\n".join(lines), "x")
+    tkey, vkey, _ = resolve_keys(h)
+    assert tkey == "loss" and list(h["loss"].y) == TRAIN and list(h[vkey].y) == VAL and vkey == "test_loss"
+    assert h["loss_step"].per_step and h.epochs == 20
+
+
+def test_trainer_dicts_printed_to_stdout():
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL), start=1):
+        lines.append(f"{{'loss': {t}, 'grad_norm': 1.5, 'learning_rate': 5e-05, 'epoch': {i - 0.5}}}")
+        lines.append(f"{{'eval_loss': {v}, 'eval_runtime': 1.2, 'epoch': {float(i)}}}")
+    h = parse_text("  5%|▌ | 10/200 [00:01<00:20]\n" + "\n".join(lines), "x")
+    assert h.format == "hf-trainer" and list(h["eval_loss"].y) == VAL and list(h["loss"].y) == TRAIN
+    assert list(h["eval_loss"].x) == list(map(float, E))
+
+
+def test_keras_console_output_is_still_keras():
+    from formats import keras2_verbose2, keras3_verbose1
+    for text in (keras3_verbose1(TRAIN, VAL), keras2_verbose2(TRAIN, VAL)):
+        assert sniff.console(text)
+        assert parse_text(text, "k").format == "keras-console"
+
+
+def test_a_bracketed_text_log_is_not_invalid_json():
+    text = "\n".join(f"[2025-03-02 10:41:{i:02d}] epoch {i} train_loss={t} val_loss={v}"
+                     for i, t, v in zip(E, TRAIN, VAL))
+    assert not sniff.json_like(text) and sniff.json_like("[1, 2, 3]") and sniff.json_like('[{"loss": 1}]')
+    assert parse_text(text, "x").format == "epoch-log"
+
+
+@pytest.mark.parametrize("text,says", [
+    ("-------第 1 轮训练开始-------\n  3%|▎ | 3/101 [00:11<04:35]\n-------第 2 轮训练开始-------\n", "naming an epoch but no loss"),
+    ("Traceback (most recent call last):\n  File \"train.py\", line 3\n    loss = step(batch)\nKeyError: 'x'\n",
+     "a Python traceback"),
+    ("step 10 loss 0.5\nstep 20 loss 0.4\nstep 30 loss 0.3\n", "names a loss but no epoch"),
+    ("<html><body>Not found</body></html>", "HTML"),
+])
+def test_refusals_say_what_the_file_looked_like(text, says):
+    with pytest.raises(HistoryFormatError, match=f"it looks like .*{says}"):
+        parse_text(text, "x")
+
+
+@pytest.mark.parametrize("orient", ["columns", "index", "records", "split", "table"])
+def test_pandas_to_json_in_every_orient(tmp_path, orient):
+    pd = pytest.importorskip("pandas")
+    path = str(tmp_path / "h.json")
+    pd.DataFrame({"loss": TRAIN, "val_loss": VAL}).to_json(path, orient=orient)
+    h = load_history(path)
+    assert list(h["loss"].y) == TRAIN and list(h["val_loss"].y) == VAL and list(h["loss"].x) == list(map(float, E))
+
+
+def test_pandas_csv_with_its_index_column(tmp_path):
+    pd = pytest.importorskip("pandas")
+    path = str(tmp_path / "h.csv")
+    pd.DataFrame({"loss": TRAIN, "val_loss": VAL}).to_csv(path)
+    h = load_history(path)
+    assert list(h["val_loss"].y) == VAL and "ignored the unnamed first column (a pandas index)" in h.notes
+
+
+def test_a_csvlogger_file_whose_epoch_is_always_zero(tmp_path):
+    rows = "\n".join(f"0,{t},{v}" for t, v in zip(TRAIN, VAL))
+    h = load_history(write(tmp_path, "log.csv", "epoch,loss,val_loss\n" + rows + "\n"))
+    assert h.epochs == 20 and list(h["loss"].y) == TRAIN and any("0 on every row" in n for n in h.notes)
+    assert diagnose(h).code == "learning"
+
+
+@pytest.mark.parametrize("train,val", [("Loss/train", "Loss/val"), ("loss_train", "loss_valid"),
+                                       ("TrainLoss", "ValidationLoss"), ("train/loss", "val/loss")])
+def test_series_named_in_any_spelling_are_paired(train, val):
+    from lossdoctor import History
+    assert resolve_keys(History.from_dict({"lr": TRAIN, train: TRAIN, val: VAL}))[:2] == (train, val)
+
+
+def test_an_unused_validation_series_is_named():
+    from lossdoctor import History
+    d = diagnose(History.from_dict({"loss": TRAIN, "val_accuracy": VAL}))
+    assert any("'val_accuracy'" in n and "--val-key" in n for n in d.notes)
+
+
+def test_a_wandb_run_folder_is_one_run(tmp_path):
+    from lossdoctor.discover import expand_counted
+    run = tmp_path / "wandb" / "run-20260101_000000-abc123"
+    (run / "files").mkdir(parents=True)
+    (run / "logs").mkdir()
+    for name in ("files/output.log", "files/requirements.txt", "logs/debug.log", "logs/debug-internal.log"):
+        (run / name).write_text("x")
+    (run / "run-abc123.wandb").write_bytes(b"\x00")
+    found, passed = expand_counted([str(tmp_path)], (".log", ".txt", ".wandb", ".json"))
+    assert found == [str(run / "run-abc123.wandb")] and passed == 4
+
+
+def test_sniffing_a_large_file_that_is_no_log_reads_only_its_head():
+    text = "x,y\n" + "1,2\n" * 300_000  # 1.2 MB
+    from lossdoctor.readers import printed
+    assert not printed.sniff(text)
+    assert not printed.sniff("loss " * 300_000)
