@@ -225,3 +225,16 @@ def test_sniffing_a_large_file_that_is_no_log_reads_only_its_head():
     from lossdoctor.readers import printed
     assert not printed.sniff(text)
     assert not printed.sniff("loss " * 300_000)
+
+
+def test_what_follows_the_last_epoch_of_a_fit_is_not_part_of_it():
+    """model.evaluate() after fit() prints `loss: ...` too: it is not the last epoch's loss."""
+    from formats import keras2_verbose2, keras3_verbose1
+    after = "Restoring model weights from the end of the best epoch: 18.\n" \
+            "\r1/4 ━━━━ 0s 3ms/step - accuracy: 0.91 - loss: 9.1234\r4/4 ━━━━ 0s 3ms/step - accuracy: 0.90 - loss: 9.5678\n" \
+            "Test loss: 9.5678\n"
+    for make in (keras3_verbose1, keras2_verbose2):
+        h = parse_text(make(TRAIN, VAL) + after, "k")
+        assert list(h["loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
+    no_val = "Epoch 1/2\n4/4 - 0s - loss: 0.5000\nEpoch 2/2\n4/4 - 0s - loss: 0.4000\n" + after
+    assert list(parse_text(no_val, "k")["loss"].y) == [0.5, 0.4]

@@ -91,10 +91,31 @@ def _headers(text: str) -> list[re.Match]:
     return out
 
 
-def _record(text: str, head: re.Match, end: int) -> tuple[dict | None, bool]:
+def _first_done(text: str, start: int, end: int) -> int:
+    """Where the first completed report of the epoch starting at `start` ends (`end` if none): what
+    the log prints after the last epoch of a fit() (`model.evaluate()`'s `loss: ...`) is not part of it."""
+    pos, first = start, None
+    for seg in SPLIT.split(text[start:end]):
+        pos += len(seg) + 1
+        if "oss" not in seg:
+            continue
+        seg = ANSI.sub("", seg)
+        values = _metrics(seg)
+        if any(k.startswith("val_") for k in values):
+            return min(pos, end)  # the epoch's closing line, with its validation values
+        prog = PROGRESS.match(seg)
+        if first is None and any("loss" in k for k in values) and "ETA" not in seg and (
+                prog is None or prog.group(1) == prog.group(2)):
+            first = min(pos, end)  # closing, unless a line with validation values follows
+    return end if first is None else first
+
+
+def _record(text: str, head: re.Match, end: int, last: bool = False) -> tuple[dict | None, bool]:
     """The values one epoch reports (between its header and `end`), and whether it completed."""
     rest = head.group(3)  # one-line custom logs: "Epoch 3/200 | Loss: 0.59"
     same_line = _metrics(ANSI.sub("", rest)) if rest.strip() else {}
+    if last:
+        end = _first_done(text, head.end(), end)
     values, done = _last_report(text, head.end(), end)
     if values is None and any("loss" in k for k in same_line):
         values, done = same_line, True
@@ -189,7 +210,7 @@ class Runs:
             head = heads[i]
             self.header(int(head.group(1)))
             end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-            values, done = _record(text, head, end)
+            values, done = _record(text, head, end, last=final and i == len(heads) - 1)
             if values is not None:
                 self.add(int(head.group(1)), int(head.group(2)), values, done)
             if text.find("Restoring", head.end(), end) >= 0:  # EarlyStopping(restore_best_weights=True) said which

@@ -81,14 +81,52 @@ def table(text: str) -> bool:
 
 
 def step_prints(text: str) -> bool:
+    """Three `Epoch [e/E], Step [s/S]` lines and a loss in the first MiB (looked for there only
+    when the first 64 KiB hold one, or are all there is)."""
+    head = text[:65536]
+    if "poch" not in head and "POCH" not in head:
+        return False
+    if len(text) > len(head) and STEP_LINE.search(head) is None:
+        return False
     head = text[: 1 << 20]
     return sum(1 for _ in zip(range(3), STEP_LINE.finditer(head))) >= 3 and "loss" in head.lower()
 
 
 def console(text: str) -> bool:
-    """An `Epoch N/M` header and a Keras report line (`... - 2s - loss: <number>`) in the first MiB."""
-    head = ANSI.sub("", text[: 1 << 20]).replace("\r", "\n").replace("\x08", "\n")
-    return bool(EPOCH_HEADER.search(head)) and bool(KERAS_REPORT.search(head))
+    """An `Epoch N/M` header and a Keras report line (`... - 2s - loss: <number>`) after it, in
+    the first MiB."""
+    head = text[: 1 << 20]
+    if "poch" not in head and "POCH" not in head:
+        return False
+    start = _header_at(head)
+    if start is None:
+        if "\r" not in head and "\x1b" not in head and "\x08" not in head:
+            return False
+        head = ANSI.sub("", head).replace("\r", "\n").replace("\x08", "\n")
+        start = _header_at(head)
+        if start is None:
+            return False
+    window = ANSI.sub("", head[start:start + (256 << 10)]).replace("\r", "\n").replace("\x08", "\n")
+    return bool(KERAS_REPORT.search(window))
+
+
+def _header_at(head: str, most: int = 2000) -> int | None:
+    """Where the first `Epoch N/M` line starts: found from the places that say "poch" (a regex
+    over a MiB of text that is no log costs milliseconds; these few look-ups do not)."""
+    i = head.find("poch")
+    low = head.find("POCH")
+    for _ in range(most):
+        if i < 0 and low < 0:
+            return None
+        at = min(x for x in (i, low) if x >= 0)
+        line = head.rfind("\n", 0, at) + 1
+        if at - line <= 24 and EPOCH_HEADER.match(head, line):
+            return line
+        if at == i:
+            i = head.find("poch", i + 4)
+        else:
+            low = head.find("POCH", low + 4)
+    return None
 
 
 def looks_like(text: str) -> str | None:
