@@ -10,6 +10,9 @@ train trend, the val trend, the code and all three, per truth code and per histo
 (unless --no-live) the live callback replayed epoch by epoch: verdict changes per run and how
 many epochs after the truth's overfitting onset it is announced, beside EarlyStopping.
 
+Then on the real runs of ../shared/wild with an engineer's labels (wild_agreement.py: per source
+format, per length, per labelled code, beside the naive slope).
+
 Then, on the labelled corpus (default ../shared/corpus), for lossdoctor and a naive last-5-epochs least-squares slope, agreement on the train
 trend, the val trend and the code, and a confusion matrix; for every detector (lossdoctor,
 Keras EarlyStopping, SageMaker Debugger's Overfit rule, the naive slope) how well it finds the
@@ -47,6 +50,7 @@ from seeds_agreement import (DEFAULT_SEEDS, early_stopping_epoch, live_report, n
                              report as seeds_report)
 from forecast_agreement import report as forecast_report  # noqa: E402
 from seeds_recut import confidence_report as recut_confidence, report as recut_report  # noqa: E402
+from wild_agreement import DEFAULT_WILD, report as wild_report  # noqa: E402
 
 CODES = ["learning", "overfitting", "data_problem", "plateau", "diverging", "train_rising", "non_finite",
          "insufficient_data"]
@@ -98,6 +102,9 @@ def main() -> None:
         print()
     else:
         print(f"({seeds}: no truth.json there; the seeds sections are left out)\n")
+    if (DEFAULT_WILD / "labels.json").exists():
+        wild_report(DEFAULT_WILD)
+        print()
     labels = read_labels(corpus)
     runs = {}
     for rid in sorted(labels):

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lossdoctor import History, diagnose  # noqa: E402
 from lossdoctor.history import Series  # noqa: E402
+from lossdoctor.readers.records import _keep_last  # noqa: E402
 from lossdoctor.rules import TREND_TABLE  # noqa: E402
 from seeds_agreement import naive_code  # noqa: E402
 
@@ -53,7 +54,8 @@ def as_history(item: dict, name: str) -> History:
     for k in keys:
         if f"{k}__step" in raw and f"{k}__epoch" in raw:
             for s, e in zip(_values(raw[f"{k}__step"]), _values(raw[f"{k}__epoch"])):
-                ends[e] = max(ends.get(e, -1.0), s)
+                if np.isfinite(s) and np.isfinite(e):
+                    ends[e] = max(ends.get(e, -1.0), s)
     fractional = any(np.isfinite(e) and e != round(e) for e in ends)
     unit, series = "epoch", {}
     for k in keys:
@@ -82,8 +84,12 @@ def as_history(item: dict, name: str) -> History:
         ok = np.isfinite(x) & _present(raw[k])
         if not ok.any():
             continue
-        per_step = len(y) > 1.5 * max(1, len(set(np.ceil(x[ok])))) if epoch is not None else False
-        series[k] = Series(k, x[ok], y[ok], per_step=per_step)
+        per_step = len(y) > 1.5 * max(1, len(set(np.ceil(x[ok])))) and bool(np.any(x[ok] != np.round(x[ok]))) \
+            if epoch is not None else False
+        xs, ys = x[ok], y[ok]
+        if not per_step:  # a position logged twice keeps its last value, as the readers do
+            xs, ys, _ = _keep_last(xs, ys)
+        series[k] = Series(k, xs, ys, per_step=per_step)
     return History(series, source=name, format=item["source"]["format"], x_unit=unit)
 
 
@@ -167,12 +173,17 @@ def pct(c: Counter, k: str) -> str:
     return f"{c[k]}/{c['n']} ({100 * c[k] / c['n']:.1f}%)" if c["n"] else "-"
 
 
+# the release before the judgement was calibrated on these runs, measured with this script
+PREVIOUS_RELEASE = {"train": 52, "val": 52, "code": 49, "all": 47, "n": 56}
+
+
 def report(folder: Path = DEFAULT_WILD, verbose: bool = False) -> None:
     ours, naive = score(folder, verbose=verbose), score(folder, naive_answer)
     print(f"Real runs of {folder} (labels.json, scored items): lossdoctor | naive 5-epoch slope")
     print(f"{'':<34}" + "".join(f"{f:<20}" for f in FIELDS))
     for name, res in (("lossdoctor", ours), ("naive slope", naive)):
         print(f"{name:<34}" + "".join(f"{pct(res['total'], f):<20}" for f in FIELDS))
+    print(f"{'previous release, recorded':<34}" + "".join(f"{pct(Counter(PREVIOUS_RELEASE), f):<20}" for f in FIELDS))
     print("lossdoctor, all three right, by group:")
     for group in sorted(ours["groups"]):
         print(f"  {group:<32}{pct(ours['groups'][group], 'all'):<16} (naive {pct(naive['groups'][group], 'all')})")

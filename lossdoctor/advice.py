@@ -30,15 +30,6 @@ ADVICE: dict[tuple[str, str], Advice] = {
         ("Keep training: {api_more_epochs}.",
          "Guard the longer run with {api_stop_best}, so it stops itself when {val_key} stops improving.",
          "If epochs are expensive, try a somewhat higher learning rate or a learning-rate schedule.")),
-    ("learning", "val_slow"): Advice(
-        "Still learning: validation loss improves slowly",
-        "{train_key} keeps falling ({train_change} over {epochs} {train_window}); {val_key} moves little "
-        "({val_change}) but is still reaching new lows (best {best_val} at {epoch} {best_epoch}). "
-        "Not overfitting yet; the gains on unseen data are getting small.",
-        ("Keep training, guarded by {api_stop_best}: it stops when the validation loss stops reaching new lows.",
-         "If the gap between training and validation loss keeps widening, add regularization "
-         "({api_dropout}; {api_weight_decay}) before overfitting sets in.",
-         "{api_reduce_lr} can buy a few more gains.")),
     ("learning", "no_val"): Advice(
         "Still learning (no validation loss to check against)",
         "{train_key} is still falling over {epochs} {train_window} ({train_change}), "
@@ -54,6 +45,14 @@ ADVICE: dict[tuple[str, str], Advice] = {
          "Add regularization: {api_dropout}, or {api_weight_decay}.",
          "Reduce capacity: fewer or smaller layers; {api_pooling}.",
          "Get more training data, or augment it ({api_augment}).")),
+    ("overfitting", "val_stopped"): Advice(
+        "The start of overfitting: validation loss has stopped improving",
+        "{train_key} keeps falling ({train_change} over {epochs} {train_window}) while {val_key} has stopped improving "
+        "({val_change}); its best so far is {best_val} at {epoch} {best_epoch}. The model now fits the training set "
+        "better without generalising better: this is where overfitting begins.",
+        ("Stop at the best validation {epoch}: {api_stop_best}; for this run, {keep_best}.",
+         "Add regularization before it sets in: {api_dropout}, or {api_weight_decay}.",
+         "{api_reduce_lr} can buy a few more gains on the validation loss.")),
     ("overfitting", "overconfident"): Advice(
         "Over-confident: validation loss rises while {metric_key} still improves",
         "{train_key} keeps falling ({train_change} over {epochs} {train_window}) and {val_key} is past its best "

@@ -34,6 +34,10 @@ CODES: tuple[Code, ...] = (
 BY_NAME = {c.name: c for c in CODES}
 NAMES = tuple(c.name for c in CODES)
 HEALTHY_VARIANTS = {("plateau", "converged")}
+# verdicts the live callback confirms with this many more diagnoses in a row than `confirm` (and
+# never announces on the first diagnosis): a flat validation loss beside a falling training loss
+# is the start of overfitting, and also how a run that still learns slowly looks for a few epochs
+LIVE_EXTRA_CONFIRM = {("overfitting", "val_stopped"): 3}
 
 
 def severity(code: str | None) -> int:

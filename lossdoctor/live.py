@@ -268,14 +268,20 @@ class LiveDoctor:
         return self._spent + self._last_cost <= max(self.budget * (now - self._started), FREE_SECONDS)
 
     def _confirm(self, d: Diagnosis) -> bool:
-        """Announce `d` once `confirm` diagnoses in a row agree on its code and variant."""
+        """Announce `d` once `confirm` diagnoses in a row agree on its code and variant (more for
+        the verdicts in `codes.LIVE_EXTRA_CONFIRM`, which agree on the code)."""
+        from .codes import LIVE_EXTRA_CONFIRM  # noqa: PLC0415
+
         key = (d.code, d.variant)
         if self.announced is not None and key == (self.announced.code, self.announced.variant):
             self._pending = []
             self.announced = d
             return False
-        self._pending = [p for p in self._pending if p == key] + [key]
-        if self.announced is None or len(self._pending) >= self.confirm or d.code in URGENT:
+        extra = LIVE_EXTRA_CONFIRM.get(key, 0)
+        same = (lambda p: p[0] == key[0]) if extra else (lambda p: p == key)
+        self._pending = [p for p in self._pending if same(p)] + [key]
+        first = self.announced is None and not extra
+        if first or len(self._pending) >= self.confirm + extra or d.code in URGENT:
             self._pending = []
             self.announced = d
             return True

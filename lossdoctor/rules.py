@@ -162,7 +162,9 @@ TRAIN_RISING_RULES = (
 VAL_FLAT_RULES = (
     Rule("overfitting:overconfident", "overfitting", "overconfident", overconfident),
     Rule("overfitting:val_stalled", "overfitting", "val_flat", val_stalled),
-    Rule("learning:val_slow", "learning", "val_slow", otherwise),  # flat, but still reaching new lows
+    # flat without a long stall yet: validation stopped improving, the start of overfitting (the
+    # documented case: train falling, val flat). The live callback confirms it before acting.
+    Rule("overfitting:val_stopped", "overfitting", "val_stopped", otherwise),
 )
 
 

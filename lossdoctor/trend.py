@@ -52,6 +52,15 @@ class TrendSettings:
         max_points: longer series are reduced to this many bin medians first, which keeps the
             estimate O(n) and stops step-level noise from hiding the trend.
         confidence: level of the slope's confidence interval.
+        stall_sigmas, stall_z: a fall that stands out by less than `stall_z` standard errors
+            and whose window holds no new low beyond `stall_sigmas` noise units below every
+            earlier point is no fall: the series has stalled near an older best (`flat`, reason
+            `stalled`). A fall clearer than that is one (a loss recovering from a spike).
+        above_sigmas, above_z, above_change: a flat series whose fitted level now sits
+            `above_sigmas` noise units and `above_change` (on the judged scale) above a best
+            that lies before the window, and
+            that moved up over the window by at least `above_z` standard errors, has climbed
+            away from its best: `rising`, reason `above_best`.
     """
 
     min_change: float = 0.035
@@ -65,6 +74,11 @@ class TrendSettings:
     spike_sigmas: float = 6.0
     max_points: int = 300
     confidence: float = 0.95
+    stall_sigmas: float = 0.0
+    above_sigmas: float = 4.0
+    above_z: float = 0.5
+    above_change: float = 0.05
+    stall_z: float = 4.0
 
 
 DEFAULT_SETTINGS = TrendSettings()
@@ -289,6 +303,7 @@ def _judge(key: str, x, y, scaled: Scaled, w0: int, level: float, s: TrendSettin
     change = m.end - m.start
     zscore = change / m.se if m.se > 0 else (math.copysign(math.inf, change) if change else 0.0)
     trend, reason = verdict(change, zscore, s)
+    trend, reason = _by_record(trend, reason, change, zscore, kz, kw0, sigma, float(m.end), s)
     start_v, end_v = (float(v) for v in scaled.to_values([m.start, m.end]))
     span = float(x[-1] - x[w0])
     slope = (end_v - start_v) / span if span > 0 else 0.0
@@ -321,6 +336,30 @@ def _last_jump(x: np.ndarray, z: np.ndarray, sigma: float, s: TrendSettings) -> 
 
 def _noise_fraction(sigma: float, scaled: Scaled) -> float:
     return scaled.relative(sigma)
+
+
+def _by_record(trend: str, reason: str, change: float, zscore: float, z: np.ndarray, w0: int, sigma: float,
+               end: float, s: TrendSettings) -> tuple[str, str]:  # noqa: PLR0913
+    """The verdict checked against the record of the series: a fall needs a new low inside the
+    window; a flat series far above a best that lies before the window has climbed away from it
+    (see `TrendSettings.stall_sigmas`, `above_sigmas`)."""
+    if len(z) - w0 < 2 or w0 < 1:
+        return trend, reason
+    if trend == FALLING and math.isfinite(s.stall_sigmas) and abs(zscore) < s.stall_z:
+        before = np.minimum.accumulate(z)[w0 - 1:-1]  # the lowest point before each window point
+        if not np.any(z[w0:] < before - s.stall_sigmas * sigma):
+            return FLAT, "stalled"
+    if trend == FLAT and change > 0 and zscore >= s.above_z and math.isfinite(s.above_sigmas):
+        if int(np.argmin(z)) < w0 and end - _robust_best(z[:w0]) >= max(s.above_sigmas * sigma, s.above_change):
+            return RISING, "above_best"
+    return trend, reason
+
+
+def _robust_best(z: np.ndarray) -> float:
+    """The lowest level a series held, not one lucky point: the lowest median of three in a row."""
+    if len(z) < 3:
+        return float(np.min(z))
+    return float(np.min(np.median(np.lib.stride_tricks.sliding_window_view(z, 3), axis=1)))
 
 
 def verdict(change: float, zscore: float, s: TrendSettings) -> tuple[str, str]:

@@ -76,6 +76,10 @@ def reason_text(tn: Trend, unit: str = "epoch") -> str:
                   unit=unit_word(unit), z=times(tn.z_score))
     if tn.reason == "small":
         return t_("moves only {move}: too little to matter", move=move)
+    if tn.reason == "stalled":
+        return t_("moves {move}, but sets no new low: stalled", move=move)
+    if tn.reason == "above_best":
+        return t_("moves {move}, and sits well above its best: climbing away from it", move=move)
     return t_("{trend} {move}, {z} times its noise", trend=trend_word(tn.trend), move=move, z=times(tn.z_score))
 
 
@@ -111,7 +115,17 @@ def trend_line(label: str, tn: Trend, unit: str = "epoch") -> str:
               end=fmt_value(tn.end_value), units=units_word(unit), first=fmt_epoch(tn.first_epoch),
               last=fmt_epoch(tn.last_epoch), change=f"{tn.relative_change:+.1%}", noise=fmt_share(tn.noise),
               unit=unit_word(unit), z=times(tn.z_score), p=f"{tn.p_value:.2g}", regime=regime, spikes=spikes,
-              jump=_jump(tn, unit))
+              jump=_jump(tn, unit) + _record_clause(tn))
+
+
+def _record_clause(tn: Trend) -> str:
+    """Why the record overrules the fitted move (reasons `stalled`, `above_best`)."""
+    if tn.reason == "stalled":
+        return t_("; but no point inside the window set a new low: it has stalled, not fallen")
+    if tn.reason == "above_best":
+        return t_("; its fitted level now sits well above its best, which lies before the window: it has climbed "
+                  "away from it")
+    return ""
 
 
 def _jump(tn: Trend, unit: str) -> str:
@@ -366,6 +380,8 @@ def change_text(t: Trend | None) -> str:
         return t_("too few points")
     if t.reason == "unsteady":
         return t_("{change} but unsteady", change=f"{t.relative_change:+.1%}")
+    if t.reason == "stalled":
+        return t_("{change} fitted, but no new low", change=f"{t.relative_change:+.1%}")
     return f"{t.relative_change:+.1%}"
 
 

@@ -169,10 +169,14 @@ def test_step_level_noise_does_not_hide_the_trend():
     assert d.code == "learning"
 
 
-def test_flat_validation_still_reaching_new_lows_is_not_overfitting():
-    val = 0.8 - 0.0004 * E                      # -1.5% over the window: flat, but a new best every epoch
+def test_flat_validation_beside_a_falling_training_loss_is_the_start_of_overfitting():
+    """The documented case: train loss falling, val loss flat -> overfitting (the sources' 网络过拟合),
+    named by its stage: stopped improving (val_stopped), or stalled for a while (val_flat)."""
+    val = 0.8 - 0.0004 * E                      # -1.5% over the window: flat, though a new best every epoch
     d = diagnose(hist(loss=FALL, val_loss=val))
-    assert (d.code, d.variant) == ("learning", "val_slow")
+    assert (d.code, d.variant) == ("overfitting", "val_stopped") and d.val.trend == "flat"
+    assert d.title == "The start of overfitting: validation loss has stopped improving"
+    assert d.fixes[0].startswith("Stop at the best validation epoch: early stopping on 'val_loss'")
     stalled = np.concatenate([0.8 - 0.004 * E[:30], np.full(10, 0.68) + 0.002 * np.cos(E[30:])])
     d = diagnose(hist(loss=FALL, val_loss=stalled))
     assert (d.code, d.variant) == ("overfitting", "val_flat") and d.epochs_since_best >= 2

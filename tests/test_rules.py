@@ -54,7 +54,7 @@ CASES = [
     ("trend:falling/none", facts("falling", None)),
     ("trend:rising/none", facts("rising", None)),
     ("overfitting:val_stalled", facts("falling", "flat", val_stalled=True)),
-    ("learning:val_slow", facts("falling", "flat", val_stalled=False)),
+    ("overfitting:val_stopped", facts("falling", "flat", val_stalled=False)),
     ("plateau:frozen", facts(frozen=True)),
     ("plateau:chance", facts(chance_classes=2)),
     ("plateau:lr_decayed", facts(signals=Signals(lr_key="lr", lr_now=1e-7, lr_peak=1e-3, lr_decayed=True))),

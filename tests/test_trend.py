@@ -134,6 +134,8 @@ def test_inverting_the_loss_swaps_falling_and_rising(ys):
     a, b = fit_trend(x, ys), fit_trend(x, 1.0 / np.asarray(ys))
     if a.spikes or b.spikes or a.last_jump or b.last_jump:
         return
+    if {a.reason, b.reason} & {"stalled", "above_best"}:
+        return  # the record of a loss is one-sided: its best is its lowest value (TrendSettings.stall_sigmas)
     assert b.trend == {FALLING: RISING, RISING: FALLING}.get(a.trend, a.trend)
 
 

@@ -19,10 +19,15 @@ def check_trend(t):
     rel = t.relative_change
     assert rel > -1 and t.end_value > 0 or t.scale == "linear"
     # the threshold is on the judged scale: log(end / start) for positive losses
-    if t.trend == "falling":
-        assert t.change <= -DEFAULT_SETTINGS.min_change and rel < 0 and t.z_score <= -DEFAULT_SETTINGS.z
+    s = DEFAULT_SETTINGS
+    if t.reason == "above_best":  # flat by its move, but its level sits far above an earlier best
+        assert t.trend == "rising" and rel > 0 and t.z_score >= s.above_z
+    elif t.reason == "stalled":   # a modest fall with no new low inside the window
+        assert t.trend == "flat" and rel < 0 and abs(t.z_score) < s.stall_z
+    elif t.trend == "falling":
+        assert t.change <= -s.min_change and rel < 0 and t.z_score <= -s.z
     elif t.trend == "rising":
-        assert t.change >= DEFAULT_SETTINGS.min_change and rel > 0 and t.z_score >= DEFAULT_SETTINGS.z
+        assert t.change >= s.min_change and rel > 0 and t.z_score >= s.z
     elif t.reason == "small":
         assert abs(t.change) < DEFAULT_SETTINGS.min_change
     else:
