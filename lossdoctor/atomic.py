@@ -74,6 +74,7 @@ class WritePlan:
     def __init__(self, inputs=()):
         self.inputs = [p for p in inputs if isinstance(p, str) and os.path.isfile(p)]
         self.items: list[tuple[str, str, Callable[[str], None]]] = []
+        self.modes: dict[int, tuple] = {}  # how each item reaches its target: replace, in place, stream
 
     def add(self, path: str, write: Callable[[str], None]) -> "WritePlan":
         """Plan `write(tmp_path)` for `path`.
@@ -82,9 +83,15 @@ class WritePlan:
             InputFileError: the path is an input, another output, a folder, or in a folder that
                 does not exist.
         """
+        stream = _stream_fd(path)
+        if stream is not None:  # /dev/stdout, /dev/fd/2, ...: written to the open stream, never replaced
+            self.items.append((f"<fd {stream}>", path, write))
+            self.modes[len(self.items) - 1] = ("stream", stream)
+            return self
         target = os.path.realpath(path)  # a symlink is followed: its target is written, the link stays
         if os.path.isdir(target):
             raise InputFileError(t("cannot write {path}: it is a folder; name a file", path=path))
+        mode = _existing(path, target)
         folder = os.path.dirname(target)
         if not os.path.isdir(folder):
             raise InputFileError(t("cannot write {path}: folder {folder} does not exist; create it first", path=path,
@@ -98,6 +105,7 @@ class WritePlan:
                 raise InputFileError(t("refusing to write {path} twice in one call: give each output its own name",
                                        path=path))
         self.items.append((target, path, write))
+        self.modes[len(self.items) - 1] = mode
         return self
 
     def commit(self) -> None:
@@ -105,10 +113,15 @@ class WritePlan:
         temps: list[str] = []
         with _cleanup_on_termination(temps):
             try:
-                for target, shown, write in self.items:
-                    temps.append(self._write_temp(target, shown, write))
-                for (target, _, _), tmp in zip(self.items, temps):
-                    os.replace(tmp, target)
+                for i, (target, shown, write) in enumerate(self.items):
+                    folder = None if self.modes[i][0] == "stream" else os.path.dirname(target)
+                    temps.append(self._write_temp(target, shown, write, folder))
+                for i, ((target, _, _), tmp) in enumerate(zip(self.items, temps)):
+                    how = self.modes[i]
+                    if how[0] == "replace":
+                        os.replace(tmp, target)
+                    else:
+                        _copy_into(tmp, how[1] if how[0] == "stream" else target, how[0] == "stream")
                 temps.clear()
             except InputFileError:
                 raise
@@ -118,9 +131,9 @@ class WritePlan:
             finally:
                 _remove(temps)
 
-    def _write_temp(self, target: str, shown: str, write: Callable[[str], None]) -> str:
-        folder = os.path.dirname(target)
-        remove_stale_temporaries(folder)
+    def _write_temp(self, target: str, shown: str, write: Callable[[str], None], folder: str | None) -> str:
+        if folder is not None:
+            remove_stale_temporaries(folder)
         try:
             fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-",
                                        suffix=os.path.splitext(target)[1], dir=folder)
@@ -129,8 +142,9 @@ class WritePlan:
         os.close(fd)
         try:
             write(tmp)
-            mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else 0o666 & ~_umask()
-            os.chmod(tmp, mode)
+            if folder is not None:
+                mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else 0o666 & ~_umask()
+                os.chmod(tmp, mode)
         except BaseException:
             _remove([tmp])
             raise
@@ -142,6 +156,58 @@ class WritePlan:
             if name in (target, shown):
                 return shown
         return ", ".join(shown for _, shown, _ in self.items)
+
+
+STREAMS = {"/dev/stdout": 1, "/dev/stderr": 2}
+_FD_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd)/(\d{1,4})$")
+
+
+def _stream_fd(path: str) -> int | None:
+    """The open file descriptor a path names (`/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/2`), else None."""
+    if path in STREAMS:
+        return STREAMS[path]
+    m = _FD_PATH.match(path)
+    return int(m.group(1)) if m else None
+
+
+def _existing(path: str, target: str) -> tuple:
+    """How an output that may already exist is written: ("replace",) for a new file or one of
+    ours to replace; ("in_place",) where replacing would break its hard links or its owner.
+
+    Raises:
+        InputFileError: a device, pipe or socket, or a file the user may not write.
+    """
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return ("replace",)
+    except OSError as err:
+        raise InputFileError(t("cannot write {path}: {reason}", path=path, reason=err.strerror or err)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputFileError(t("refusing to write {path}: it is a device, pipe or socket, not a regular file; name a "
+                               "file (or /dev/stdout to print it)", path=path))
+    if not os.access(target, os.W_OK) or not st.st_mode & 0o222:
+        raise InputFileError(t("refusing to write {path}: the file is read-only; make it writable (chmod u+w) or "
+                               "name another file", path=path))
+    owner = hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_gid != os.getegid())
+    return ("in_place",) if st.st_nlink > 1 or owner else ("replace",)
+
+
+def _copy_into(tmp: str, target, stream: bool) -> None:
+    """The finished temporary file's bytes into the target itself (its inode, links and owner
+    kept), or onto an open stream (appended where the stream stands)."""
+    with open(tmp, "rb") as src:
+        data = src.read()
+    if stream:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(target, view):]
+        _remove([tmp])
+        return
+    with open(target, "r+b") as dst:
+        dst.write(data)
+        dst.truncate()
+    _remove([tmp])
 
 
 def _remove(paths: list[str]) -> None:

@@ -99,7 +99,10 @@ def analyse(x: np.ndarray, y: np.ndarray, key: str, noise: float, level_now: flo
     i = int(np.argmin(y))
     best = float(y[i])
     sigma = math.log1p(noise) if math.isfinite(noise) and noise > 0 else 0.0
-    band = best * math.exp(BAND_SIGMAS * sigma) if best > 0 else best + BAND_SIGMAS * abs(best) * sigma
+    # noise of any size (a log of 1e300 and 1e-300) keeps the band a number: exp() capped, never an overflow
+    band = best * math.exp(min(BAND_SIGMAS * sigma, 700.0)) if best > 0 else best + BAND_SIGMAS * abs(best) * sigma
+    if not math.isfinite(band):
+        band = math.inf
     inside = y <= band
     equivalent = tuple(_number(v) for v in x[inside])
     last, first = float(x[-1]), float(x[0])

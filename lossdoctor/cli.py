@@ -15,7 +15,8 @@ from .errors import EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL, InputFileError, err
 from .i18n import t
 from .options import Options
 from .readers import load_history
-from .cli_options import CONTEXT, LANG_OPTION, Group, figure_options, history_options, parse_codes, tracking_options
+from .cli_options import (CONTEXT, LANG_OPTION, Group, fails, figure_options, history_options, parse_codes,
+                          tracking_options)
 from .render import RENDERERS, headline, summary_line, to_markdown
 def fail(path: str, err: Exception, code: int = EXIT_INPUT) -> None:
     from .safe import printable  # noqa: PLC0415
@@ -31,7 +32,10 @@ def guarded(fn):
         path = kwargs.get("file") or (kwargs.get("inputs") or ("",))[0]
         try:
             return fn(*args, **kwargs)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+        except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT, not the --fail-on code
+            click.echo(t("lossdoctor: interrupted"), err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as err:  # the same mapping as every run of a batch
             code, message = error_outcome(err)
@@ -277,7 +281,7 @@ def report_batch(inputs, options, output, markdown_path, fail_on, html_path=None
     inputs = [r.source for r in batch.results if not r.source.startswith("mlflow:")]
     lines = write_outputs(inputs, image, figure, page, batch, markdown_path, markdown)
     click.echo("\n".join([summary_line(batch)] + lines))
-    failing = [r for r in batch.results if r.code in fail_on]
+    failing = [r for r in batch.results if r.diagnosis is not None and fails(fail_on, r.code, r.diagnosis.variant)]
     if failing:
         names = ", ".join(f"{r.name} ({r.code})" for r in failing[:20]) + (" ..." if len(failing) > 20 else "")
         click.echo(t("lossdoctor: failing because {n} run(s) are in --fail-on: {names}", n=len(failing), names=names),
@@ -322,7 +326,7 @@ def report(inputs, train_key, val_key, window, input_format, horizon, classes, o
     file = inputs[0]
     history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
     write_single_report(history, d, file, image, page, markdown_path, (logy, smooth, shift_train))
-    if d.code in fail_on:
+    if fails(fail_on, d.code, d.variant):
         click.echo(t("lossdoctor: failing because the diagnosis is {code} (--fail-on)", code=d.code), err=True)
         sys.exit(EXIT_FAIL_ON)
 
@@ -368,8 +372,16 @@ def write_single_report(history, d, file, image, page, markdown_path, style) -> 
 
 
 def main() -> None:  # pragma: no cover - the console script
-    if sys.stdout is None or sys.stderr is None:  # started with a closed standard stream
-        sys.exit(EXIT_INPUT)
+    closed_stdout = sys.stdout is None
+    if sys.stderr is None:  # started with stderr closed: errors have nowhere to go, the work still gets done
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
+    if closed_stdout:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+        command = next((a for a in sys.argv[1:] if not a.startswith("-") and a not in ("en", "zh")), None)
+        if command == "diagnose":  # the command whose output is what it prints
+            click.echo(t("Error: standard output is closed: there is nowhere to print the diagnosis; write it to "
+                         "a file (> report.txt), or use 'lossdoctor report -o FILE'"), err=True)
+            sys.exit(EXIT_INPUT)
     for stream in (sys.stdout, sys.stderr):  # a terminal in latin-1 or cp1252 gets '?' for what it cannot show
         if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")

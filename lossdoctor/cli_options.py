@@ -116,14 +116,28 @@ CODES = sorted(NAMES)
 
 
 def parse_codes(ctx, param, value):
-    """`overfitting,diverging` -> {'overfitting', 'diverging'}, rejecting unknown codes."""
+    """`overfitting,diverging/train_blew_up` -> {'overfitting', 'diverging/train_blew_up'}: codes, or
+    a code and one of its variants, rejecting unknown ones (shown escaped, never raw)."""
     if not value:
         return set()
     codes = {c.strip() for c in value.split(",") if c.strip()}
-    unknown = sorted(codes - set(CODES))
+    known = set(CODES)
+    if any("/" in c for c in codes):
+        from .rules import outcomes  # noqa: PLC0415 - only when a variant is asked for
+
+        known |= {f"{code}/{variant}" for code, variant in outcomes()}
+    unknown = sorted(codes - known)
     if unknown:
-        raise click.BadParameter(f"unknown code(s) {', '.join(unknown)}; choose from {', '.join(CODES)}")
+        from .safe import printable  # noqa: PLC0415
+
+        raise click.BadParameter(printable(f"unknown code(s) {', '.join(unknown)}; choose from {', '.join(CODES)} "
+                                           "(or code/variant, e.g. overfitting/val_rising)"))
     return codes
+
+
+def fails(fail_on, code: str | None, variant: str | None) -> bool:
+    """Whether a diagnosis is one `--fail-on` names, by its code or by its code/variant."""
+    return code is not None and (code in fail_on or f"{code}/{variant}" in fail_on)
 
 
 def figure_options(fn):

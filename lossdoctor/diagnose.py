@@ -18,6 +18,7 @@ from .forecast import Forecast, forecast
 from .history import History
 from .i18n import current, language, t, tr
 from .rules import classify
+from .safe import printable
 from .timeline import timeline
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number
 from .words import Evidence, context, epoch_number, evidence_items, evidence_text, note_text
@@ -116,7 +117,8 @@ class Diagnosis:
         d["forecast"] = self.forecast.to_dict() if self.forecast else None
         c = self.facts.checkpoint if self.facts else None
         d["checkpoint"] = c.to_dict() if c else None
-        d["confidence_reasons"] = [{"kind": k, **v} for k, v in self.confidence_reasons]
+        d["confidence_reasons"] = [{"kind": k, **{f: _json_number(x) for f, x in v.items()}}
+                                   for k, v in self.confidence_reasons]
         d["timeline"] = [p.to_dict() for p in self.timeline]
         m = self.facts.metric if self.facts else None
         d["metric"] = m.to_dict() if m else None
@@ -245,8 +247,8 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
     return Diagnosis(
         source=history.source, format=history.format, epochs=history.epochs, window=facts.window,
         train=facts.train, val=facts.val, code=rule.code, variant=rule.variant, rule=rule.id,
-        title=tr(advice.title).format(**ctx), summary=tr(advice.summary).format(**ctx),
-        fixes=fill_fixes(advice.fixes, ctx),
+        title=printable(tr(advice.title).format(**ctx)), summary=printable(tr(advice.summary).format(**ctx)),
+        fixes=tuple(printable(f) for f in fill_fixes(advice.fixes, ctx)),
         evidence=tuple(evidence_text(e, facts) for e in items),
         best_epoch=facts.best_epoch, best_value=facts.best_value, best_key=facts.best_key,
         epochs_since_best=facts.since_best, nonfinite=facts.nonfinite, notes=tuple(notes),

@@ -139,11 +139,24 @@ def _walk_all(root: str, suffixes: tuple[str, ...]) -> tuple[list[str], int]:
             not_logs += sum(_is_log(f, suffixes) for f in files if f != run) + _count_logs(folder, dirs, suffixes)
             dirs[:] = []
             continue
-        found += [os.path.join(folder, f) for f in sorted(files) if _is_log(f, suffixes)]
-        not_logs += sum(f in NOT_LOGS for f in files)
+        logs = [f for f in sorted(files) if _is_log(f, suffixes)]
+        regular = [f for f in logs if _regular(os.path.join(folder, f))]
+        found += [os.path.join(folder, f) for f in regular]
+        not_logs += sum(f in NOT_LOGS for f in files) + len(logs) - len(regular)
         found += [os.path.join(folder, d) for d in dirs if is_event_path(os.path.join(folder, d))]
         dirs[:] = [d for d in dirs if not is_event_path(os.path.join(folder, d))]
     return sorted(found), not_logs
+
+
+def _regular(path: str) -> bool:
+    """A regular file: a named pipe, socket or device met in a folder walk is passed over, never
+    waited on (a pipe named on the command line is still read)."""
+    import stat  # noqa: PLC0415
+
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # unreadable: the reader says why, as a row of its own
 
 
 def _wandb_run(files: list[str]) -> str | None:

@@ -125,7 +125,7 @@ class _Fit:
 
     def at(self, x: float) -> float:
         if self.name == "exponential":
-            return self.a + self.b * math.exp(-self.rate * (x - self.x_now))
+            return self.a + self.b * math.exp(min(-self.rate * (x - self.x_now), 700.0))
         return self.a + self.b * x ** -self.rate
 
     def epochs_to_90(self) -> float | None:
@@ -152,7 +152,9 @@ def _fit_family(name: str, x, y, w, bases: np.ndarray, rates: np.ndarray, x_now:
     a, b = np.where(flat, sy / sw, a), np.where(flat, 0.0, b)
     resid = y[None, :] - a[:, None] - b[:, None] * bases
     rss = (resid * resid) @ w
-    i = int(np.nanargmin(rss))
+    if not np.isfinite(rss).any():  # values so large that every fit overflowed: no curve, a flat line
+        return _Fit(name, float(np.median(y)), 0.0, float(rates[0]), math.inf, x_now)
+    i = int(np.nanargmin(np.where(np.isfinite(rss), rss, np.nan)))
     return _Fit(name, float(a[i]), float(b[i]), float(rates[i]), float(rss[i]), x_now)
 
 

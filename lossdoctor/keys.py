@@ -58,6 +58,16 @@ def _missing(history: History, what: str, fix: str) -> MissingSeriesError:
     return MissingSeriesError(t("{what}; available keys: {keys}. {fix}", what=what, keys=keys, fix=fix))
 
 
+def _as_shown(history: History, key: str | None) -> str | None:
+    """A key as the user typed it: a logged name with a control character in it is kept escaped
+    (`loss\\x1b`), so its real spelling selects it too."""
+    if key is None or key in history:
+        return key
+    from .safe import printable  # noqa: PLC0415
+
+    return printable(key) if printable(key) in history else key
+
+
 def _unclear(history: History) -> MissingSeriesError:
     keys = ", ".join(repr(k) for k in history.roles_unclear)
     return MissingSeriesError(t("the log gives {keys} twice on a line with nothing to say which value is training and "
@@ -83,6 +93,7 @@ def resolve_keys(history: History, train_key: str | None = None,
         MissingSeriesError: a requested key, or any training loss, is absent.
     """
     notes: list[str] = []
+    train_key, val_key = _as_shown(history, train_key), _as_shown(history, val_key)
     if train_key is None and history.roles_unclear:
         raise _unclear(history)
     if train_key is not None and train_key not in history:

@@ -223,6 +223,8 @@ def summary_line(batch) -> str:
     parts = [f"{n} {code}" for code, n in sorted(batch.summary.items(), key=lambda kv: (-kv[1], kv[0]))]
     skipped = getattr(batch, "skipped", 0)
     tail = t(" ({n} file(s) that are not training logs skipped)", n=skipped) if skipped else ""
+    if len(batch.results) == 1:
+        return t("1 run: {counts}", counts=", ".join(parts)) + tail
     return t("{n} runs: {counts}", n=len(batch.results), counts=", ".join(parts)) + tail
 
 

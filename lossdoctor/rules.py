@@ -232,8 +232,15 @@ def register_rule(id: str, code: str, variant: str, title: str, summary: str, fi
 
 
 def unregister_rule(id: str) -> None:  # noqa: A002
-    """Remove a rule added with `register_rule` (nothing happens if there is none)."""
+    """Remove a rule added with `register_rule`, and its advice (nothing happens if there is none)."""
+    from .advice import ADVICE  # noqa: PLC0415
+
+    gone = [r for r in USER_RULES if r.id == id]
     USER_RULES[:] = [r for r in USER_RULES if r.id != id]
+    builtin = outcomes() - {(r.code, r.variant) for r in USER_RULES}
+    for r in gone:
+        if (r.code, r.variant) not in builtin and all((u.code, u.variant) != (r.code, r.variant) for u in USER_RULES):
+            ADVICE.pop((r.code, r.variant), None)
 
 
 def load_rule_modules(names) -> None:
@@ -251,7 +258,10 @@ def load_rule_modules(names) -> None:
 
 
 def _check_placeholders(id: str, templates) -> None:  # noqa: A002
-    import re  # noqa: PLC0415
+    """Every `{...}` of a rule's texts is a plain `{name}` the advice knows: no format spec, no
+    conversion, no attribute or index, no positional `{}`, no lone brace (each of which could fail,
+    or allocate without bound, when the text is filled)."""
+    import string  # noqa: PLC0415
 
     from .history import History  # noqa: PLC0415
     from .words import context  # noqa: PLC0415
@@ -260,10 +270,52 @@ def _check_placeholders(id: str, templates) -> None:  # noqa: A002
     sample = compute_facts(History.from_dict({"loss": [1.0, 0.8, 0.7, 0.65, 0.6], "val_loss": [1.1, 0.9, 0.8, 0.8, 0.82]}))
     known = set(context(sample))
     for template in templates:
-        unknown = set(re.findall(r"\{(\w+)\}", template)) - known
+        if not isinstance(template, str):
+            raise RuleError(t("rule {id}: its title, summary and fixes must be text, not {type}", id=repr(id),
+                              type=type(template).__name__))
+        try:
+            fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template)
+                      if name is not None]
+        except ValueError as err:
+            raise RuleError(t("rule {id}: {template} is not a valid template ({error}); write placeholders as "
+                              "{{name}} and a literal brace as {{{{ or }}}}", id=repr(id), template=repr(template[:80]),
+                              error=err)) from None
+        odd = [name for name, spec, conv in fields if spec or conv or not name.isidentifier()]
+        if odd:
+            raise RuleError(t("rule {id}: placeholder {field} is not a plain {{name}}: format specs, conversions, "
+                              "attributes, indexes and positional {{}} are not allowed", id=repr(id),
+                              field=repr("{" + odd[0] + "}" if odd[0] else "{}")))
+        unknown = {name for name, _, _ in fields} - known
         if unknown:
             raise RuleError(t("rule {id}: unknown placeholder(s) {names}; available: {known}", id=repr(id),
                               names=", ".join(sorted(unknown)), known=", ".join(sorted(known))))
+
+
+RULE_SECONDS = 2.0  # the longest a rule of your own may take on one history
+
+
+def _user_test(rule: Rule, facts: Facts) -> bool:
+    """A rule of the user's own, asked and answered as True or False, within `RULE_SECONDS`.
+
+    Raises:
+        RuleError: it raised, answered with something that is not True or False (a numpy array,
+            an object whose truth cannot be told), or took longer than `RULE_SECONDS`.
+    """
+    from .deadline import within  # noqa: PLC0415
+
+    late = lambda: RuleError(t("your rule {id} took longer than {seconds} s on one history; make it faster or "  # noqa: E731
+                                "remove it", id=repr(rule.id), seconds=f"{RULE_SECONDS:g}"))
+    with within(RULE_SECONDS, late):
+        try:
+            hit = rule.test(facts)
+            if hasattr(hit, "shape") and getattr(hit, "shape", ()) != ():
+                raise TypeError(f"it returned an array of shape {hit.shape}, not True or False")
+            return bool(hit)
+        except RuleError:
+            raise
+        except Exception as err:
+            raise RuleError(t("your rule {id} failed ({error}); fix or remove it", id=repr(rule.id),
+                              error=f"{type(err).__name__}: {err}")) from None
 
 
 def classify(facts: Facts) -> Rule:
@@ -272,12 +324,7 @@ def classify(facts: Facts) -> Rule:
         if rule.test(facts):
             return rule
     for rule in USER_RULES:
-        try:
-            hit = rule.test(facts)
-        except Exception as err:
-            raise RuleError(t("your rule {id} failed ({error}); fix or remove it", id=repr(rule.id),
-                              error=f"{type(err).__name__}: {err}")) from None
-        if hit:
+        if _user_test(rule, facts):
             return rule
     cell = TREND_TABLE[(facts.train.trend, facts.val_trend)]
     if not cell.refine:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
@@ -30,12 +30,17 @@ def _escape(c: str) -> str:
     return c
 
 
-_MD = re.compile(r"([\\`<>\[\]|])")  # what can open code, HTML, links, images or table cells
+# what can open code, HTML, links, images, emphasis, strike-through or table cells; an underscore
+# only where it can start or end emphasis (GFM does not emphasise inside a word: val_loss stays)
+_MD = re.compile(r"([\\`<>\[\]|*~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+_AUTOLINK = re.compile(r"(?i)\b(https?(?=://)|ftp(?=://)|www(?=\.))(://|\.)")
 
 
 def md(text: str) -> str:
-    """`text` for a Markdown line: printable, with the characters that could inject markup escaped."""
-    return _MD.sub(r"\\\1", printable(text))
+    """`text` for a Markdown line: printable, with the characters that could inject markup escaped
+    (emphasis, strike-through, code, HTML, links, tables) and bare URLs kept from becoming links."""
+    escaped = _MD.sub(r"\\\1", printable(text))
+    return _AUTOLINK.sub(lambda m: m.group(1) + ("&#58;//" if m.group(2) == "://" else "&#46;"), escaped)
 
 
 def md_code(text: str) -> str:

@@ -149,6 +149,9 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
 
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     if path == "-":
+        if sys.stdin is None or getattr(sys.stdin, "buffer", None) is None:
+            raise InputFileError(t("standard input is closed; pipe a log into it (... | lossdoctor diagnose -) or pass "
+                                   "a file"))
         data = _read_chunks(lambda: sys.stdin.buffer.read(1 << 20), max_bytes)
     else:
         if os.path.isdir(path):

@@ -20,7 +20,10 @@ from .records import cells_to_columns, columns_to_history, records_to_history
 from .sniff import ANSI, EPOCH_HEADER, STEP_LINE
 from ..i18n import t
 
-METRIC = re.compile(r"(?<![\w/])([A-Za-z_][\w/.\-]*?)\s*:\s+(nan|-?nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.:])",
+# a key is at most 64 characters and matched possessively, so each start costs a bounded scan:
+# linear in the line (a lazy `*?` key was quadratic on a line of '-a-a-a...')
+METRIC = re.compile(r"(?<![\w/])([A-Za-z_][\w/.\-]{0,63}+)[ \t]{0,8}+:[ \t]{1,8}+"
+                    r"(nan|-?nan|[-+]?inf|[-+]?\d{1,30}(?:\.\d{0,30})?(?:[eE][-+]?\d{1,4})?)(?![\w.:])",
                     re.IGNORECASE)
 RESTORED = re.compile(r"Restoring model weights from the end of the best epoch:?\s*(\d{1,9})")
 PROGRESS = re.compile(r"^\s*(\d{1,12})/(\d{1,12})\b")

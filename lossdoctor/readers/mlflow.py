@@ -30,12 +30,59 @@ def is_single_run(spec: str) -> bool:
     return spec[len(PREFIX):].startswith(RUN_PREFIX)
 
 
+SCHEMES = ("http", "https", "sqlite", "file", "databricks", "postgresql", "mysql", "mssql")
+DEADLINE = 300.0  # seconds for reading one mlflow: input, whatever the server does
+
+
 def tracking_uri(uri: str | None) -> str:
-    uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
+    """The tracking URI, checked: a known scheme, no blank, and a local store that exists (a
+    mistyped sqlite path must not create a new database: reading changes nothing)."""
+    import urllib.parse  # noqa: PLC0415
+
+    uri = (uri or os.environ.get("MLFLOW_TRACKING_URI") or "").strip()
     if not uri:
         raise InputFileError(t("no MLflow tracking server given; pass --tracking-uri http://host:5000 or set "
                                "MLFLOW_TRACKING_URI"))
+    scheme = urllib.parse.urlsplit(uri).scheme.split("+")[0].lower()
+    if any(c.isspace() for c in uri) or (scheme and scheme not in SCHEMES and len(scheme) > 1):
+        raise InputFileError(t("{uri} is not an MLflow tracking URI; use http://host:5000, sqlite:///path/mlflow.db "
+                               "or a local mlruns folder", uri=repr(uri)))
+    local = _local_path(uri, scheme)
+    if local is not None and not os.path.exists(local):
+        raise InputFileError(t("no MLflow store at {path}; check --tracking-uri (reading never creates one)",
+                               path=local))
     return uri
+
+
+def _local_path(uri: str, scheme: str) -> str | None:
+    """The file or folder of a local store (sqlite:///x.db, file:///mlruns, a plain path), else None."""
+    if scheme == "sqlite":
+        path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else ""  # sqlite:////abs, sqlite:///rel
+        return None if path in ("", ":memory:") else path
+    if scheme == "file":
+        return uri[len("file://"):] or "."
+    return uri if not scheme or len(scheme) == 1 else None  # a plain path (or C:\ on Windows)
+
+
+def _ask(what: str, fn):
+    """A call to the tracking server: whatever goes wrong there (HTTP 500, a reply that is not
+    MLflow's JSON, wrong types, a timeout) is one clear error, within `DEADLINE` in all."""
+    from ..deadline import within  # noqa: PLC0415
+
+    late = lambda: InputFileError(t("the MLflow server took longer than {seconds} s to answer ({what}); check it, "  # noqa: E731
+                                    "or read fewer runs", seconds=f"{DEADLINE:g}", what=what))
+    limit = within(DEADLINE, late)
+    try:
+        with limit:
+            return fn()
+    except InputFileError:
+        raise
+    except Exception as err:  # the client's and its transport's errors, whatever their class
+        if limit.expired:  # the transport caught the deadline's error and raised its own
+            raise late() from None
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+        raise InputFileError(t("MLflow: {what} failed ({error}); check that --tracking-uri is an MLflow tracking "
+                               "server", what=what, error=first)) from None
 
 
 def client(uri: str | None):
@@ -47,10 +94,14 @@ def client(uri: str | None):
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     try:
+        import logging  # noqa: PLC0415
+
+        for name in ("mlflow", "alembic"):  # their INFO lines are not the user's output
+            logging.getLogger(name).setLevel(logging.WARNING)
         from mlflow.tracking import MlflowClient  # noqa: PLC0415
     except ImportError as err:
         raise InputFileError(t("reading MLflow runs needs the mlflow package: pip install 'lossdoctor[mlflow]'")) from err
-    return MlflowClient(tracking_uri=uri)
+    return _ask(t("connecting"), lambda: MlflowClient(tracking_uri=uri))
 
 
 def _check_reachable(uri: str) -> None:
@@ -87,9 +138,10 @@ def experiment_runs(spec: str, uri: str | None) -> tuple[object, list]:
 
     c = client(uri)
     target = spec[len(PREFIX):]
-    try:
+
+    def runs_of():
         if target.startswith(RUN_PREFIX):
-            return c, [c.get_run(target[len(RUN_PREFIX):])]
+            return [c.get_run(target[len(RUN_PREFIX):])]
         exp = _experiment(c, target)
         runs, token = [], None
         while len(runs) < MAX_RUNS:
@@ -98,7 +150,9 @@ def experiment_runs(spec: str, uri: str | None) -> tuple[object, list]:
             token = page.token
             if not token:
                 break
-        return c, runs
+        return runs
+    try:
+        return c, _ask(t("listing the runs"), runs_of)
     except MlflowException as err:
         raise InputFileError(f"MLflow: {str(err).splitlines()[0]}") from err
 
@@ -114,8 +168,10 @@ def run_history(c, run) -> History:
     if not keys:
         raise HistoryFormatError(t("the run logged no metrics; log the training and validation loss per epoch"))
     rows: dict[int, dict] = {}
-    for key in keys:
-        for m in c.get_metric_history(run.info.run_id, key):
+    histories = _ask(t("reading the metric histories"),
+                     lambda: [(key, c.get_metric_history(run.info.run_id, key)) for key in keys])
+    for key, history in histories:
+        for m in history:
             row = rows.setdefault(int(m.step), {"step": float(m.step)})
             row[key] = float(m.value)
             row["_timestamp"] = max(row.get("_timestamp", 0.0), m.timestamp / 1000.0)  # ms since 1970

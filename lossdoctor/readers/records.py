@@ -81,14 +81,23 @@ def split_runs(table: dict[str, Column], key: str) -> list[dict[str, Column]]:
 
 
 def _lightning_positions(epochs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """Place step-logged rows inside their (0-based) epoch: x = e + fraction of the epoch's steps."""
+    """Place step-logged rows inside their (0-based) epoch: x = e + fraction of the epoch's steps.
+
+    Vectorised over the epochs (one pass, not one per epoch: a 200,000-row metrics.csv of 2,000
+    epochs took minutes)."""
     x = epochs + 1.0
-    for e in np.unique(epochs[np.isfinite(epochs)]):
-        m = (epochs == e) & np.isfinite(steps)
-        if m.sum() < 2:
-            continue
-        lo, hi = steps[m].min(), steps[m].max()
-        x[m] = e + (steps[m] - lo + 1.0) / (hi - lo + 1.0)
+    ok = np.isfinite(epochs) & np.isfinite(steps)
+    if not ok.any():
+        return x
+    e, s = epochs[ok], steps[ok]
+    uniq, inv = np.unique(e, return_inverse=True)
+    lo, hi = np.full(len(uniq), np.inf), np.full(len(uniq), -np.inf)
+    np.minimum.at(lo, inv, s)
+    np.maximum.at(hi, inv, s)
+    several = np.bincount(inv, minlength=len(uniq))[inv] >= 2
+    inside = x[ok]
+    inside[several] = (e + (s - lo[inv] + 1.0) / (hi - lo + 1.0)[inv])[several]
+    x[ok] = inside
     return x
 
 

@@ -46,9 +46,10 @@ def _scalars(path: str) -> dict[str, list[tuple[int, float]]]:
     ea = ea_mod.EventAccumulator(path, size_guidance={ea_mod.SCALARS: 0, ea_mod.TENSORS: 0})
     try:
         ea.Reload()
-    except Exception as err:  # corrupt or truncated event files
+    except Exception as err:  # corrupt or truncated event files (a record claiming 1 TB raises with no message)
+        reason = str(err).strip() or type(err).__name__
         raise HistoryFormatError(t("is a TensorBoard log that cannot be read ({error}); check that training finished "
-                                   "writing it", error=err)) from err
+                                   "writing it", error=reason)) from err
     tags = ea.Tags()
     out: dict[str, list[tuple[int, float]]] = {}
     for tag in tags.get("scalars", []):
