@@ -44,9 +44,11 @@ API: dict[str, dict[str, str]] = {
     },
     "lightning": {
         "stop_best": ("EarlyStopping(monitor='{val_key}', patience={patience}) with ModelCheckpoint(monitor='{val_key}', "
-                      "save_top_k=1), then load the best checkpoint (trainer.test(ckpt_path='best'))"),
+                      "save_top_k=1), then load the best weights: "
+                      "MyModel.load_from_checkpoint(trainer.checkpoint_callback.best_model_path)"),
         "checkpoint_best": "ModelCheckpoint(monitor='{val_key}', save_top_k=1)",
-        "stop_metric": "ModelCheckpoint(monitor='{metric_key}', mode='{metric_mode}', save_top_k=1), then trainer.test(ckpt_path='best')",
+        "stop_metric": ("ModelCheckpoint(monitor='{metric_key}', mode='{metric_mode}', save_top_k=1), then "
+                        "MyModel.load_from_checkpoint(trainer.checkpoint_callback.best_model_path)"),
         "label_smoothing": "nn.CrossEntropyLoss(label_smoothing=0.1)",
         "reduce_lr": ("torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), returned from "
                       "configure_optimizers with \"monitor\": \"{val_key}\""),

@@ -15,7 +15,7 @@ TRAIN_WORDS = {"train", "training", "trn", "tr", "训练", "训练集"}
 VAL_WORDS = {"val", "valid", "validation", "validate", "eval", "evaluation", "evaluate", "dev", "验证", "验证集"}
 TEST_WORDS = {"test", "testing", "测试", "测试集"}
 FILLER = {"average", "avg", "mean", "epoch", "set", "on", "the", "整体", "上的", "平均"}
-ZH_WORDS = re.compile(r"(训练集|验证集|测试集|训练|验证|测试|损失|上的|整体|平均)")
+ZH_WORDS = r"(训练集|验证集|测试集|训练|验证|测试|损失|上的|整体|平均)"  # compiled on first use, by re's cache
 
 
 @functools.lru_cache(maxsize=4096)
@@ -23,7 +23,7 @@ def tokens(name: str) -> tuple[str, ...]:
     """`loss(train)` -> (train, loss); `TrainLoss` -> (train, loss); `val_loss` -> (val, loss)."""
     name = re.sub(r"(\w+)\((\w+)\)", r"\2 \1", name)
     name = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
-    name = ZH_WORDS.sub(r" \1 ", name)
+    name = re.sub(ZH_WORDS, r" \1 ", name) if not name.isascii() else name
     return tuple(w for w in re.split(r"[^0-9a-z\u4e00-\u9fff]+", name.lower()) if w)
 
 

@@ -222,6 +222,9 @@ def register_rule(id: str, code: str, variant: str, title: str, summary: str, fi
                           codes=", ".join(NAMES)))
     if any(r.id == id for r in (*PRECEDENCE_RULES, *USER_RULES)):
         raise RuleError(t("rule {id} is already registered; pick another id", id=repr(id)))
+    if (code, variant) in outcomes() - {(r.code, r.variant) for r in USER_RULES}:
+        raise RuleError(t("rule {id}: {code}/{variant} is one of lossdoctor's own outcomes, with its own advice; name "
+                          "your case with a variant of its own", id=repr(id), code=code, variant=variant))
     _check_placeholders(id, (title, summary, *fixes))
 
     def add(test: Callable[[Facts], bool]) -> Callable[[Facts], bool]:

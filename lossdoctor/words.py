@@ -301,6 +301,9 @@ def as_good_text(v: dict, u: str = "epoch") -> str:
     if v["final"]:
         return t_("{key} within its noise of the best (up to {band}) at {unit} {epochs}: the final weights are "
                   "as good as the best", **fields)
+    if v["worse_by"] >= 9:  # "9,302 times the best" reads; "930239340% above" does not
+        return t_("{key} within its noise of the best (up to {band}) at {unit} {epochs}; the last {unit} is not, "
+                  "its fitted level is {times} times the best", times=f"{1 + v['worse_by']:,.0f}", **fields)
     return t_("{key} within its noise of the best (up to {band}) at {unit} {epochs}; the last {unit} is not, "
               "its fitted level sits {worse} above the best", worse=fmt_share(v["worse_by"]), **fields)
 

@@ -55,10 +55,18 @@ def test_a_rule_answering_what_is_not_true_or_false_is_a_rule_error(answer):
         unregister_rule("t:odd")
 
 
+def test_a_rule_cannot_take_over_a_built_in_outcome():
+    from lossdoctor.advice import ADVICE
+    before = ADVICE[("plateau", "slow")]
+    with pytest.raises(RuleError, match="one of lossdoctor's own outcomes"):
+        register_rule("t:mine", "plateau", "slow", "Mine", "mine", ("fix",))
+    assert ADVICE[("plateau", "slow")] is before
+
+
 def test_a_slow_rule_is_stopped(monkeypatch):
     import lossdoctor.rules as rules
     monkeypatch.setattr(rules, "RULE_SECONDS", 0.2)
-    register_rule("t:slow", "plateau", "slow", "Slow", "slow", ("fix",))(lambda f: time.sleep(5) or True)
+    register_rule("t:slow", "plateau", "t_slow", "Slow", "slow", ("fix",))(lambda f: time.sleep(5) or True)
     try:
         start = time.perf_counter()
         with pytest.raises(RuleError, match="took longer than 0.2 s"):

@@ -209,3 +209,33 @@ def test_a_trainer_evaluating_more_often_than_it_logs_trains_as_long_with_the_ca
     assert steps_cb == steps == 48 and cb.stopped_epoch is None
     assert "non_finite" not in {d.code for _, d in cb.diagnoses}
     assert len(cb.core.history()["loss"]) < len(cb.core.history()["eval_loss"])
+
+
+# -- the live core under random gaps: never a NaN it was not given, never an exception ------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 2)), min_size=1, max_size=40),
+       st.integers(0, 30), st.sampled_from(["keras", "huggingface"]))
+def test_random_gaps_resumes_and_relogs_never_read_as_non_finite(pattern, start, framework):
+    train, val = healthy(2 * len(pattern) + start + 5)
+    core = LiveDoctor(budget=None, framework=framework, stop_on=("non_finite", "diverging"))
+    n = start
+    for has_train, has_val, step in pattern:
+        n = max(1, n + step - (step == 0))  # forward, or the same update again (a re-logged epoch)
+        logs = {}
+        if has_train:
+            logs["loss"] = train[n - 1]
+        if has_val:
+            logs["val_loss"] = val[n - 1]
+        v = core.update(n, logs)
+        assert not (v.diagnosis is not None and v.diagnosis.code == "non_finite")
+        assert not v.stop or v.diagnosis.code == "diverging"
+    h = core.history() if core.logs else None
+    if h is not None:
+        assert all(np.isfinite(s.y).all() for s in h.series.values())
+        assert all(np.all(np.diff(s.x) > 0) for s in h.series.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import re
 
 from ._numbers import is_number
@@ -12,15 +13,22 @@ EPOCH_HEADER = re.compile(r"^[ \t]*Epoch[ \t]+\d{1,9}[ \t]*/[ \t]*\d{1,9}\b", re
 STEP_LINE = re.compile(r"Epoch\s*+\[?\s*+(\d{1,9})\s*+/\s*+(\d{1,9})\s*+\]?\s*+[,|:]?\s*+(?:Step|Iter(?:ation)?|Batch)\s*+\[?\s*+(\d{1,12})\s*+/\s*+(\d{1,12})\s*+\]?(.*)",
                        re.IGNORECASE)
 DELIMITERS = (",", "\t", ";")
-JSON_ARRAY = re.compile(r"\[\s{0,4096}(?:[{\[\]\"]|-?\d{1,400}(?:\.\d{0,400})?(?:[eE][-+]?\d{1,4})?\s{0,4096}[,\]]|true|false|null|"
-                        r"NaN|-?Infinity)")
-# what Keras' fit() prints before its metrics: a step counter with a bar or a duration, then "- loss:"
-# (or another metric first: Keras 3 sorts them), e.g. "1875/1875 - 3s - 2ms/step - accuracy: 0.8 - loss: 0.5",
-# " - 2s - loss: 0.5 - val_loss: 0.6", "60000/60000 [====] - 5s - loss: 0.3"; a hand-written
-# "Epoch 3/50 - train loss: 0.81 - val loss: 0.90" has none of it
-KERAS_REPORT = re.compile(r"(?:\d{1,12}/\d{1,12}|\]|\d{1,9}(?:\.\d{1,6})?(?:ms|s|us|µs|m|min|h)(?:/step)?)[ \t]{1,8}-[ \t]{1,8}"
-                          r"(?:[\w/.]{1,60}:[ \t]{1,8}[-+\w.]{1,30}[ \t]{1,8}-[ \t]{1,8}){0,30}?"
-                          r"(?:loss|[\w/.]{0,40}_loss):[ \t]{1,8}[-+\dnaif]", re.IGNORECASE)
+@functools.cache
+def _json_array() -> re.Pattern:
+    """A JSON array's first element (compiled on first use: every CLI run pays for module-level patterns)."""
+    return re.compile(r"\[\s{0,4096}(?:[{\[\]\"]|-?\d{1,400}(?:\.\d{0,400})?(?:[eE][-+]?\d{1,4})?\s{0,4096}[,\]]|true|false|"
+                      r"null|NaN|-?Infinity)")
+
+
+@functools.cache
+def _keras_report() -> re.Pattern:
+    """What Keras' fit() prints before its metrics: a step counter with a bar or a duration, then
+    "- loss:" (or another metric first: Keras 3 sorts them), e.g. "1875/1875 - 3s - 2ms/step -
+    accuracy: 0.8 - loss: 0.5", " - 2s - loss: 0.5 - val_loss: 0.6", "60000/60000 [====] - 5s -
+    loss: 0.3"; a hand-written "Epoch 3/50 - train loss: 0.81 - val loss: 0.90" has none of it."""
+    return re.compile(r"(?:\d{1,12}/\d{1,12}|\]|\d{1,9}(?:\.\d{1,6})?(?:ms|s|us|µs|m|min|h)(?:/step)?)[ \t]{1,8}-[ \t]{1,8}"
+                      r"(?:[\w/.]{1,60}:[ \t]{1,8}[-+\w.]{1,30}[ \t]{1,8}-[ \t]{1,8}){0,30}?"
+                      r"(?:loss|[\w/.]{0,40}_loss):[ \t]{1,8}[-+\dnaif]", re.IGNORECASE)
 
 
 def normalise_newlines(text: str) -> str:
@@ -54,7 +62,7 @@ def json_like(text: str) -> bool:
     if s[:1] == '"':
         return "\n" not in s.rstrip()
     if s[:1] == "[":  # a JSON array, not a bracketed print ("[epoch 1] loss ...", "[2025-03-02 10:41:07] ...")
-        return bool(JSON_ARRAY.match(s))
+        return bool(_json_array().match(s))
     return s[:1] == "{"
 
 
@@ -107,7 +115,7 @@ def console(text: str) -> bool:
         if start is None:
             return False
     window = ANSI.sub("", head[start:start + (256 << 10)]).replace("\r", "\n").replace("\x08", "\n")
-    return bool(KERAS_REPORT.search(window))
+    return bool(_keras_report().search(window))
 
 
 def _header_at(head: str, most: int = 2000) -> int | None:
