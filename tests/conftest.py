@@ -16,6 +16,20 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ["LOSSDOCTOR_LANG"] = "en"
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The slow tests (real fits on every backend, benchmark smoke runs, a million epochs) run in CI
+# (CI is set there) or where LOSSDOCTOR_SLOW is set; a developer's `python -m pytest -q` skips
+# them, saying so, and finishes in minutes. `-m slow` (or any -m) chooses for itself.
+RUN_SLOW = bool(os.environ.get("CI") or os.environ.get("LOSSDOCTOR_SLOW"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if RUN_SLOW or config.getoption("markexpr"):
+        return
+    skip = pytest.mark.skip(reason="slow (real fits, benchmark runs): CI runs it; set LOSSDOCTOR_SLOW=1 to run it here")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 SAMPLES = ROOT / "sample_histories"
 SHARED = ROOT.parent / "shared"
 

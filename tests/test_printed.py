@@ -39,6 +39,8 @@ STYLES = {
                                       f"Epoch {i:3d}/20 train_loss={t:.4f}, val_loss={v:.4f}, lr=1e-3"),
     "val_first": lambda i, t, v: f"Epoch: {i} | val_loss: {v:.4f} | train_loss: {t:.4f}",
     "thousands": lambda i, t, v: f"Epoch {i}/20 samples: 12,800 loss: {t:.4f} val_loss: {v:.4f}",
+    "role_from_the_line": lambda i, t, v: (f"2023.01.18 17:14:{i:02d} [Epoch: {i:02d}] Train acc: 0.8006 | loss: {t:.4f}\n"
+                                           f"2023.01.18 17:15:{i:02d} [Epoch: {i:02d}] Valid acc: 0.8429 | loss: {v:.4f}"),
 }
 
 

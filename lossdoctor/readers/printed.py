@@ -125,7 +125,7 @@ def read_line(raw: str) -> Line | None:
         rest = line[:m.start()] + " | " + line[m.end():]
     if "loss" not in low and "损失" not in line and "acc" not in low and m is None:
         return None
-    context, last = None, 0
+    context, last, bare, roles = None, 0, [], set()
     for p in PAIR.finditer(rest):
         gap = rest[last:p.start()].strip(" \t|-,;:[]()/0123456789.")
         gap_role = role_of(tokens(gap)) if gap else None
@@ -138,6 +138,10 @@ def read_line(raw: str) -> Line | None:
         if not words:
             continue
         key, own = canonical(name, context)
+        if own:
+            roles.add(role_of(words))
+        elif context is None and _is_metric(words):
+            bare.append(key)
         if "_".join(words) in STEP_NAMES or key in STEP_NAMES:
             out.step = int(value) if value == value and abs(value) < 1e15 else out.step
             continue
@@ -153,7 +157,30 @@ def read_line(raw: str) -> Line | None:
             out.avgs[key] = avg
     if m is None and not out.values:
         return None
+    if len(roles) == 1 and bare:
+        _line_role(out, bare, roles.pop())
     return out
+
+
+METRIC_WORDS = {"loss", "损失", "acc", "accuracy", "error", "err", "f1", "auc", "precision", "recall", "iou", "miou",
+                "dice", "ppl", "perplexity", "mae", "mse", "rmse", "bleu", "wer", "cer", "top1", "top5"}
+
+
+def _is_metric(words) -> bool:
+    return bool(set(words) & METRIC_WORDS)
+
+
+def _line_role(out: Line, bare: list[str], role: str) -> None:
+    """A line whose named values all say one role (`Valid acc: 0.84 | loss: 9.40`): its metrics
+    without a role of their own have that role too (`loss` is the validation loss here)."""
+    prefix = {"val": "val_", "test": "test_", "train": "train_"}[role]
+    for key in bare:
+        if key in out.values and prefix + key not in out.values:
+            out.values[prefix + key] = out.values.pop(key)
+            if key in out.avgs:
+                out.avgs[prefix + key] = out.avgs.pop(key)
+            out.names[prefix + key] = out.names.pop(key, key)
+            out.conflicts.discard(key)
 
 
 def _is_loss(key: str) -> bool:
