@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from .live import CoreViews, LiveDoctor, adapter_class, as_float, torch_weights
+from .live import CoreViews, LiveDoctor, adapter_class, as_float, run_label, torch_weights
 
 class _TrainerAdapter(CoreViews):
     """The Hugging Face side, mixed into `transformers.TrainerCallback` when a LossDoctor is created."""
@@ -33,6 +33,8 @@ class _TrainerAdapter(CoreViews):
     def on_train_begin(self, args, state, control, **kwargs):
         self.core.reset()
         self.best.clear()
+        self.core.run_name = run_label(getattr(args, "run_name", None) or getattr(args, "output_dir", None),
+                                       "huggingface")
         self._train, self._n, self._training = [], 0, True
 
     def on_log(self, args, state, control, logs=None, **kwargs):

@@ -7,7 +7,7 @@ backend; pass `base=tf.keras.callbacks.Callback` for a tf.keras (Keras 2) model.
 
 from __future__ import annotations
 
-from .live import BestWeights, CoreViews, LiveDoctor, adapter_class
+from .live import BestWeights, CoreViews, LiveDoctor, adapter_class, run_label
 
 
 class _LossDoctorMixin(CoreViews):
@@ -29,6 +29,7 @@ class _LossDoctorMixin(CoreViews):
     def on_train_begin(self, logs=None):
         self.core.reset()
         self.best.clear()
+        self.core.run_name = run_label(getattr(self.model, "name", None), "keras")
 
     def on_epoch_end(self, epoch, logs=None):
         v = self.core.update(epoch + 1, logs if logs is not None else {})

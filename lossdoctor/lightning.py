@@ -9,7 +9,7 @@ validation), stops with `trainer.should_stop`, logs the verdict's severity throu
 from __future__ import annotations
 
 from .codes import severity
-from .live import CoreViews, LiveDoctor, adapter_class, torch_weights
+from .live import CoreViews, LiveDoctor, adapter_class, run_label, torch_weights
 
 class _LightningAdapter(CoreViews):
     """The Lightning side, mixed into `lightning.pytorch.Callback` when a LossDoctor is created."""
@@ -26,6 +26,8 @@ class _LightningAdapter(CoreViews):
     def on_fit_start(self, trainer, pl_module):
         self.core.reset()
         self.best.clear()
+        logger = getattr(trainer, "logger", None)
+        self.core.run_name = run_label(getattr(logger, "name", None) or type(pl_module).__name__, "lightning")
 
     def on_train_epoch_end(self, trainer, pl_module):
         if getattr(trainer, "sanity_checking", False):

@@ -115,6 +115,7 @@ class LiveDoctor:
         self.stop_on = tuple(stop_on or ())
         self.budget, self.confirm, self._clock = budget, confirm, clock
         self.framework, self.point = framework, point
+        self.run_name = f"<{framework} run>"  # what reports and figures call the run; adapters name it
         self.reset()
 
     @property
@@ -336,7 +337,7 @@ class LiveDoctor:
             return Series(key, [self._positions[n] for n in ns], [values[n] for n in ns])
 
         elapsed = series("elapsed", self._times) if len(self._times) >= 2 else None
-        return History({k: series(k, v) for k, v in self._values.items() if v}, source="<LossDoctor callback>",
+        return History({k: series(k, v) for k, v in self._values.items() if v}, source=self.run_name,
                        format=f"{self.framework}-callback", elapsed=elapsed)
 
     # -- the end of training -----------------------------------------------------------------
@@ -381,6 +382,15 @@ class LiveDoctor:
     def _write_report(self, path: str) -> None:
         from .plot import render_figure  # noqa: PLC0415
         render_figure(self.history(), self.diagnosis, path)
+
+
+def run_label(name, framework: str) -> str:
+    """What a callback's reports call its run: the model's or run's own name (`sequential_3`,
+    `lightning_logs`, the Trainer's run_name), else `<framework run>`."""
+    from .safe import printable  # noqa: PLC0415
+
+    text = str(name).strip() if isinstance(name, str) and name.strip() else ""
+    return printable(text.rstrip("/").split("/")[-1][:80]) if text else f"<{framework} run>"
 
 
 def summary(d: Diagnosis | None) -> str:

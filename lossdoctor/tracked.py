@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import replace
 
 from .batch import Batch, diagnose_loaded
 from .errors import InputFileError
@@ -48,7 +49,8 @@ def write_back(c, batch: Batch, histories: dict) -> int:
                 continue
             run_id = r.source[len(ml.PREFIX) + len(ml.RUN_PREFIX):]
             path = os.path.join(tmp, "loss_report.png")
-            render_figure(histories[r.source], r.diagnosis, path)
+            # titled by the run's name, as the MLflow UI lists it, not by its id
+            render_figure(histories[r.source], replace(r.diagnosis, source=r.name), path)
             ml.write_back(c, run_id, r.diagnosis, path)
             written += 1
     return written

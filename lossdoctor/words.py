@@ -261,9 +261,10 @@ def evidence_text(e: Evidence, f: Facts) -> str:
     if e.kind == "exploded":
         return t_("{key} sits {factor}x above its best value", key=v["key"], factor=f"{v['factor']:.0f}")
     if e.kind == "train_above_val":
-        return t_("training loss >{ratio} above validation loss in {share} of {units} (part of it is expected: "
-                  "Keras reports the training loss as a mean over the epoch, about half an epoch behind the "
-                  "validation loss, and with dropout active)", ratio=f"{v['ratio'] - 1:.0%}",
+        return t_("training loss >{ratio} above validation loss in {share} of {units} (part of it is expected: a "
+                  "training loss averaged over the epoch's batches, as Keras and most training loops report it, lags "
+                  "the validation loss measured at the epoch's end by about half an epoch, and dropout is active in "
+                  "training)", ratio=f"{v['ratio'] - 1:.0%}",
                   share=f"{v['share']:.0%}", units=units_word(u))
     if e.kind == "oscillates":
         return t_("{key} oscillates by about {noise} of its level from {unit} to {unit}: very small batches or a "
@@ -418,15 +419,20 @@ def _lr_words(f: Facts) -> dict:
             "lr_share": fmt_share(now / g.lr_peak), "lr_floor": f"{g.lr_peak / 100:.2g}"}
 
 
-def _keep_best(f: Facts) -> str:
-    """What to do with this run's weights: keep the final ones when they are as good as the best."""
+def _keep_best(f: Facts, framework: str = "generic") -> str:
+    """What to do with this run's weights: keep the final ones when they are as good as the best.
+    The epoch is said in the framework's own numbering where it differs (Lightning counts from 0)."""
     c, u = f.checkpoint, f.unit
     said = _recorded_best(f)
     if said:
         return said
     if c is not None and c.final_as_good:
         return t_("the final weights are as good as the best (within the noise), so keep them")
-    return t_("keep the checkpoint of {unit} {epoch}", unit=unit_word(u), epoch=fmt_epoch(f.best_epoch))
+    e = f.best_epoch
+    if framework == "lightning" and u == "epoch" and e is not None and math.isfinite(e) and e == round(e):
+        return t_("keep the checkpoint of {unit} {epoch}: Lightning counts from 0, so its file is named "
+                  "epoch={zero}-step=<N>.ckpt", unit=unit_word(u), epoch=fmt_epoch(e), zero=int(e) - 1)
+    return t_("keep the checkpoint of {unit} {epoch}", unit=unit_word(u), epoch=fmt_epoch(e))
 
 
 def _recorded_best(f: Facts) -> str | None:
@@ -485,7 +491,7 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
                           t_("the validation loss has only {n} point(s) to judge", n=f.val.fit_points)),
         "validation_fix": (tr("Add a validation set so overfitting can be seen: {api_add_val}.") if f.val is None else
                            tr("Evaluate more often ({api_eval_more}) so the validation trend can be judged.")),
-        "keep_best": _keep_best(f),
+        "keep_best": _keep_best(f, framework),
         **_lr_words(f),
         **_metric_words(f),
         **api_words(framework, f.val_key, f.checkpoint.patience if f.checkpoint else None,

@@ -217,3 +217,15 @@ def test_chance_level_of_a_given_number_of_classes_without_accuracy():
     assert diagnose(h).variant != "chance"  # ln 20 is beyond the classes tried unprompted
     d = diagnose(h, classes=20)
     assert (d.code, d.variant) == ("plateau", "chance") and "ln 20" in d.summary
+
+
+def test_a_lightning_fix_names_the_checkpoint_in_lightnings_own_numbering():
+    """Lightning's metrics.csv and ModelCheckpoint's file names count epochs from 0."""
+    from dataclasses import replace
+    e = np.arange(1, 31, dtype=float)
+    h = History.from_dict({"train_loss": list(np.exp(-e / 8) + 0.1), "val_loss": list(0.5 + 0.02 * (e - 8) ** 2 / 8)})
+    d = diagnose(replace(h, format="lightning-csv"))
+    assert d.best_epoch == 8 and "keep the checkpoint of epoch 8: Lightning counts from 0, so its file is named " \
+                                  "epoch=7-step=<N>.ckpt" in d.fixes[0]
+    keras = diagnose(replace(h, format="keras-json"))
+    assert "keep the checkpoint of epoch 8." in keras.fixes[0] + "." and "epoch=7" not in keras.fixes[0]
