@@ -154,8 +154,15 @@ def _draw_forecast(ax, d: Diagnosis, color: str) -> None:
     if band is None:
         return  # nothing extrapolated, or nothing to see past the last epoch: the box says so
     xs, mid, lower = band
+    # drawn a quarter of the run past its end, so that the measured curves fill most of the width;
+    # the box says where the forecast goes (its horizon) and what it expects there
+    first = min(p.first_epoch for p in d.timeline) if d.timeline else 0.0
+    end = min(float(xs[-1]), float(math.ceil(xs[0] + max(0.25 * (xs[0] - first), 1.0))))
+    keep = xs < end
+    xs, mid, lower = (np.r_[a[keep], np.interp(end, xs, a)] for a in (xs, mid, lower))
     ax.fill_between(xs, lower, fc.best_so_far, color=color, alpha=0.12, lw=0,
-                    label=t("forecast of the best {key} to {unit} {horizon} (80%)", key=fc.key, unit=unit_word(d.unit),
+                    label=t("forecast of the best {key} (80%), drawn to {unit} {shown}; to {unit} {horizon} in the box",
+                            key=fc.key, unit=unit_word(d.unit), shown=fmt_epoch(end),
                             horizon=fmt_epoch(fc.horizon_epochs)))
     ax.plot(xs, mid, color=color, lw=1.4, ls=":", zorder=4)
 
@@ -262,10 +269,15 @@ def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:
     return "\n".join(_wrap_wide(l, "", "    ", width) if display_width(l) > width else l for l in lines)
 
 
+VAL_ACCURACY_KEYS = ("val_accuracy", "val_acc", "valid_acc", "eval_accuracy", "val_binary_accuracy")
+
+
 def _accuracy_pair(history: History) -> tuple[Series | None, Series | None]:
+    """(training accuracy, validation accuracy): either may be None (Lightning often logs only val_acc)."""
     key = next((k for k in ACCURACY_KEYS if k in history), None)
     if key is None:
-        return None, None
+        val_key = next((k for k in VAL_ACCURACY_KEYS if k in history), None)
+        return None, (history[val_key] if val_key else None)
     val = next((history[k] for k in (f"val_{key}", key.replace("train_", "val_")) if k in history and k != key), None)
     return history[key], val
 
@@ -289,7 +301,8 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
     acc, val_acc = _accuracy_pair(history)
     verdict = _verdict_text(d)
     # the box's row is as tall as its text: no empty band below it, no line cut off
-    rows = [3.2] + ([1.5] if acc is not None else []) + [0.3 + 0.17 * (verdict.count("\n") + 1)]
+    panel = acc is not None or val_acc is not None
+    rows = [3.2] + ([1.5] if panel else []) + [0.3 + 0.17 * (verdict.count("\n") + 1)]
     fig = Figure(figsize=(10, sum(rows) + 0.6), layout="constrained")
     axes = fig.subplots(len(rows), 1, height_ratios=rows, sharex=False)
     ax, box = axes[0], axes[-1]
@@ -327,9 +340,10 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
                  fontweight="bold")  # a long name wraps instead of running off the figure
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
     ax.grid(alpha=0.3)
-    if acc is not None:
+    if panel:
         ax2 = axes[1]
-        _draw_series(ax2, acc, TRAIN_COLOR, t("train {key}", key=acc.key), smooth)
+        if acc is not None:
+            _draw_series(ax2, acc, TRAIN_COLOR, t("train {key}", key=acc.key), smooth)
         if val_acc is not None:
             _draw_series(ax2, val_acc, VAL_COLOR, t("validation {key}", key=val_acc.key), smooth)
         ax2.axvspan(d.window[0], d.window[1], color=WINDOW_COLOR, alpha=0.15, lw=0)
@@ -337,11 +351,11 @@ def plot_diagnosis(history: History, d: Diagnosis, logy: bool | None = None, smo
         if m is not None and val_acc is not None and m.key == val_acc.key:
             ax2.plot([m.best_epoch], [m.best_value], marker="*", ms=12, color=MARK_COLOR, ls="none", zorder=6,
                      label=best_note(m.key, m.best_value, m.best_epoch, d.unit))
-        ax2.set_ylabel(acc.key)
+        ax2.set_ylabel((acc or val_acc).key)
         ax2.grid(alpha=0.3)
         ax2.legend(loc="best", fontsize=8)
         ax2.sharex(ax)
-    (axes[-2] if acc is not None else ax).set_xlabel(unit_word(history.x_unit))
+    (axes[-2] if panel else ax).set_xlabel(unit_word(history.x_unit))
     box.axis("off")
     box.text(0.0, 1.0, verdict, va="top", ha="left", fontsize=9,
              transform=box.transAxes, wrap=False,

@@ -147,3 +147,15 @@ def test_the_verdict_box_holds_the_top_fixes_in_full_and_sits_at_the_bottom(samp
     bb = box.get_window_extent(canvas.get_renderer())
     fig_h = fig.get_size_inches()[1] * fig.dpi
     assert bb.y0 >= 0 and bb.y1 <= fig_h and bb.y0 < 0.1 * fig_h  # inside the figure, no empty band below
+
+
+def test_a_validation_accuracy_alone_gets_its_panel():
+    """Lightning runs often log val_acc and no training accuracy."""
+    import numpy as np
+    from lossdoctor import History, diagnose
+    from lossdoctor.plot import plot_diagnosis
+    e = np.arange(1, 21, dtype=float)
+    h = History.from_dict({"train_loss": list(1 / e), "val_loss": list(1.1 / e + 0.05), "val_acc": list(1 - 0.5 / e)})
+    fig = plot_diagnosis(h, diagnose(h))
+    assert len(fig.axes) == 3 and fig.axes[1].get_ylabel() == "val_acc"
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()][0] == "validation val_acc"
