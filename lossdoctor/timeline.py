@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .history import History
-from .regime import fit_at, noise_sigma, regimes, to_scale
+from .regime import fit_at, noise_sigma, regimes, spikes, to_scale
 from .trend import DEFAULT_SETTINGS, TrendSettings, bin_points, median, verdict
 
 MAX_POINTS = 120  # the change-point search is quadratic: longer series are binned first
@@ -98,9 +98,56 @@ def timeline(history: History, train_key: str, val_key: str | None,
         mid = (first + last) / 2
         spans.append([first, last, _reading_at(train, mid), _reading_at(val, mid) if val else None])
     spans = _fold_short(_join_alike(spans), MIN_SHARE * (end - starts[0]))
-    if now is not None and spans[-1][2:] != list(now[1:]):
-        spans = _join_alike(_end_as_judged(spans, max(now[0], spans[-1][0]), end, list(now[1:])))
+    judged = None
+    if now is not None:  # the last phase reads as the verdict does (its window's readings)
+        if spans[-1][2:] != list(now[1:]):
+            spans = _end_as_judged(spans, max(now[0], spans[-1][0]), end, list(now[1:]))
+        judged = spans[-1][0]
+    spans = _join_alike(_reread(spans, history, train_key, val_key, s, judged))
     return tuple(Phase(a, b, t, v, _code(TREND_TABLE, t, v)) for a, b, t, v in spans)
+
+
+def _scaled(x, y, s: TrendSettings):
+    """A series binned and on the judged scale, with its noise: what the phases are read from."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    order = np.argsort(x[ok], kind="stable")
+    x, y = bin_points(x[ok][order], y[ok][order], MAX_POINTS, first=True)
+    if len(y) < s.min_points:
+        return None
+    level = median(y)
+    z = to_scale(y, level if level else float(np.max(y) - np.min(y))).z
+    return x, z, noise_sigma(z)
+
+
+def _reread(spans: list, history: History, train_key: str, val_key: str | None, s: TrendSettings,
+            judged: float | None) -> list:
+    """Each phase's readings from its own points (a phase that folded a shorter one in, or that
+    the other series' change points cut out of a longer regime, may move otherwise than the
+    regime it was read from); the judged window keeps the verdict's readings."""
+    series = [_scaled(history[train_key].x, history[train_key].y, s),
+              _scaled(history[val_key].x, history[val_key].y, s) if val_key else None]
+    out = []
+    for span in spans:
+        a, b = span[0], span[1]
+        readings = list(span[2:])
+        if judged is None or a < judged:
+            for i, scaled in enumerate(series):
+                if scaled is not None and readings[i] is not None:
+                    readings[i] = _reading_between(*scaled, a, b, s) or readings[i]
+        out.append([a, b, *readings])
+    return out
+
+
+def _reading_between(x, z, sigma, a: float, b: float, s: TrendSettings) -> str | None:
+    m = (x >= a) & (x <= b)
+    m[spikes(z, sigma, s.spike_sigmas)] = False  # one-point spikes that recovered, as the verdict leaves them out
+    if m.sum() < s.min_points:
+        return None
+    (start, end), cov = fit_at(x[m], z[m], sigma, [a, b])
+    se = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
+    change = float(end - start)
+    return verdict(change, change / se if se > 0 else math.copysign(math.inf, change), s)[0]
 
 
 def _end_as_judged(spans: list, start: float, end: float, readings: list) -> list:

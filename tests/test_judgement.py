@@ -103,3 +103,39 @@ def test_agreement_with_the_multi_seed_truth_stays_where_it_is(seeds):
     total, per = res["total"], res["per_code"]
     assert total["all"] >= 251 and total["code"] >= 259  # 93.0% and 96.3% of 270 at this release
     assert per["overfitting", "code"] >= 39 and per["diverging", "code"] >= 23
+
+
+def _move(s, a, b):
+    m = (s.x >= a) & (s.x <= b) & np.isfinite(s.y) & (s.y > 0)
+    if m.sum() < 6:
+        return None
+    y = np.log(s.y[m])
+    q = len(y) // 3
+    return float(np.median(y[-q:]) - np.median(y[:q]))
+
+
+def _contradictions(h, d):
+    out = []
+    for p in d.timeline[:-1]:  # the last phase is the judged window: it reads as the verdict
+        for key, label in ((d.train.key, p.train), (d.val.key if d.val else None, p.val)):
+            c = _move(h[key], p.first_epoch, p.last_epoch) if key and label else None
+            if c is not None and ((label == "falling" and c >= 0.035) or (label == "rising" and c <= -0.035)):
+                out.append((p.first_epoch, p.last_epoch, key, label, round(c, 3)))
+    return out
+
+
+def test_timeline_phases_agree_with_the_moves_inside_them_on_the_samples():
+    from lossdoctor import load_history
+    from conftest import SAMPLES
+    for path in sorted(SAMPLES.iterdir()):
+        h = load_history(str(path))
+        assert _contradictions(h, diagnose(h)) == [], path.name
+
+
+def test_timeline_phases_agree_with_the_moves_inside_them_on_real_runs():
+    wa, folder = _wild()
+    found = []
+    for name, _, _, h in wa.items(folder):
+        d = diagnose(h, *wa.keys(h))
+        found += [(name, *c) for c in _contradictions(h, d)]
+    assert found == []
