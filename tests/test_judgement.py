@@ -1,7 +1,6 @@
 """Judging real runs as an engineer reads them: trends that agree with the record (new lows, the
 best so far), the documented case 2, and agreement with labelled real runs."""
 
-import json
 import sys
 
 import numpy as np

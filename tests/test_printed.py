@@ -1,8 +1,6 @@
 """Printed training logs and hand-saved files: every style read with the right series by name, never
 one series taken for another, a clear refusal otherwise."""
 
-import json
-import os
 import subprocess
 import sys
 
