@@ -238,3 +238,15 @@ def test_what_follows_the_last_epoch_of_a_fit_is_not_part_of_it():
         assert list(h["loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
     no_val = "Epoch 1/2\n4/4 - 0s - loss: 0.5000\nEpoch 2/2\n4/4 - 0s - loss: 0.4000\n" + after
     assert list(parse_text(no_val, "k")["loss"].y) == [0.5, 0.4]
+
+
+def test_two_marker_forms_the_one_with_losses_counts():
+    """A tqdm bar prints `Epoch 3/20` (1-based, no loss) and the logger `EPOCH 2/20 | loss` (0-based)."""
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL)):
+        lines.append(f"Epoch {i + 1}/20::  50%|#####     | 5/10 [00:01<00:01, 4.1batch/s]")
+        lines.append(f"2025-04-28 14:01:{i:02d}|    INFO| Train: STEP {i * 10} - EPOCH {i}/20 | loss: {t:.4f}")
+        lines.append(f"2025-04-28 14:01:{i:02d}|    INFO| Valid: EPOCH {i}/20 | loss: {v:.4f}")
+    h = parse_text("\n".join(lines), "x")
+    assert h.epochs == 20 and list(h["train_loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
+    assert h.notes[0].startswith("read 20 epochs from 'EPOCH n/N' lines")

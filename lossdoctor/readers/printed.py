@@ -121,7 +121,7 @@ def read_line(raw: str) -> Line | None:
         out.of = int(m.group("of")) if "of" in m.re.groupindex and m.group("of") else None
         out.marker = _shape(m.group(0))
         bare = m.group(0)[len(m.group("phase")) + 1:] if "phase" in m.re.groupindex and m.group("phase") else m.group(0)
-        out.form = _shape(bare).lower()
+        out.form = _shape(bare)  # case kept: a tqdm "Epoch 3/50" beside a logged "EPOCH 2/50" are two forms
         rest = line[:m.start()] + " | " + line[m.end():]
     if "loss" not in low and "损失" not in line and "acc" not in low and m is None:
         return None
