@@ -250,3 +250,14 @@ def test_two_marker_forms_the_one_with_losses_counts():
     h = parse_text("\n".join(lines), "x")
     assert h.epochs == 20 and list(h["train_loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
     assert h.notes[0].startswith("read 20 epochs from 'EPOCH n/N' lines")
+
+
+def test_a_log_of_steps_that_names_no_epoch():
+    losses = [round(4.0 * 0.99 ** i, 4) for i in range(60)]
+    h = parse_text("\n".join(f"batch loss:{v}" for v in losses), "x")
+    assert h.format == "step-log" and h.x_unit == "step" and list(h["batch_loss"].y) == losses
+    assert h.notes[0].startswith("read 60 lines that name no epoch as steps (in their order)")
+    counted = parse_text("\n".join(f"step {10 * (i + 1)} loss {v}" for i, v in enumerate(losses)), "x")
+    assert list(counted["loss"].x) == [10.0 * (i + 1) for i in range(60)]
+    with pytest.raises(HistoryFormatError, match="names losses, but no epoch"):
+        parse_text("\n".join(f"Start train CrossEntropyLoss_run{i} in {i}.5 seconds" for i in range(12)), "x")

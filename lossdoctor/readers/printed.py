@@ -197,7 +197,7 @@ def sniff(text: str) -> bool:
     if "{'" in head and _dict_lines(head) is not None:
         return True
     markers, losses = _hits(head)
-    if markers >= 2 and losses >= 2:
+    if (markers >= 2 and losses >= 2) or (not markers and losses >= STEP_LINES):
         return True
     if markers and losses and len(text) > len(head):
         markers, losses = _hits(text[:1 << 20])
@@ -216,7 +216,7 @@ def _hits(text: str) -> tuple[int, int]:
             continue
         markers += found.epoch is not None
         losses += any(_is_loss(k) for k in found.values)
-        if markers >= 2 and losses >= 2:
+        if (markers >= 2 and losses >= 2) or (not markers and losses >= STEP_LINES):
             break
     return markers, losses
 
@@ -342,6 +342,12 @@ def parse(text: str, source: str) -> History:
             "read {n} log lines the Trainer printed ({example})", n=len(dicts), example="{'loss': ..., 'epoch': ...}")])
     runs, names, conflicts = _read_runs(text)
     if not runs:
+        steps = _step_only(text, source)
+        if steps is not None:
+            return steps
+        if not any(x.epoch is not None for x in _lines(text)):
+            raise HistoryFormatError(t("names losses, but no epoch and no loss printed line after line; print "
+                                       "'Epoch N: loss=... val_loss=...' once per epoch"))
         raise HistoryFormatError(t("has lines naming an epoch, but none with a loss value ('Epoch 3: loss=0.52 ...')"))
     notes = []
     if len(runs) > 1 and runs[-1].length == 1 and max(r.length for r in runs) >= 3:
@@ -371,6 +377,35 @@ def parse(text: str, source: str) -> History:
 
         h = replace(h, roles_unclear=unclear)
     return h
+
+
+STEP_LINES = 10  # lines with a loss and no epoch marker anywhere that make a log of steps
+
+
+def _step_only(text: str, source: str) -> History | None:
+    """A log that names no epoch at all but prints a loss line by line (`batch loss: 3.92`, `step
+    200 loss 0.41`): its lines are steps (the step counter where printed, else their order)."""
+    lines = [x for x in _lines(text) if x.epoch is None and any(_is_loss(k) for k in x.values)]
+    counts: dict[str, int] = {}
+    for x in lines:
+        for k in x.values:
+            counts[k] = counts.get(k, 0) + 1
+    repeated = {k for k, c in counts.items() if c >= STEP_LINES and _is_loss(k)}  # a series, not one-off names
+    lines = [x for x in lines if repeated & x.values.keys()]
+    if not repeated or len(lines) < STEP_LINES:
+        return None
+    counters = [x.step for x in lines]
+    use_counter = all(c is not None for c in counters) and all(b > a for a, b in zip(counters, counters[1:]))
+    rows = [{"step": float(c if use_counter else i + 1), **x.values} for i, (c, x) in enumerate(zip(counters, lines))]
+    names = {}
+    for x in lines:
+        for k, name in x.names.items():
+            names.setdefault(k, name)
+    shown = ", ".join(f"{k} = {names[k]!r}" for k in ("loss", "train_loss", "val_loss", "test_loss") if k in names)
+    note = t("read {n} lines that name no epoch as steps ({by}); {names}", n=len(lines),
+             by=t("by their step counter") if use_counter else t("in their order"),
+             names=shown or t("no loss named as training or validation"))
+    return records_to_history(rows, source, "step-log", [note])
 
 
 def _read_note(run: Run, names: dict[str, str], keys: set[str], rename: dict) -> str:
