@@ -45,25 +45,14 @@ class Phase:
 
 def segments(x, y, s: TrendSettings = DEFAULT_SETTINGS) -> list[tuple[float, float, str]]:
     """(first epoch, last epoch, reading) of each regime of one series."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    order = np.argsort(x[ok], kind="stable")
-    x, y = bin_points(x[ok][order], y[ok][order], MAX_POINTS, first=True)
-    if len(y) < s.min_points:
+    scaled = _scaled(x, y, s)
+    if scaled is None:
         return []
-    level = median(y)
-    z = to_scale(y, level if level else float(np.max(y) - np.min(y))).z
-    sigma = noise_sigma(z)
+    x, z, sigma = scaled
     cuts = regimes(x, z, sigma, s.regime_min_points, s.regime_penalty * math.log(max(len(z), 3)))
     out = []
     for a, b in zip(cuts, [*cuts[1:], len(z)]):
-        if b - a < 2:
-            reading = "flat"
-        else:
-            (start, end), cov = fit_at(x[a:b], z[a:b], sigma, [x[a], x[b - 1]])
-            se = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
-            change = float(end - start)
-            reading = verdict(change, change / se if se > 0 else math.copysign(math.inf, change), s)[0]
+        reading = "flat" if b - a < 2 else _line_reading(x[a:b], z[a:b], sigma, x[a], x[b - 1], s)
         out.append((float(x[a]), float(x[b - 1]), reading))
     return out
 
@@ -144,7 +133,12 @@ def _reading_between(x, z, sigma, a: float, b: float, s: TrendSettings) -> str |
     m[spikes(z, sigma, s.spike_sigmas)] = False  # one-point spikes that recovered, as the verdict leaves them out
     if m.sum() < s.min_points:
         return None
-    (start, end), cov = fit_at(x[m], z[m], sigma, [a, b])
+    return _line_reading(x[m], z[m], sigma, a, b, s)
+
+
+def _line_reading(x, z, sigma, a: float, b: float, s: TrendSettings) -> str:
+    """falling, flat or rising: a line through the points, from `a` to `b`, judged by the verdict's bars."""
+    (start, end), cov = fit_at(x, z, sigma, [a, b])
     se = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
     change = float(end - start)
     return verdict(change, change / se if se > 0 else math.copysign(math.inf, change), s)[0]

@@ -226,7 +226,6 @@ class Run:
 
     def __init__(self, phase: str | None):
         self.phase = phase
-        self.epochs: dict[int, dict[str, float]] = {}
         self.steps: dict[int, list[Line]] = {}
         self.order: list[int] = []
         self.marker: str | None = None
@@ -240,8 +239,8 @@ class Run:
         return phase if phase and count * 2 >= sum(self.phases.values()) else None
 
     def add(self, epoch: int, line: Line) -> None:
-        if epoch not in self.epochs:
-            self.epochs[epoch], self.steps[epoch] = {}, []
+        if epoch not in self.steps:
+            self.steps[epoch] = []
             self.order.append(epoch)
         self.steps[epoch].append(line)
 
