@@ -261,3 +261,118 @@ def test_a_log_of_steps_that_names_no_epoch():
     assert list(counted["loss"].x) == [10.0 * (i + 1) for i in range(60)]
     with pytest.raises(HistoryFormatError, match="names losses, but no epoch"):
         parse_text("\n".join(f"Start train CrossEntropyLoss_run{i} in {i}.5 seconds" for i in range(12)), "x")
+
+
+# -- styles of widely used training scripts ------------------------------------------------------
+
+def test_split_names_beside_a_named_loss_are_metrics_not_losses():
+    """PyTorch Geometric's examples print `Loss` and then accuracies named by split alone."""
+    acc = [round(0.5 + 0.02 * i, 4) for i in range(20)]
+    text = "\n".join(f"Epoch: {i:03d}, Loss: {t:.4f}, Train: {a + 0.05:.4f}, Val: {a:.4f}, Test: {a - 0.01:.4f}"
+                     for i, t, a in zip(E, TRAIN, acc))
+    h = parse_text(text, "pyg")
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("loss", None)
+    assert list(h["val_metric"].y) == acc and "val_loss" not in h and "train_loss" not in h
+    assert any("'Val' (val_metric)" in n and "not as losses" in n for n in h.notes)
+    assert diagnose(h).code == "learning"  # the rising accuracy is never read as a rising val loss
+
+
+def test_split_names_alone_are_that_splits_loss_with_a_note():
+    text = "\n".join(f"Epoch {i} losses | Train: {t:.4f} | Val: {v:.4f}" for i, t, v in zip(E, TRAIN, VAL))
+    h = parse_text(text, "bare")
+    tkey, vkey, _ = resolve_keys(h)
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL
+    assert any(n.startswith("'Train' (train_loss), 'Val' (val_loss) name a split but no metric: read as its loss")
+               for n in h.notes)
+
+
+def test_timm_train_lines_and_test_lines_give_the_epochs_running_means():
+    lines = []
+    for e, (t, v) in enumerate(zip(TRAIN, VAL)):
+        for b in (0, 50, 100):
+            lines.append(f"Train: {e} [ {b:>3}/101 ({b:>3.0f}%)]  Loss: {t * 1.3:#.4g} ({t:#.4g})  Time: 0.312s,  "
+                         f"820.31/s  (0.330s,  775.40/s)  LR: 1.000e-03  Data: 0.012 (0.020)")
+        lines.append(f"Test: [   0/39]  Time: 0.500 (0.500)  Loss:  {v * 1.2:.4f} ({v * 1.2:.4f})  Acc@1: 80.0 (80.0)")
+        lines.append(f"Test: [  39/39]  Time: 0.100 (0.150)  Loss:  {v * 0.7:.4f} ({v:.4f})  Acc@1: 80.0 (81.0)")
+    h = parse_text("\n".join(lines), "timm")
+    tkey, vkey, _ = resolve_keys(h)
+    assert h.epochs == 20 and h.notes[0].startswith("read 20 epochs from 'Train: n' lines")
+    assert np.allclose(h[tkey].y, [float(f"{t:#.4g}") for t in TRAIN]) and list(h[tkey].x) == list(map(float, E))
+    assert list(h[vkey].y) == VAL and vkey == "test_loss"
+
+
+def test_fairseq_epoch_summaries_are_read_and_repeated_timings_do_not_block():
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL), 1):
+        lines.append(f"2021-03-01 10:00:{i:02d} | INFO | valid | epoch {i:03d} | valid on 'valid' subset | loss {v:.4f} "
+                     f"| nll_loss {v * 0.9:.3f} | ppl 10.5 | wps 3000 | num_updates {i * 500}")
+        lines.append(f"2021-03-01 10:00:{i:02d} | INFO | train | epoch {i:03d} | loss {t:.4f} | nll_loss {t:.3f} | "
+                     f"ppl 11.2 | wps 1000 | num_updates {i * 500} | lr 0.0005 | train_wall 150 | wall 300")
+    h = parse_text("\n".join(lines), "fairseq")
+    tkey, vkey, _ = resolve_keys(h)
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL and h.roles_unclear == ()
+
+
+def test_a_loss_given_twice_still_blocks():
+    text = "\n".join(f"Epoch {i}: loss: {t:.4f} loss: {v:.4f} wall 3 wall 4" for i, t, v in zip(E, TRAIN, VAL))
+    with pytest.raises(MissingSeriesError, match=r"gives 'loss' twice"):
+        resolve_keys(parse_text(text, "twice"))
+
+
+@pytest.mark.parametrize("line", [
+    lambda i, t, v: f"[{i}]\ttrain-logloss:{t:.5f}\teval-logloss:{v:.5f}",                          # XGBoost
+    lambda i, t, v: f"[{i}]\ttraining's binary_logloss: {t:.6f}\tvalid_1's binary_logloss: {v:.6f}",  # LightGBM
+])
+def test_boosting_round_prints_are_not_json(line):
+    text = "\n".join(line(i, t, v) for i, t, v in zip(E, TRAIN, VAL))
+    assert sniff.json_like(text) is False
+    h = parse_text(text, "boost")
+    tkey, vkey, _ = resolve_keys(h)
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL
+
+
+@pytest.mark.parametrize("text", ["[0]", "[0, 1]", "[1.5]\n", "[ 0.5 ]\n", "[[1, 2]]", "[1]\n"])
+def test_json_arrays_of_numbers_stay_json(text):
+    assert sniff.json_like(text) is True
+
+
+def test_nanogpt_steps_are_placed_by_their_counter():
+    lines = []
+    for s in range(0, 2000, 10):
+        e = s * 20 // 2000
+        if s % 100 == 0:
+            lines.append(f"step {s}: train loss {TRAIN[e]:.4f}, val loss {VAL[e]:.4f}")
+        lines.append(f"iter {s}: loss {TRAIN[e] * 1.01:.4f}, time 120.50ms, mfu 10.50%")
+    h = parse_text("\n".join(lines), "nanogpt")
+    assert list(h["val_loss"].x) == [float(s) for s in range(0, 2000, 100)] and list(h["val_loss"].y) == VAL
+    assert list(h["loss"].x) == [float(s) for s in range(0, 2000, 10)]
+
+
+def fastai_table(train, val, first=0):
+    rows = ["epoch     train_loss  valid_loss  accuracy  time    "]
+    rows += [f"{e:<10}{t:<12.6f}{v:<12.6f}{0.8:<10.6f}00:12     " for e, (t, v) in enumerate(zip(train, val), first)]
+    return rows
+
+
+def test_fastai_printed_table_is_read():
+    text = "\n".join(["epoch 0 of the schedule", *fastai_table(TRAIN, VAL),
+                      "|████████| 100.00% [20/20 04:00<00:00]"])
+    assert sniff.spaced_table(text)
+    h = parse_text(text, "fastai")
+    tkey, vkey, _ = resolve_keys(h)
+    assert h.format == "text-table" and (tkey, vkey) == ("train_loss", "valid_loss")
+    assert np.allclose(h[tkey].y, TRAIN) and np.allclose(h[vkey].y, VAL) and list(h[tkey].x) == list(map(float, E))
+    assert h.notes[0] == "read a table printed with spaces (epoch train_loss valid_loss accuracy time)"
+
+
+def test_fastai_fine_tune_two_tables_the_last_is_diagnosed():
+    text = "\n".join([*fastai_table([1.0], [0.9]), *fastai_table(TRAIN, VAL)])
+    h = parse_text(text, "fine_tune")
+    assert h.epochs == 20 and np.allclose(h["valid_loss"].y, VAL)
+    assert any("runs" in n for n in h.notes)
+
+
+def test_a_spaced_table_without_rows_is_not_taken():
+    assert not sniff.spaced_table("epoch     train_loss  valid_loss\nTraining interrupted\n")
+    assert not sniff.spaced_table("epoch step lr\n1 2 3\n")  # no loss column

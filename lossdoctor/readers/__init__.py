@@ -79,6 +79,8 @@ FORMATS: list[Format] = [
            sniffers.json_like, _lazy("jsonlog", "parse")),
     Format("csv", "Keras CSVLogger, PyTorch Lightning metrics.csv, pandas to_csv, any CSV/TSV with a header",
            (".csv", ".tsv", ".log"), sniffers.table, _lazy("csvlog", "parse")),
+    Format("text-table", "a table printed with spaces, as fastai's fit() prints it: 'epoch train_loss valid_loss "
+           "accuracy time'", (".log", ".txt"), sniffers.spaced_table, _lazy("csvlog", "parse_spaced")),
     Format("step-log", "PyTorch-style prints: 'Epoch [3/10], Step [100/600], Loss: 0.1234'", (".log", ".txt"),
            sniffers.step_prints, _lazy("console", "steps_parse")),
     Format("console", "what Keras' fit() prints (Keras 1-3, verbose=1 or 2, progress bars included)",

@@ -185,6 +185,32 @@ def parse(text: str, source: str) -> History:
     return _from_runs(header, runs, notes, source)
 
 
+def parse_spaced(text: str, source: str) -> History:
+    """A table printed with runs of spaces (fastai's `learn.fit` output outside a notebook): its
+    header and the rows of as many fields that follow it, read as a tab-separated table; other
+    lines (progress bars, warnings) are passed over, and a repeated header starts a new run
+    (`fine_tune` prints one table for the frozen epochs, then one for the rest)."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from .sniff import SPACED_ROW, spaced_header  # noqa: PLC0415
+
+    kept, header = [], None
+    for line in _lines(text):
+        names = spaced_header(line) if "poch" in line else None
+        if names is not None and (header is None or names == header):
+            header = names
+            kept.append("\t".join(names))
+            continue
+        cells = line.split()
+        if header is not None and len(cells) == len(header) and SPACED_ROW.fullmatch(cells[0]):
+            kept.append("\t".join(cells))
+    if header is None or len(kept) < 2:
+        raise HistoryFormatError(t("has a printed table header but no rows under it"))
+    h = parse("\n".join(kept), source)
+    return replace(h, format="text-table", notes=(t("read a table printed with spaces ({header})",
+                                                     header=" ".join(header)), *h.notes))
+
+
 def _file_order(table: dict, notes: list[str]) -> dict:
     """A table whose `epoch` column never increases (the same epoch on every row, as
     `fit(..., epochs=1)` called in a loop with CSVLogger(append=True) writes it) has no time

@@ -45,6 +45,8 @@ EPOCH = re.compile(r"(?<![A-Za-z0-9_])(?:(?P<phase>[A-Za-z][A-Za-z_-]{1,20})[ _-
                    r"[ \t]{0,4}[:=#]?[ \t]{0,4}[\[(]?[ \t]{0,4}(?P<n>\d{1,9})(?:[ \t]{0,4}/[ \t]{0,4}(?P<of>\d{1,9}))?"
                    r"[ \t]{0,4}[\])]?|第[ \t]{0,4}(?P<zh>\d{1,9})[ \t]{0,4}(?:轮|个[ \t]{0,2}epoch|次迭代|代)",
                    re.IGNORECASE)
+# timm's train.py: "Train: 3 [ 100/1251 (  8%)]  Loss: 6.93 (6.95) ..." (the epoch, then its batch counter)
+TIMM = re.compile(r"(?<![A-Za-z])Train:[ \t]{0,4}(?P<n>\d{1,9})(?=[ \t]{1,4}\[[ \t]{0,8}\d{1,12}/\d{1,12})")
 BARE = re.compile(r"^[ \t]{0,8}\[[ \t]{0,4}(?P<n>\d{1,9})[ \t]{0,4}/[ \t]{0,4}(?P<of>\d{1,9})[ \t]{0,4}\]")
 PAIR = re.compile(r"(?P<name>[A-Za-z\u4e00-\u9fff][\w./\-()\u4e00-\u9fff]{0,40}(?:[ \t][A-Za-z\u4e00-\u9fff][\w./\-()"
                   r"\u4e00-\u9fff]{0,40}){0,3})[ \t]{0,4}(?:[:=：][ \t]{0,4}|[ \t]{1,4})(?P<value>" + NUMBER + r")"
@@ -72,7 +74,7 @@ NOT_PHASE = TRAIN_WORDS | VAL_WORDS | TEST_WORDS | {"the", "info", "debug", "war
 def _marker(line: str) -> tuple[re.Match | None, int | None, str | None]:
     """(the match, the epoch number, the phase word) of a line's epoch marker; (None, -1, None)
     when the line only mentions an epoch (`best at epoch 7`, `resuming from epoch 3`)."""
-    m = BARE.match(line) or EPOCH.search(line)
+    m = BARE.match(line) or EPOCH.search(line) or (TIMM.search(line) if "Train:" in line else None)
     if m is None:
         return None, None, None
     n = m.group("zh") if "zh" in m.re.groupindex and m.group("zh") else m.group("n")
@@ -95,7 +97,7 @@ def _shape(marker: str) -> str:
 class Line:
     """What one printed line says: its epoch marker, its named values, its step counter."""
 
-    __slots__ = ("epoch", "of", "phase", "values", "avgs", "names", "step", "conflicts", "marker", "form")
+    __slots__ = ("epoch", "of", "phase", "values", "avgs", "names", "step", "conflicts", "marker", "form", "unnamed")
 
     def __init__(self):
         self.epoch = self.of = self.phase = self.step = self.marker = self.form = None
@@ -103,6 +105,7 @@ class Line:
         self.avgs: dict[str, float] = {}
         self.names: dict[str, str] = {}
         self.conflicts: set[str] = set()
+        self.unnamed: dict[str, str] = {}  # key -> the bare role name it came from (`Val: 0.50`)
 
 
 def read_line(raw: str) -> Line | None:
@@ -125,7 +128,7 @@ def read_line(raw: str) -> Line | None:
         rest = line[:m.start()] + " | " + line[m.end():]
     if "loss" not in low and "损失" not in line and "acc" not in low and m is None:
         return None
-    context, last, bare, roles = None, 0, [], set()
+    context, last, bare, roles, only_role, named_loss = None, 0, [], set(), [], False
     for p in PAIR.finditer(rest):
         gap = rest[last:p.start()].strip(" \t|-,;:[]()/0123456789.")
         gap_role = role_of(tokens(gap)) if gap else None
@@ -138,6 +141,9 @@ def read_line(raw: str) -> Line | None:
         if not words:
             continue
         key, own = canonical(name, context)
+        if not set(words) - ROLE_WORDS:
+            only_role.append(key)
+        named_loss = named_loss or "loss" in words or "损失" in words
         if own:
             roles.add(role_of(words))
         elif context is None and _is_metric(words):
@@ -157,6 +163,8 @@ def read_line(raw: str) -> Line | None:
             out.avgs[key] = avg
     if m is None and not out.values:
         return None
+    if only_role:
+        _unnamed(out, only_role, named_loss)
     if len(roles) == 1 and bare:
         _line_role(out, bare, roles.pop())
     return out
@@ -164,6 +172,28 @@ def read_line(raw: str) -> Line | None:
 
 METRIC_WORDS = {"loss", "损失", "acc", "accuracy", "error", "err", "f1", "auc", "precision", "recall", "iou", "miou",
                 "dice", "ppl", "perplexity", "mae", "mse", "rmse", "bleu", "wer", "cer", "top1", "top5"}
+
+
+ROLE_WORDS = TRAIN_WORDS | VAL_WORDS | TEST_WORDS | {"average", "avg", "mean", "set", "on", "the"}
+
+
+def _unnamed(out: Line, keys: list[str], named_loss: bool) -> None:
+    """Values named by a role alone (`Val: 0.50`). Beside a named loss (`Loss: 1.94, Train: 0.50,
+    Val: 0.50, Test: 0.51`, as PyTorch Geometric's examples print accuracies) they are some other
+    metric, kept as `<role>_metric` and never read as a loss; on a line that names no loss
+    (`Train: 0.81 | Val: 0.90`) they are that role's loss, and a note says so."""
+    for key in keys:
+        if key not in out.values:
+            continue
+        name = out.names.get(key, key)
+        if named_loss and _is_loss(key):
+            metric = key[: -len("loss")] + "metric"
+            out.values[metric] = out.values.pop(key)
+            out.names[metric] = out.names.pop(key, name)
+            if key in out.avgs:
+                out.avgs[metric] = out.avgs.pop(key)
+            key = metric
+        out.unnamed[key] = name
 
 
 def _is_metric(words) -> bool:
@@ -309,11 +339,12 @@ def _lines(text: str) -> list[Line]:
     return [x for x in lines if x.epoch is not None or x.values]
 
 
-def _read_runs(text: str) -> tuple[list[Run], dict[str, str], set[str]]:
+def _read_runs(text: str) -> tuple[list[Run], dict[str, str], set[str], dict[str, str]]:
     runs: list[Run] = []
     run: Run | None = None
     names: dict[str, str] = {}
     conflicts: set[str] = set()
+    unnamed: dict[str, str] = {}
     for line in _lines(text):
         if line.epoch is not None:
             if run is None or line.epoch < run.order[-1]:  # a new run (or phase) starts over
@@ -330,8 +361,9 @@ def _read_runs(text: str) -> tuple[list[Run], dict[str, str], set[str]]:
         for k, name in line.names.items():
             names.setdefault(k, name)
         conflicts |= line.conflicts
+        unnamed.update(line.unnamed)
     return [r for r in runs if any(any(_is_loss(k) for k in x.values) for lines in r.steps.values() for x in lines)], \
-        names, conflicts
+        names, conflicts, unnamed
 
 
 def parse(text: str, source: str) -> History:
@@ -339,7 +371,7 @@ def parse(text: str, source: str) -> History:
     if dicts is not None:
         return records_to_history(dicts, source, "hf-trainer", [t(
             "read {n} log lines the Trainer printed ({example})", n=len(dicts), example="{'loss': ..., 'epoch': ...}")])
-    runs, names, conflicts = _read_runs(text)
+    runs, names, conflicts, unnamed = _read_runs(text)
     if not runs:
         steps = _step_only(text, source)
         if steps is not None:
@@ -359,6 +391,7 @@ def parse(text: str, source: str) -> History:
     step_level = {k.split("\x00")[0] for k in keys if "\x00" in k}
     rename = {f"{k}\x00step": (f"{k}_step" if k in keys else k) for k in step_level}
     notes.insert(0, _read_note(last, names, keys, rename))
+    notes += _unnamed_notes(unnamed, keys)
     if len(runs) > 1:
         notes.append(t("found {n} runs in the log ({runs}); diagnosing the last", n=len(runs),
                        runs=", ".join(t("{phase}{epochs} epochs", phase=f"{r.label} " if r.label else "",
@@ -370,7 +403,8 @@ def parse(text: str, source: str) -> History:
         notes.append(stopped_early_note(end, last.of))
     fmt = "step-log" if any(rename.get(f"{k}\x00step") == k for k in step_level if _is_loss(k)) else "epoch-log"
     h = records_to_history(rows, source, fmt, notes, rename=rename)
-    unclear = tuple(k for k in sorted(conflicts) if k in h)
+    # only a loss given twice blocks the choice; a repeated timing or counter (`train_wall`) does not
+    unclear = tuple(k for k in sorted(conflicts) if k in h and _is_loss(k))
     if unclear:
         from dataclasses import replace  # noqa: PLC0415
 
@@ -394,7 +428,9 @@ def _step_only(text: str, source: str) -> History | None:
     if not repeated or len(lines) < STEP_LINES:
         return None
     counters = [x.step for x in lines]
-    use_counter = all(c is not None for c in counters) and all(b > a for a, b in zip(counters, counters[1:]))
+    # never going back: nanoGPT prints "step 500: train loss ..., val loss ..." and then "iter 500: loss ..."
+    use_counter = (all(c is not None for c in counters) and all(b >= a for a, b in zip(counters, counters[1:]))
+                   and counters[-1] > counters[0])
     rows = [{"step": float(c if use_counter else i + 1), **x.values} for i, (c, x) in enumerate(zip(counters, lines))]
     names = {}
     for x in lines:
@@ -405,6 +441,20 @@ def _step_only(text: str, source: str) -> History | None:
              by=t("by their step counter") if use_counter else t("in their order"),
              names=shown or t("no loss named as training or validation"))
     return records_to_history(rows, source, "step-log", [note])
+
+
+def _unnamed_notes(unnamed: dict[str, str], keys: set[str]) -> list[str]:
+    """What became of values named by a role alone (see `_unnamed`)."""
+    metrics = [f"{unnamed[k]!r} ({k})" for k in unnamed if k in keys and not _is_loss(k)]
+    losses = [f"{unnamed[k]!r} ({k})" for k in unnamed if k in keys and _is_loss(k)]
+    notes = []
+    if metrics:
+        notes.append(t("{names} name a split but no metric, beside a named loss: read as other metrics (accuracy, "
+                       "most often), not as losses", names=", ".join(metrics)))
+    if losses:
+        notes.append(t("{names} name a split but no metric: read as its loss; if they are accuracies, print "
+                       "'val_loss=...' or choose with --train-key and --val-key", names=", ".join(losses)))
+    return notes
 
 
 def _read_note(run: Run, names: dict[str, str], keys: set[str], rename: dict) -> str:

@@ -16,8 +16,9 @@ DELIMITERS = (",", "\t", ";")
 @functools.cache
 def _json_array() -> re.Pattern:
     """A JSON array's first element (compiled on first use: every CLI run pays for module-level patterns)."""
-    return re.compile(r"\[\s{0,4096}(?:[{\[\]\"]|-?\d{1,400}(?:\.\d{0,400})?(?:[eE][-+]?\d{1,4})?\s{0,4096}[,\]]|true|false|"
-                      r"null|NaN|-?Infinity)")
+    # a number closing the array must end its line: "[0]\ttrain-logloss:0.69" (XGBoost, LightGBM) is a print
+    return re.compile(r"\[\s{0,4096}(?:[{\[\]\"]|-?\d{1,400}(?:\.\d{0,400})?(?:[eE][-+]?\d{1,4})?\s{0,4096}"
+                      r"(?:,|\][ \t]{0,4096}(?:[\r\n,\]]|$))|true|false|null|NaN|-?Infinity)")
 
 
 @functools.cache
@@ -86,6 +87,34 @@ def table(text: str) -> bool:
         if len(row) != len(header) or sum(is_number(c) for c in filled) * 2 < len(filled):
             return False
     return any(is_number(c) for row in rows for c in row)
+
+
+SPACED_NAME = re.compile(r"[A-Za-z_][\w./-]{0,60}")
+SPACED_ROW = re.compile(r"\d{1,9}")
+
+
+def spaced_header(line: str) -> list[str] | None:
+    """The column names of a table printed with runs of spaces (fastai's `epoch train_loss
+    valid_loss accuracy time`): an `epoch` column first and a loss among the names; else None."""
+    names = line.split()
+    if (len(names) < 2 or names[0].lower() != "epoch" or not any("loss" in n.lower() for n in names)
+            or not all(SPACED_NAME.fullmatch(n) for n in names)):
+        return None
+    return names
+
+
+def spaced_table(text: str) -> bool:
+    """A printed table (see `spaced_header`) with a row of as many fields, an epoch number first,
+    after its header, within the first 200 lines."""
+    head = text[:65536]
+    if "poch" not in head:
+        return False
+    found = lines(head, 200)
+    for i, line in enumerate(found[:-1]):
+        if "poch" in line and (header := spaced_header(line)) is not None:
+            row = found[i + 1].split()
+            return len(row) == len(header) and bool(SPACED_ROW.fullmatch(row[0]))
+    return False
 
 
 def step_prints(text: str) -> bool:
