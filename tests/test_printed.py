@@ -376,3 +376,40 @@ def test_fastai_fine_tune_two_tables_the_last_is_diagnosed():
 def test_a_spaced_table_without_rows_is_not_taken():
     assert not sniff.spaced_table("epoch     train_loss  valid_loss\nTraining interrupted\n")
     assert not sniff.spaced_table("epoch step lr\n1 2 3\n")  # no loss column
+
+
+def test_pytorch_quickstart_test_error_block_is_the_evaluation_not_a_training_step():
+    """The official PyTorch quickstart prints 'Test Error:' on its own line, then the values."""
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL), 1):
+        lines += [f"Epoch {i}", "-------------------------------"]
+        lines += [f"loss: {t * 1.05:>7f}  [{b:>5d}/60000]" for b in (64, 6464, 12864)]
+        lines += ["Test Error: ", f" Accuracy: {60 + i}.0%, Avg loss: {v:>8f} ", ""]
+    h = parse_text("\n".join(lines + ["Done!"]), "quickstart")
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("loss", "test_loss") and np.allclose(h[vkey].y, VAL)
+    assert np.allclose(h[tkey].y, np.repeat(np.array(TRAIN) * 1.05, 3), atol=1e-6)  # no test value among them
+
+
+def test_paddle_hapi_evaluation_lines_are_the_validation_values():
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL), 1):
+        lines += [f"Epoch {i}/20", f"step 100/938 - loss: {t * 1.1:.4f} - acc: 0.8000 - 15ms/step",
+                  f"step 938/938 - loss: {t:.4f} - acc: 0.8100 - 15ms/step", "Eval begin...",
+                  f"step 157/157 - loss: {v:.4f} - acc: 0.8500 - 10ms/step", "Eval samples: 10000"]
+    text = "\n".join(lines)
+    assert not sniff.step_prints(text)  # "Epoch 1/20" and the next line's "step 100/938" are two lines
+    h = parse_text(text, "paddle")
+    assert list(h["loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
+
+
+def test_mindspore_loss_is():
+    h = parse_text("\n".join(f"epoch: {i} step: 1875, loss is {t:.4f}" for i, t in zip(E, TRAIN)), "ms")
+    assert list(h["loss"].y) == TRAIN
+
+
+def test_pytorch_cifar_tutorial_brackets_are_no_json():
+    text = "\n".join(f"[{i}, {b:5d}] loss: {t:.3f}" for i, t in zip(E, TRAIN) for b in (2000, 4000)) + "\nFinished Training\n"
+    assert sniff.json_like(text) is False
+    h = parse_text(text, "cifar")
+    assert np.allclose(h["loss"].y, np.repeat([round(t, 3) for t in TRAIN], 2))

@@ -57,7 +57,25 @@ SEPARATORS = "\r\n\x08"
 SPLIT = re.compile(r"[\r\n\x08]")
 
 
+# PaddlePaddle's Model.fit prints Keras-like epochs, then "Eval begin...", the evaluation's own step
+# lines ("step 157/157 - loss: 0.41 - acc: 0.85") and "Eval samples: 10000"
+EVAL_BEGIN, EVAL_END = "Eval begin", "Eval samples"
+
+
 def _last_report(text: str, start: int, end: int) -> tuple[dict | None, bool]:
+    """The values the epoch in text[start:end] reports, and whether it completed: an evaluation
+    printed after its own "Eval begin..." line gives the `val_` values."""
+    at = text.rfind(EVAL_BEGIN, start, end)
+    if at < 0:
+        return _last_segment(text, start, end)
+    values, done = _last_segment(text, start, at)
+    evaluated, _ = _last_segment(text, at, end)
+    if values is not None and evaluated:
+        values.update({f"val_{k}": v for k, v in evaluated.items() if not k.startswith("__")})
+    return values, done
+
+
+def _last_segment(text: str, start: int, end: int) -> tuple[dict | None, bool]:
     """The last segment in text[start:end] that reports a loss, and whether the epoch completed.
 
     Only the tail of each epoch is read first (progress bars end with the epoch's values), so a
@@ -97,6 +115,11 @@ def _headers(text: str) -> list[re.Match]:
 def _first_done(text: str, start: int, end: int) -> int:
     """Where the first completed report of the epoch starting at `start` ends (`end` if none): what
     the log prints after the last epoch of a fit() (`model.evaluate()`'s `loss: ...`) is not part of it."""
+    at = text.find(EVAL_BEGIN, start, end)
+    if at >= 0:  # the epoch ends with its evaluation
+        close = text.find(EVAL_END, at, end)
+        line_end = text.find("\n", close, end) if close >= 0 else -1
+        return end if close < 0 or line_end < 0 else line_end + 1
     pos, first = start, None
     for seg in SPLIT.split(text[start:end]):
         pos += len(seg) + 1

@@ -108,8 +108,9 @@ class Line:
         self.unnamed: dict[str, str] = {}  # key -> the bare role name it came from (`Val: 0.50`)
 
 
-def read_line(raw: str) -> Line | None:
-    """The epoch marker and the values of one line; None when it has neither."""
+def read_line(raw: str, heading: str | None = None) -> Line | None:
+    """The epoch marker and the values of one line; None when it has neither. `heading`: the role
+    a heading line just before it gave (`Test Error:`), for the names without one of their own."""
     line = _clean(raw[:MAX_LINE])
     low = line.lower()
     if DIGIT.search(line) is None:
@@ -128,7 +129,7 @@ def read_line(raw: str) -> Line | None:
         rest = line[:m.start()] + " | " + line[m.end():]
     if "loss" not in low and "损失" not in line and "acc" not in low and m is None:
         return None
-    context, last, bare, roles, only_role, named_loss = None, 0, [], set(), [], False
+    context, last, bare, roles, only_role, named_loss = heading, 0, [], set(), [], False
     for p in PAIR.finditer(rest):
         gap = rest[last:p.start()].strip(" \t|-,;:[]()/0123456789.")
         gap_role = role_of(tokens(gap)) if gap else None
@@ -323,8 +324,14 @@ def _lines(text: str) -> list[Line]:
     """The lines that say something, with only the markers of the form that reports losses kept:
     a log that prints `第 3 轮训练开始` and then `epoch 2 | train_loss: ...` counts its epochs by
     the second form, and the first is just text."""
-    lines = [x for x in (read_line(raw) for raw in normalise_newlines(text).split("\n") if raw and not raw.isspace())
-             if x is not None]
+    lines, heading = [], None
+    for raw in normalise_newlines(text).split("\n"):
+        if not raw or raw.isspace():
+            continue
+        x = read_line(raw, heading)
+        heading = _heading(raw) if x is None else None
+        if x is not None:
+            lines.append(x)
     forms: dict[str, list[int]] = {}
     for x in lines:
         if x.form is not None:
@@ -337,6 +344,15 @@ def _lines(text: str) -> list[Line]:
             if x.form is not None and x.form != best:
                 x.epoch = x.form = x.marker = None
     return [x for x in lines if x.epoch is not None or x.values]
+
+
+def _heading(raw: str) -> str | None:
+    """The role of a short heading line with no numbers (`Test Error:`, `Validation:`, as the
+    PyTorch quickstart prints before ` Accuracy: 45.3%, Avg loss: 2.150171`), else None."""
+    line = raw.strip()
+    if len(line) > 40 or not line.endswith((":", "...")) or DIGIT.search(line):
+        return None
+    return role_of(tokens(line))
 
 
 def _read_runs(text: str) -> tuple[list[Run], dict[str, str], set[str], dict[str, str]]:

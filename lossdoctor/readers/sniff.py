@@ -10,7 +10,9 @@ from ._numbers import is_number
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 EPOCH_HEADER = re.compile(r"^[ \t]*Epoch[ \t]+\d{1,9}[ \t]*/[ \t]*\d{1,9}\b", re.MULTILINE | re.IGNORECASE)
-STEP_LINE = re.compile(r"Epoch\s*+\[?\s*+(\d{1,9})\s*+/\s*+(\d{1,9})\s*+\]?\s*+[,|:]?\s*+(?:Step|Iter(?:ation)?|Batch)\s*+\[?\s*+(\d{1,12})\s*+/\s*+(\d{1,12})\s*+\]?(.*)",
+# one line: PaddlePaddle prints "Epoch 1/20" and then "step 100/938 - loss: ..." on the next line (Keras-like)
+STEP_LINE = re.compile(r"Epoch[ \t]*+\[?[ \t]*+(\d{1,9})[ \t]*+/[ \t]*+(\d{1,9})[ \t]*+\]?[ \t]*+[,|:]?[ \t]*+"
+                       r"(?:Step|Iter(?:ation)?|Batch)[ \t]*+\[?[ \t]*+(\d{1,12})[ \t]*+/[ \t]*+(\d{1,12})[ \t]*+\]?(.*)",
                        re.IGNORECASE)
 DELIMITERS = (",", "\t", ";")
 @functools.cache
@@ -19,6 +21,11 @@ def _json_array() -> re.Pattern:
     # a number closing the array must end its line: "[0]\ttrain-logloss:0.69" (XGBoost, LightGBM) is a print
     return re.compile(r"\[\s{0,4096}(?:[{\[\]\"]|-?\d{1,400}(?:\.\d{0,400})?(?:[eE][-+]?\d{1,4})?\s{0,4096}"
                       r"(?:,|\][ \t]{0,4096}(?:[\r\n,\]]|$))|true|false|null|NaN|-?Infinity)")
+
+
+@functools.cache
+def _bracket_then_text() -> re.Pattern:
+    return re.compile(r"\[[^\[\]{}\"\n]{0,200}\][ \t]{0,200}[^\s,\]]")
 
 
 @functools.cache
@@ -63,7 +70,8 @@ def json_like(text: str) -> bool:
     if s[:1] == '"':
         return "\n" not in s.rstrip()
     if s[:1] == "[":  # a JSON array, not a bracketed print ("[epoch 1] loss ...", "[2025-03-02 10:41:07] ...")
-        return bool(_json_array().match(s))
+        # nor a flat bracket followed by text on its line: "[1,  2000] loss: 2.196" (PyTorch's CIFAR tutorial)
+        return bool(_json_array().match(s)) and not _bracket_then_text().match(s)
     return s[:1] == "{"
 
 
