@@ -140,9 +140,13 @@ ADVICE: dict[tuple[str, str], Advice] = {
     ("plateau", "stuck"): Advice(
         "Learning has hit a bottleneck: the loss never really fell",
         "Both losses are flat ({train_change} and {val_change} over {epochs} {window_first}-{window_last}) "
-        "and fell only {progress} from their start: the model is not learning.",
-        ("Check the learning rate first: a very small one (1e-6) barely moves the weights, a very "
-         "large one bounces; try 1e-3 with Adam.",
+        "and fell only {progress} from their first logged value: either the model is not learning, or it "
+        "learned what it could inside its first epoch (then the first value already sits far below an untrained "
+        "model's loss, ln K for K classes: 0.69 for two).",
+        ("If the first logged loss is already far below an untrained model's, the model did learn and "
+         "the level is the data's limit (noisy or ambiguous labels) or the model's capacity: check the "
+         "labels, or add capacity. Otherwise check the learning rate: a very small one (1e-6) barely "
+         "moves the weights, a very large one bounces; try 1e-3 with Adam.",
          "Check inputs and initialization: scale the inputs ({api_normalize}), {api_init}.",
          "Look for dead or saturated units: ReLU with negative biases, sigmoid/tanh on huge inputs; "
          "try {api_activations}.",

@@ -506,7 +506,7 @@ _NO_HELP_WHY = {
     "diverging": N_("training is diverging"),
     "non_finite": N_("the loss became NaN/inf"),
     "train_rising": N_("the training loss is rising"),
-    "levelled_off": N_("the loss has levelled off without learning"),
+    "levelled_off": N_("the loss has levelled off near its first logged value"),
     "oscillating": N_("the loss oscillates without progress"),
     "not_past_best": N_("the validation loss stopped improving, but its last value is within its noise of the best"),
 }

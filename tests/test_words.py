@@ -1,12 +1,14 @@
 """Every sentence agrees with the numbers beside it, over real histories of every kind."""
 
 import re
+
+import numpy as np
 from pathlib import Path
 
 import pytest
 
 from conftest import SAMPLES, SHARED
-from lossdoctor import diagnose, load_history
+from lossdoctor import History, diagnose, load_history, render
 from lossdoctor.trend import DEFAULT_SETTINGS
 
 SEEDS = sorted((SHARED / "seeds").glob("*.history.json"))
@@ -51,3 +53,16 @@ def test_sentences_agree_with_the_numbers(path: Path):
         assert any(t.reason == "unsteady" for t in moves)
     for pct in re.findall(r"(-\d+(?:\.\d+)?)%", text):
         assert float(pct) >= -100.0, text
+
+
+def test_a_run_flat_from_its_first_epoch_is_not_flatly_called_not_learning():
+    """A run that learned inside its first epoch (noisy labels set the floor) looks like one that
+    never learned: the report says both, and how to tell them apart, instead of 'not learning'."""
+    rng = np.random.default_rng(3)
+    loss = list(0.50 * np.exp(rng.normal(0, 0.004, 30)) * np.linspace(1.0, 0.99, 30))
+    val = list(0.52 * np.exp(rng.normal(0, 0.004, 30)))
+    d = diagnose(History.from_dict({"loss": loss, "val_loss": val, "accuracy": [0.8] * 30}))
+    assert (d.code, d.variant) == ("plateau", "stuck")
+    assert "learned what it could inside its first epoch" in d.summary and "the model is not learning." not in d.summary
+    assert d.fixes[0].startswith("If the first logged loss is already far below an untrained model's")
+    assert "without learning" not in render.to_text(d)

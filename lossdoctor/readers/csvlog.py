@@ -192,7 +192,7 @@ def parse_spaced(text: str, source: str) -> History:
     (`fine_tune` prints one table for the frozen epochs, then one for the rest)."""
     from dataclasses import replace  # noqa: PLC0415
 
-    from .sniff import SPACED_ROW, spaced_header  # noqa: PLC0415
+    from .sniff import spaced_header, spaced_row  # noqa: PLC0415
 
     kept, header = [], None
     for line in _lines(text):
@@ -202,7 +202,7 @@ def parse_spaced(text: str, source: str) -> History:
             kept.append("\t".join(names))
             continue
         cells = line.split()
-        if header is not None and len(cells) == len(header) and SPACED_ROW.fullmatch(cells[0]):
+        if header is not None and len(cells) == len(header) and spaced_row(cells[0]):
             kept.append("\t".join(cells))
     if header is None or len(kept) < 2:
         raise HistoryFormatError(t("has a printed table header but no rows under it"))

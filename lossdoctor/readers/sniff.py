@@ -97,8 +97,13 @@ def table(text: str) -> bool:
     return any(is_number(c) for row in rows for c in row)
 
 
-SPACED_NAME = re.compile(r"[A-Za-z_][\w./-]{0,60}")
-SPACED_ROW = re.compile(r"\d{1,9}")
+def _spaced_name(name: str) -> bool:
+    return re.fullmatch(r"[A-Za-z_][\w./-]{0,60}", name) is not None  # compiled on first use, by re's cache
+
+
+def spaced_row(first: str) -> bool:
+    """The first field of a printed table's row: an epoch number."""
+    return first.isascii() and first.isdigit() and len(first) <= 9
 
 
 def spaced_header(line: str) -> list[str] | None:
@@ -106,7 +111,7 @@ def spaced_header(line: str) -> list[str] | None:
     valid_loss accuracy time`): an `epoch` column first and a loss among the names; else None."""
     names = line.split()
     if (len(names) < 2 or names[0].lower() != "epoch" or not any("loss" in n.lower() for n in names)
-            or not all(SPACED_NAME.fullmatch(n) for n in names)):
+            or not all(_spaced_name(n) for n in names)):
         return None
     return names
 
@@ -121,7 +126,7 @@ def spaced_table(text: str) -> bool:
     for i, line in enumerate(found[:-1]):
         if "poch" in line and (header := spaced_header(line)) is not None:
             row = found[i + 1].split()
-            return len(row) == len(header) and bool(SPACED_ROW.fullmatch(row[0]))
+            return len(row) == len(header) and spaced_row(row[0])
     return False
 
 
