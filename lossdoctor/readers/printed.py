@@ -36,7 +36,7 @@ from ._numbers import to_float
 from .records import records_to_history
 from .sniff import ANSI, normalise_newlines
 from ..i18n import t
-from ..names import TEST_WORDS, TRAIN_WORDS, VAL_WORDS, canonical, role_of, tokens
+from ..names import FILLER, TEST_WORDS, TRAIN_WORDS, VAL_WORDS, canonical, role_of, tokens
 
 MAX_LINE = 4000
 NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d])|\d{1,30})(?:\.\d{0,30})?(?:[eE][-+]?\d{1,3})?%?|[-+]?(?:nan|inf)(?![a-z])"
@@ -175,7 +175,7 @@ METRIC_WORDS = {"loss", "损失", "acc", "accuracy", "error", "err", "f1", "auc"
                 "dice", "ppl", "perplexity", "mae", "mse", "rmse", "bleu", "wer", "cer", "top1", "top5"}
 
 
-ROLE_WORDS = TRAIN_WORDS | VAL_WORDS | TEST_WORDS | {"average", "avg", "mean", "set", "on", "the"}
+ROLE_WORDS = TRAIN_WORDS | VAL_WORDS | TEST_WORDS | FILLER  # a name of these words alone names no metric
 
 
 def _unnamed(out: Line, keys: list[str], named_loss: bool) -> None:

@@ -18,13 +18,14 @@ DELIMITERS = (",", "\t", ";")
 @functools.cache
 def _json_array() -> re.Pattern:
     """A JSON array's first element (compiled on first use: every CLI run pays for module-level patterns)."""
-    # a number closing the array must end its line: "[0]\ttrain-logloss:0.69" (XGBoost, LightGBM) is a print
-    return re.compile(r"\[\s{0,4096}(?:[{\[\]\"]|-?\d{1,400}(?:\.\d{0,400})?(?:[eE][-+]?\d{1,4})?\s{0,4096}"
-                      r"(?:,|\][ \t]{0,4096}(?:[\r\n,\]]|$))|true|false|null|NaN|-?Infinity)")
+    return re.compile(r"\[\s{0,4096}(?:[{\[\]\"]|-?\d{1,400}(?:\.\d{0,400})?(?:[eE][-+]?\d{1,4})?\s{0,4096}[,\]]|true|false|"
+                      r"null|NaN|-?Infinity)")
 
 
 @functools.cache
 def _bracket_then_text() -> re.Pattern:
+    """A flat bracket followed by text on its line: `[1,  2000] loss: 2.196` (PyTorch's CIFAR tutorial),
+    `[0]\ttrain-logloss:0.69` (XGBoost, LightGBM) are prints, not JSON."""
     return re.compile(r"\[[^\[\]{}\"\n]{0,200}\][ \t]{0,200}[^\s,\]]")
 
 
@@ -70,7 +71,6 @@ def json_like(text: str) -> bool:
     if s[:1] == '"':
         return "\n" not in s.rstrip()
     if s[:1] == "[":  # a JSON array, not a bracketed print ("[epoch 1] loss ...", "[2025-03-02 10:41:07] ...")
-        # nor a flat bracket followed by text on its line: "[1,  2000] loss: 2.196" (PyTorch's CIFAR tutorial)
         return bool(_json_array().match(s)) and not _bracket_then_text().match(s)
     return s[:1] == "{"
 
