@@ -98,3 +98,29 @@ def test_a_wrong_tracking_uri_creates_nothing(uri, says, tmp_path):
     r = CliRunner().invoke(cli, ["diagnose", "mlflow:exp", "--tracking-uri", uri.format(tmp=tmp_path)])
     assert r.exit_code == 2 and says in r.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reply_without_end_is_cut_at_the_size_limit(monkeypatch):
+    """A server that sends far more than any MLflow reply: reading stops at MAX_BODY, within the
+    same second, instead of filling memory until the deadline."""
+    import tracemalloc
+
+    import lossdoctor.readers.mlflow as ml
+    monkeypatch.setattr(ml, "MAX_BODY", 1 << 20)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    httpd, uri = serve(api((200, b" " * (40 << 20), 0)))
+    try:
+        CliRunner().invoke(cli, ["diagnose", "mlflow:exp", "--tracking-uri", uri])  # MLflow's imports, untraced
+        start = time.perf_counter()
+        tracemalloc.start()
+        r = CliRunner().invoke(cli, ["diagnose", "mlflow:exp", "--tracking-uri", uri])
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        httpd.shutdown()
+    assert r.exit_code == 2 and "sent a reply of more than 1 MB" in r.output, r.output
+    assert time.perf_counter() - start < 15
+    assert peak < 20 << 20  # the client never held the 40 MB body
+    import requests.models
+    assert requests.models.Response.iter_content.__name__ == "iter_content" and \
+        requests.models.Response.iter_content.__qualname__ == "Response.iter_content"  # restored

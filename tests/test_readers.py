@@ -367,3 +367,93 @@ def test_a_run_that_ended_before_its_planned_epochs_is_noted(tmp_path):
     h = load_history(write(tmp_path, "trainer_state.json", json.dumps(state)))
     assert any("training ended at epoch 12 of the 30 planned" in n for n in h.notes)
     assert any("best_metric 0.41 at checkpoint-1200" in n for n in h.notes)
+
+
+def _tb_file(folder, events):
+    """An event file written by TensorBoard's own writer: `events` is [(step, {tag: value})]."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    w = EventFileWriter(str(folder))
+    for step, values in events:
+        vals = [summary_pb2.Summary.Value(tag=k, simple_value=v) for k, v in values.items()]
+        w.add_event(event_pb2.Event(step=step, wall_time=1.7e9 + step, summary=summary_pb2.Summary(value=vals)))
+    w.close()
+    return next(folder.glob("events.out.tfevents.*"))
+
+
+def test_tensorboard_file_cut_short_keeps_its_whole_records(tmp_path):
+    pytest.importorskip("tensorboard")
+    f = _tb_file(tmp_path / "run", [(s, {"train_loss": 1.0 / (1 + s)}) for s in range(50)])
+    data = f.read_bytes()
+    f.write_bytes(data[:-7])  # killed while writing the last record
+    h = load_history(str(tmp_path / "run"))
+    assert len(h["train_loss"]) == 49 and h["train_loss"].y[-1] == pytest.approx(1 / 49)
+    assert any("left out a last record cut short" in n for n in h.notes)
+
+
+def test_tensorboard_record_claiming_a_terabyte_allocates_nothing(tmp_path):
+    pytest.importorskip("tensorboard")
+    f = _tb_file(tmp_path / "run", [(s, {"train_loss": 1.0 / (1 + s)}) for s in range(20)])
+    f.write_bytes(f.read_bytes() + (1 << 40).to_bytes(8, "little") + b"\0" * 8)
+    import tracemalloc
+
+    tracemalloc.start()
+    h = load_history(str(tmp_path / "run"))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(h["train_loss"]) == 20 and peak < 50 << 20
+    assert any("cut short" in n for n in h.notes)
+
+
+def test_tensorboard_damaged_record_stops_with_a_note(tmp_path):
+    pytest.importorskip("tensorboard")
+    f = _tb_file(tmp_path / "run", [(s, {"train_loss": 1.0 / (1 + s)}) for s in range(20)])
+    bad = b"\xff" * 10
+    f.write_bytes(f.read_bytes() + len(bad).to_bytes(8, "little") + b"\0" * 4 + bad + b"\0" * 4)
+    h = load_history(str(tmp_path / "run"))
+    assert len(h["train_loss"]) == 20 and any("stopped at a damaged record" in n for n in h.notes)
+
+
+def test_tensorboard_resumed_into_the_same_file_drops_the_abandoned_steps(tmp_path):
+    """Steps 0-29 logged, then the run resumed from step 20: what was logged at 20-29 before is gone,
+    as TensorBoard's own loader purges it."""
+    pytest.importorskip("tensorboard")
+    first = [(s, {"train_loss": 1.0}) for s in range(30)]
+    again = [(s, {"train_loss": 0.5}) for s in range(20, 40)]
+    _tb_file(tmp_path / "run", first + again)
+    h = load_history(str(tmp_path / "run"))
+    assert list(h["train_loss"].x) == list(range(40)) and list(h["train_loss"].y) == [1.0] * 20 + [0.5] * 20
+
+
+def test_mutated_tensorboard_files_are_read_or_refused_never_crash(tmp_path):
+    """300 seeded mutations of a real event file (bytes replaced, deleted, inserted, cut): each is
+    a history or one LossDoctorError."""
+    pytest.importorskip("tensorboard")
+    import random
+    import time
+
+    from lossdoctor.errors import LossDoctorError
+
+    f = _tb_file(tmp_path / "run", [(s, {"train_loss": 1.0 / (1 + s), "val_loss": 1.2 / (1 + s)}) for s in range(40)])
+    base, rng = f.read_bytes(), random.Random(0)
+    for _ in range(300):
+        b = bytearray(base)
+        for _ in range(rng.randint(1, 6)):
+            k, op = rng.randrange(len(b)), rng.random()
+            if op < 0.4:
+                b[k] = rng.randrange(256)
+            elif op < 0.7:
+                del b[k:k + rng.randint(1, 40)]
+            else:
+                b[k:k] = rng.randbytes(rng.randint(1, 16))
+            if len(b) < 16:
+                break
+        f.write_bytes(bytes(b))
+        start = time.perf_counter()
+        try:
+            diagnose(load_history(str(tmp_path / "run")))
+        except LossDoctorError:
+            pass
+        assert time.perf_counter() - start < 5  # the deadline the fuzz tests use for super-linear reading

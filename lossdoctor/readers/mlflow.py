@@ -64,20 +64,65 @@ def _local_path(uri: str, scheme: str) -> str | None:
     return uri if not scheme or len(scheme) == 1 else None  # a plain path (or C:\ on Windows)
 
 
+MAX_BODY = 256 << 20  # bytes of one reply from a tracking server (MLflow pages its metric histories)
+
+
+class _BoundedBodies:
+    """While active, a reply longer than `MAX_BODY` stops being read: the MLflow client reads each
+    reply whole into memory (through `requests`), so a server sending without end would fill it."""
+
+    def __init__(self):
+        self.too_big = False
+
+    def __enter__(self):
+        try:
+            from requests.models import Response  # noqa: PLC0415
+        except ImportError:  # a client that does not use requests (a local store)
+            self.response = None
+            return self
+        self.response, self.original = Response, Response.iter_content
+        guard, original = self, self.original
+
+        def iter_content(response, *args, **kwargs):
+            seen = 0
+            for chunk in original(response, *args, **kwargs):
+                seen += len(chunk)
+                if seen > MAX_BODY:
+                    guard.too_big = True
+                    response.close()
+                    raise guard.error()
+                yield chunk
+        Response.iter_content = iter_content
+        return self
+
+    @staticmethod
+    def error() -> InputFileError:
+        return InputFileError(t("the MLflow server sent a reply of more than {size} MB; check --tracking-uri (is it "
+                                "an MLflow server?)", size=MAX_BODY >> 20))
+
+    def __exit__(self, *exc):
+        if self.response is not None:
+            self.response.iter_content = self.original
+        return False
+
+
 def _ask(what: str, fn):
     """A call to the tracking server: whatever goes wrong there (HTTP 500, a reply that is not
-    MLflow's JSON, wrong types, a timeout) is one clear error, within `DEADLINE` in all."""
+    MLflow's JSON, wrong types, a timeout, a reply without end) is one clear error, within
+    `DEADLINE` in all and `MAX_BODY` bytes a reply."""
     from ..deadline import within  # noqa: PLC0415
 
     late = lambda: InputFileError(t("the MLflow server took longer than {seconds} s to answer ({what}); check it, "  # noqa: E731
                                     "or read fewer runs", seconds=f"{DEADLINE:g}", what=what))
-    limit = within(DEADLINE, late)
+    limit, body = within(DEADLINE, late), _BoundedBodies()
     try:
-        with limit:
+        with limit, body:
             return fn()
     except InputFileError:
         raise
     except Exception as err:  # the client's and its transport's errors, whatever their class
+        if body.too_big:  # the client wrapped the size error in one of its own
+            raise body.error() from None
         if limit.expired:  # the transport caught the deadline's error and raised its own
             raise late() from None
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
