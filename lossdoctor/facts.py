@@ -94,6 +94,8 @@ class Facts:
         nonfinite: key -> first non-finite epoch, for series that have one.
         best_key, best_epoch, best_value: lowest validation loss (training loss without
             validation) and where; since_best: last epoch minus best epoch.
+        best_step: the training step logged with the best value, when the log has steps beside
+            epochs (Hugging Face's `checkpoint-<step>`).
         best_train: the lowest training loss.
         train_jump: the training loss' fitted level now (the end of its current regime's line)
             over its best value: how far a loss that blew up in the last epochs has gone;
@@ -125,6 +127,7 @@ class Facts:
     nonfinite: dict = field(default_factory=dict)
     best_key: str | None = None
     best_epoch: float | None = None
+    best_step: int | None = None
     best_value: float | None = None
     since_best: float | None = None
     best_train: float | None = None
@@ -198,7 +201,7 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
         train=ttrend, val=vtrend, train_key=tkey, val_key=vkey,
         window=(_window_first(present, starts), end),
         nonfinite={s.key: e for s in present if (e := first_nonfinite(s)) is not None},
-        best_key=best_series.key, best_epoch=best_epoch, best_value=best_value,
+        best_key=best_series.key, best_epoch=best_epoch, best_step=_step_at(history, best_epoch), best_value=best_value,
         since_best=end - best_epoch if best_epoch is not None else None,
         best_train=best_point(train)[1],
         exploded=all(r >= rules.explosion_factor for r in ratios), explosion=ratios[0],
@@ -213,6 +216,16 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
         checkpoint=with_times(_checkpoint(best_series, vtrend if best_series is val else ttrend), history.elapsed),
         metric=read_metric(history, vkey, best_epoch if best_series is val else None, rules.max_classes),
         signals=read_signals(history, train, val, ttrend.spikes), recorded=dict(history.recorded))
+
+
+def _step_at(history: History, position: float | None) -> int | None:
+    """The training step logged at a position on the epoch axis (Hugging Face names its
+    checkpoints by it), when the log says."""
+    s = history.steps
+    if s is None or position is None:
+        return None
+    hit = np.nonzero(np.isclose(s.x, position, rtol=0, atol=1e-9))[0]
+    return int(s.y[hit[-1]]) if len(hit) and np.isfinite(s.y[hit[-1]]) else None
 
 
 def _checkpoint(s: Series, trend: Trend | None) -> Checkpoint | None:

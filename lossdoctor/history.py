@@ -83,6 +83,9 @@ class History:
             that carry clock times rather than durations), at positions on the epoch axis, when
             the log carries times (console epoch durations, W&B `_runtime`, TensorBoard wall
             times, MLflow timestamps, the callbacks' own clock); None when it carries none.
+        steps: the training step (global step) logged at positions on the epoch axis, when the
+            log carries both (Hugging Face's log_history, Lightning's metrics.csv): what a framework
+            that names its checkpoints by step (`checkpoint-<step>`) needs; None otherwise.
         recorded: what the log itself says about the weights kept, JSON-ready:
             `restored_epoch` (Keras' "Restoring model weights from the end of the best epoch: N"),
             `best_checkpoint`, `best_metric`, `best_epoch` (Hugging Face's trainer_state.json).
@@ -97,6 +100,7 @@ class History:
     notes: tuple[str, ...] = field(default_factory=tuple)
     x_unit: str = "epoch"
     elapsed: Series | None = None
+    steps: Series | None = None
     recorded: Mapping = field(default_factory=dict)
     roles_unclear: tuple[str, ...] = ()
 

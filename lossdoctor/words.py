@@ -421,7 +421,8 @@ def _lr_words(f: Facts) -> dict:
 
 def _keep_best(f: Facts, framework: str = "generic") -> str:
     """What to do with this run's weights: keep the final ones when they are as good as the best.
-    The epoch is said in the framework's own numbering where it differs (Lightning counts from 0)."""
+    The epoch is said in the framework's own numbering where it differs (Lightning counts from 0;
+    Hugging Face names checkpoints by step)."""
     c, u = f.checkpoint, f.unit
     said = _recorded_best(f)
     if said:
@@ -429,6 +430,10 @@ def _keep_best(f: Facts, framework: str = "generic") -> str:
     if c is not None and c.final_as_good:
         return t_("the final weights are as good as the best (within the noise), so keep them")
     e = f.best_epoch
+    if framework == "huggingface" and f.best_step is not None:
+        return t_("keep checkpoint-{step} (the evaluation at step {step}, {unit} {epoch}): the Trainer names its "
+                  "checkpoints by step, and has it where save_steps matches eval_steps", step=f.best_step,
+                  unit=unit_word(u), epoch=fmt_epoch(e))
     if framework == "lightning" and u == "epoch" and e is not None and math.isfinite(e) and e == round(e):
         return t_("keep the checkpoint of {unit} {epoch}: Lightning counts from 0, so its file is named "
                   "epoch={zero}-step=<N>.ckpt", unit=unit_word(u), epoch=fmt_epoch(e), zero=int(e) - 1)

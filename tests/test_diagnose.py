@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLE_CODES, SAMPLES
-from lossdoctor import History, diagnose, load_history
+from lossdoctor import History, diagnose, load_history, render
 from lossdoctor.errors import MissingSeriesError
 from lossdoctor.facts import RuleSettings, chance_classes
 
@@ -229,3 +229,22 @@ def test_a_lightning_fix_names_the_checkpoint_in_lightnings_own_numbering():
                                   "epoch=7-step=<N>.ckpt" in d.fixes[0]
     keras = diagnose(replace(h, format="keras-json"))
     assert "keep the checkpoint of epoch 8." in keras.fixes[0] + "." and "epoch=7" not in keras.fixes[0]
+
+
+def test_a_hugging_face_fix_names_the_checkpoint_by_its_step():
+    """The Trainer names checkpoints `checkpoint-<global step>`: the step logged with the best
+    evaluation is the one to keep, not an epoch number the Trainer never writes."""
+    import json
+
+    from lossdoctor.readers import parse_text
+    log = []
+    for e in range(1, 21):
+        log.append({"epoch": float(e), "step": 125 * e, "loss": round(float(np.exp(-e / 6) + 0.05), 4)})
+        log.append({"epoch": float(e), "step": 125 * e, "eval_loss": round(0.5 + 0.02 * (e - 8) ** 2 / 8, 4)})
+    d = diagnose(parse_text(json.dumps({"log_history": log}), "trainer_state.json"))
+    assert d.best_epoch == 8 and d.facts.best_step == 1000
+    assert "keep checkpoint-1000 (the evaluation at step 1000, epoch 8)" in d.fixes[0]
+    assert json.loads(render.to_json(d))["facts"]["best_step"] == 1000
+    without_steps = diagnose(History.from_dict({"loss": [r["loss"] for r in log[::2]],
+                                                "val_loss": [r["eval_loss"] for r in log[1::2]]}))
+    assert without_steps.facts.best_step is None and "checkpoint-" not in without_steps.fixes[0]

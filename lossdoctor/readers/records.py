@@ -151,7 +151,18 @@ def columns_to_history(table: dict[str, Column], source: str, fmt: str, notes: l
         if not per_step:
             xs, ys, dup = _keep_last(xs, ys)
         series[name] = Series(name, xs, ys, per_step=per_step, duplicates=dup)
-    return History(series, source, fmt, tuple(dict.fromkeys(notes or [])), x_unit=unit, elapsed=elapsed(table, x))
+    return History(series, source, fmt, tuple(dict.fromkeys(notes or [])), x_unit=unit, elapsed=elapsed(table, x),
+                   steps=steps_at(table, x) if unit == "epoch" else None)
+
+
+def steps_at(table: dict[str, Column], x: np.ndarray) -> Series | None:
+    """The step counter at the rows' positions on the epoch axis; None without one."""
+    st = _column(table, STEP_KEYS)
+    if st is None:
+        return None
+    ok = np.isfinite(st) & np.isfinite(x)
+    xs, ys, _ = _keep_last(x[ok], st[ok])
+    return Series("step", xs, ys) if len(xs) else None
 
 
 def elapsed(table: dict[str, Column], x: np.ndarray) -> Series | None:
