@@ -24,6 +24,47 @@ from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number
 from .words import Evidence, context, epoch_number, evidence_items, evidence_text, note_text
 
 
+class Later:
+    """An analysis to run when it is first read: a module-level function and its arguments (so a
+    diagnosis sent to another process carries the recipe, not a closure)."""
+
+    __slots__ = ("func", "args")
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __call__(self):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self.func(*self.args)
+
+    def __reduce__(self):
+        return Later, (self.func, *self.args)
+
+
+class _Lazy:
+    """A field that may be given as a `Later`: computed on first read and kept. The timeline and
+    the forecast are read by the reports that show them, not by a sweep's table or a callback's
+    live check, which then never pay for them."""
+
+    def __init__(self, default):
+        self.default = default
+
+    def __set_name__(self, owner, name):
+        self.slot = "_later_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.default
+        value = obj.__dict__.get(self.slot, self.default)
+        if isinstance(value, Later):
+            value = value()
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True, eq=False)
 class Diagnosis:
     """The verdict on a training history, with the numbers behind it.
@@ -76,10 +117,10 @@ class Diagnosis:
     unit: str = "epoch"
     facts: Facts | None = None
     evidence_items: tuple[Evidence, ...] = ()
-    forecast: Forecast | None = None
+    forecast: Forecast | None = _Lazy(None)
     confidence: str = "high"
     confidence_reasons: tuple = ()
-    timeline: tuple = ()
+    timeline: tuple = _Lazy(())
     history: History | None = field(default=None, repr=False)
     lang: str = "en"
 
@@ -235,6 +276,12 @@ def forecast_of(facts: Facts, history: History, code: str, variant: str,
                     within_noise=within)
 
 
+def timeline_of(facts: Facts, history: History, settings: TrendSettings) -> tuple:
+    """The run in phases, the last read as the verdict reads its window."""
+    return timeline(history, facts.train_key, facts.val_key if facts.val_trend else None, settings,
+                    now=(facts.window[0], facts.train.trend, facts.val_trend))
+
+
 def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SETTINGS,
             horizon: float | None = None) -> Diagnosis:
     """The diagnosis of these facts: the deciding rule, and its words in the log's framework."""
@@ -253,7 +300,6 @@ def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SE
         best_epoch=facts.best_epoch, best_value=facts.best_value, best_key=facts.best_key,
         epochs_since_best=facts.since_best, nonfinite=facts.nonfinite, notes=tuple(notes),
         unit=history.x_unit, facts=facts, evidence_items=items,
-        forecast=forecast_of(facts, history, rule.code, rule.variant, horizon),
+        forecast=Later(forecast_of, facts, history, rule.code, rule.variant, horizon),
         confidence=level, confidence_reasons=reasons, history=history, lang=current(),
-        timeline=timeline(history, facts.train_key, facts.val_key if facts.val_trend else None, settings,
-                          now=(facts.window[0], facts.train.trend, facts.val_trend)))
+        timeline=Later(timeline_of, facts, history, settings))

@@ -46,6 +46,14 @@ def _by_role(history: History, role: str) -> str | None:
     return next((k for k in history.keys if canonical(k, None)[0] in want), None)
 
 
+def _val_candidates(history: History, train_key: str):
+    """The validation names to try, in order; the search by role (which tokenises every key, and
+    compiles its patterns on first use) only when no usual name is there."""
+    yield from _val_twins(train_key)
+    yield from VAL_CANDIDATES
+    yield _by_role(history, "val")
+
+
 def _other_loss(history: History) -> str | None:
     """A loss-like training key with a validation twin (YOLO's train/box_loss), else any loss-like key."""
     losses = [k for k in history.keys if "loss" in k.lower() and not _is_val(k)]
@@ -114,7 +122,7 @@ def resolve_keys(history: History, train_key: str | None = None,
         if val_key not in history:
             raise _missing(history, t("no series {key}", key=repr(val_key)), t("Pass one of them with --val-key."))
         return train_key, val_key, notes
-    for k in [*_val_twins(train_key), *VAL_CANDIDATES, _by_role(history, "val")]:
+    for k in _val_candidates(history, train_key):
         if k is not None and k in history and k != train_key:
             if k not in ("val_loss", f"val_{train_key}"):
                 notes.append(t("using {key} as the validation loss", key=repr(k)))
