@@ -13,7 +13,8 @@ many epochs after the truth's overfitting onset it is announced, beside EarlySto
 Then on the real runs of ../shared/wild with an engineer's labels (wild_agreement.py: per source
 format, per length, per labelled code, beside the naive slope).
 
-Then, on the labelled corpus (default ../shared/corpus), for lossdoctor and a naive last-5-epochs least-squares slope, agreement on the train
+Then, on the labelled corpus (default ../shared/corpus), for lossdoctor and a naive last-5-epochs least-squares slope,
+agreement on the train
 trend, the val trend and the code, and a confusion matrix; for every detector (lossdoctor,
 Keras EarlyStopping, SageMaker Debugger's Overfit rule, the naive slope) how well it finds the
 runs labelled overfitting; and for the live setting, how many epochs after the val-loss minimum

@@ -108,7 +108,7 @@ def main() -> None:
         right, said, per = 0, 0, Counter()
         total = Counter()
         start = time.perf_counter()
-        for item, h, codes, primary in data:
+        for _item, h, codes, primary in data:
             try:
                 code = fn(h)
             except Exception:  # noqa: BLE001 - a peer that fails on an item gets it wrong

@@ -226,7 +226,8 @@ ADVICE: dict[tuple[str, str], Advice] = {
         (LOWER_LR, "Clip the gradients ({api_clip}).", ADD_VALIDATION)),
     ("train_rising", "default"): Advice(
         "Unstable: training loss is rising",
-        "{train_key} is rising ({train_change} over {epochs} {train_window}) while {val_key} is {val_trend} ({val_change}). A training "
+        "{train_key} is rising ({train_change} over {epochs} {train_window}) while {val_key} is {val_trend} ({val_change}). "
+        "A training "
         "loss that rises {epoch} after {epoch} usually means the learning rate is too high; a regularization "
         "or augmentation schedule that grows during training does the same.",
         (LOWER_LR,

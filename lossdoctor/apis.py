@@ -60,7 +60,8 @@ API: dict[str, dict[str, str]] = {
         "weight_decay": "weight decay: torch.optim.AdamW(self.parameters(), weight_decay=1e-2)",
         "pooling": "in a CNN, nn.MaxPool2d / nn.AdaptiveAvgPool2d instead of large Linear layers",
         "augment": "torchvision.transforms.v2 (RandomHorizontalFlip, RandomRotation, RandomResizedCrop)",
-        "nan_guard": "EarlyStopping(monitor='{val_key}', check_finite=True), and Trainer(detect_anomaly=True) to find the first bad step",
+        "nan_guard": ("EarlyStopping(monitor='{val_key}', check_finite=True), and Trainer(detect_anomaly=True) to find the "
+                      "first bad step"),
         "more_epochs": "raise Trainer(max_epochs=...) and resume with trainer.fit(..., ckpt_path='last')",
         "normalize": "torchvision.transforms.v2.Normalize or StandardScaler",
         "init": "keep PyTorch's default initialisation (no zero or constant weights)",
@@ -99,7 +100,8 @@ API: dict[str, dict[str, str]] = {
         "split": "Split with datasets' train_test_split(shuffle=True, seed=...) and look for duplicates across splits.",
     },
     "pytorch": {
-        "stop_best": "stopping when '{val_key}' has not improved for {patience} epochs and reloading the state_dict saved at its best",
+        "stop_best": ("stopping when '{val_key}' has not improved for {patience} epochs and reloading the state_dict saved "
+                      "at its best"),
         "checkpoint_best": "torch.save(model.state_dict(), 'best.pt') whenever '{val_key}' improves",
         "stop_metric": "torch.save(model.state_dict(), 'best.pt') whenever '{metric_key}' improves",
         "label_smoothing": "nn.CrossEntropyLoss(label_smoothing=0.1)",

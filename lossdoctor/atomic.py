@@ -18,7 +18,7 @@ import signal
 import stat
 import tempfile
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import InputFileError
 from .i18n import t
@@ -76,7 +76,7 @@ class WritePlan:
         self.items: list[tuple[str, str, Callable[[str], None]]] = []
         self.modes: dict[int, tuple] = {}  # how each item reaches its target: replace, in place, stream
 
-    def add(self, path: str, write: Callable[[str], None]) -> "WritePlan":
+    def add(self, path: str, write: Callable[[str], None]) -> WritePlan:
         """Plan `write(tmp_path)` for `path`.
 
         Raises:

@@ -4,7 +4,7 @@ command line names one run or a batch of them. Nothing here reads a log's conten
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import InputFileError
 from .i18n import t

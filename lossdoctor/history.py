@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -114,7 +114,7 @@ class History:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object], source: str = "<memory>",
-                  format: str = "dict", notes: tuple[str, ...] = ()) -> "History":
+                  format: str = "dict", notes: tuple[str, ...] = ()) -> History:
         """Build a history from `{key: [value per epoch]}`, as Keras' `History.history`.
 
         None is a value not logged; a `val_<name>` with len(<name>) // k values is placed at every

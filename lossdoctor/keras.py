@@ -93,8 +93,9 @@ def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: 
         import keras  # noqa: PLC0415 - the framework only when the callback is used
 
         base = keras.callbacks.Callback
-    return adapter_class(_LossDoctorMixin, base, LossDoctor.__doc__)(train_key, val_key, min_epochs, every, stop_on, restore_best_weights,
-                                 report_path, history_path, window, verbose, budget, confirm, lang)
+    adapter = adapter_class(_LossDoctorMixin, base, LossDoctor.__doc__)
+    return adapter(train_key, val_key, min_epochs, every, stop_on, restore_best_weights,
+                   report_path, history_path, window, verbose, budget, confirm, lang)
 
 
 __all__ = ["LossDoctor"]

@@ -13,7 +13,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 

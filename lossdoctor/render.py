@@ -163,7 +163,8 @@ CSV_HEADER = ["run", "epochs", "train_trend", "val_trend", "code", "variant", "b
 def _csv_row(name: str, d: Diagnosis | None, error: str | None = None) -> list[str]:
     if d is None:
         return [name, "", "", "", "error", "", "", "", "", "", "", error or ""]
-    change = (lambda t: "" if t is None or t.trend == "unknown" else f"{t.relative_change:.4f}")
+    def change(t):
+        return "" if t is None or t.trend == "unknown" else f"{t.relative_change:.4f}"
     return [name, str(d.epochs), d.train.trend, d.val.trend if d.val else "", d.code, d.variant,
             fmt_epoch(d.best_epoch) if d.best_epoch is not None else "",
             "" if d.best_value is None else f"{d.best_value:.6g}", change(d.train), change(d.val), d.title, ""]

@@ -8,7 +8,7 @@ says what it detects; adding one touches only this module (and its advice in `ad
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import RuleError
 from .facts import Facts

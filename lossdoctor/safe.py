@@ -4,7 +4,8 @@ A key name, a CSV header cell or a file name is data. Written raw, an escape seq
 set a terminal's title, clear the screen or hide text, a newline could forge a second `Error:`
 line, and Markdown syntax could inject headings, images or raw HTML into a CI summary. Every
 control or invisible formatting character (C0, C1, DEL, bidirectional overrides), and every lone
-surrogate (the bytes of a file name that is not valid UTF-8), is shown as its Python escape (`\\x1b`, `\\n`, `\\u202e`) instead; Markdown gets its special characters escaped.
+surrogate (the bytes of a file name that is not valid UTF-8), is shown as its Python escape (`\\x1b`, `\\n`,
+`\\u202e`) instead; Markdown gets its special characters escaped.
 """
 
 from __future__ import annotations

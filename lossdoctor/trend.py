@@ -36,8 +36,8 @@ class TrendSettings:
 
     Attributes:
         min_change: the smallest move over the window on the judged scale (log(end / start), a
-            fraction of the level on the linear scale) that matters in practice (3.5%: below that, the loss has stopped moving for any practical
-            purpose over the recent part of training).
+            fraction of the level on the linear scale) that matters in practice (3.5%: below that, the
+            loss has stopped moving for any practical purpose over the recent part of training).
         z: how many standard errors (from the run's own noise) the move must stand out by.
         min_points: fewer finite points in the series and the verdict is `unknown`.
         window_points: the analysis window holds at least this many points.

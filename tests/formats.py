@@ -13,7 +13,8 @@ def keras3_verbose1(losses, vals, steps=5, accs=None):
         out.append(f"\r{ESC}[1m1/{steps}{ESC}[0m {ESC}[32m{BAR[:4]}{ESC}[0m {ESC}[1m0s{ESC}[0m 2ms/step - loss: {l * 1.3:.4f}")
         out.append("\b" * 50)
         acc = f" - accuracy: {accs[e - 1]:.4f}" if accs else ""
-        out.append(f"\r{ESC}[1m{steps}/{steps}{ESC}[0m {ESC}[32m{BAR}{ESC}[0m {ESC}[1m0s{ESC}[0m 3ms/step{acc} - loss: {l:.4f} - val_loss: {v:.4f}\n")
+        out.append(f"\r{ESC}[1m{steps}/{steps}{ESC}[0m {ESC}[32m{BAR}{ESC}[0m {ESC}[1m0s{ESC}[0m 3ms/step{acc} "
+                   f"- loss: {l:.4f} - val_loss: {v:.4f}\n")
     return "".join(out)
 
 

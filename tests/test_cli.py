@@ -80,9 +80,8 @@ def test_version_and_help():
 
 def test_text_path_imports_no_matplotlib_or_keras():
     code = ("import sys; from lossdoctor.cli import cli; "
-            "cli(['diagnose', %r], standalone_mode=False); "
-            "print(sorted(m for m in ('matplotlib', 'keras', 'scipy.stats', 'jax', 'numpy.ma') if m in sys.modules))"
-            % str(SAMPLES / "overfitting.json"))
+            f"cli(['diagnose', {str(SAMPLES / 'overfitting.json')!r}], standalone_mode=False); "
+            "print(sorted(m for m in ('matplotlib', 'keras', 'scipy.stats', 'jax', 'numpy.ma') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert out.strip().endswith("[]")
 

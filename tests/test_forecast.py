@@ -72,7 +72,8 @@ def test_the_diagnosis_carries_the_forecast_in_json_text_and_markdown():
 
 
 def test_an_overfitting_run_is_told_more_epochs_will_not_help():
-    d = diagnose(History.from_dict({"loss": list(1 / X), "val_loss": list(np.r_[np.linspace(1, .5, 8), np.linspace(.52, .9, 12)])}))
+    val = np.r_[np.linspace(1, .5, 8), np.linspace(.52, .9, 12)]
+    d = diagnose(History.from_dict({"loss": list(1 / X), "val_loss": list(val)}))
     assert d.code == "overfitting" and d.forecast.more_epochs_help is False
     assert forecast_text(d.forecast).startswith("More epochs will not help: the model is overfitting")
 

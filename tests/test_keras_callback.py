@@ -69,7 +69,8 @@ def test_prints_only_when_the_diagnosis_changes(capsys):
 
 
 def test_every_and_min_epochs():
-    cb = drive(LossDoctor(min_epochs=10, every=5, verbose=0, budget=None), list(np.linspace(2, 1, 30)), list(np.linspace(2, 1, 30)))
+    falling = list(np.linspace(2, 1, 30))
+    cb = drive(LossDoctor(min_epochs=10, every=5, verbose=0, budget=None), falling, falling)
     assert [n for n, _ in cb.diagnoses] == [10, 15, 20, 25, 30]
 
 

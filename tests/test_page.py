@@ -226,7 +226,7 @@ def test_browser_runs_no_code_from_the_data(driver, sweep):
     assert row.text == HOSTILE_FILE  # shown as text
     row.click()
     with pytest.raises(NoAlertPresentException):
-        driver.switch_to.alert.text
+        _ = driver.switch_to.alert.text
     assert driver.execute_script("return window.pwned === undefined")
     panel = driver.find_element("id", "panel").text
     assert HOSTILE_FILE in panel and HOSTILE_KEY in panel  # the key as text, in the evidence and notes

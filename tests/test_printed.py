@@ -160,7 +160,8 @@ def test_a_bracketed_text_log_is_not_invalid_json():
 
 
 @pytest.mark.parametrize("text,says", [
-    ("-------第 1 轮训练开始-------\n  3%|▎ | 3/101 [00:11<04:35]\n-------第 2 轮训练开始-------\n", "naming an epoch but no loss"),
+    ("-------第 1 轮训练开始-------\n  3%|▎ | 3/101 [00:11<04:35]\n-------第 2 轮训练开始-------\n",
+     "naming an epoch but no loss"),
     ("Traceback (most recent call last):\n  File \"train.py\", line 3\n    loss = step(batch)\nKeyError: 'x'\n",
      "a Python traceback"),
     ("step 10 loss 0.5\nstep 20 loss 0.4\nstep 30 loss 0.3\n", "names a loss but no epoch"),

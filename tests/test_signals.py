@@ -1,7 +1,6 @@
 """What the log says beyond the trends: learning rate, gradient norms, spikes, zero losses."""
 
 import numpy as np
-import pytest
 
 from conftest import write
 from formats import hf_trainer_state

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from importlib import import_module
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import HistoryFormatError, InputFileError
 from ..history import History
@@ -40,7 +40,7 @@ def _lazy(module: str, func: str) -> Callable:
 def _lazy_sniff(module: str) -> Callable[[str], bool]:
     """A sniffer that lives with its parser (imported on the first text it is asked about)."""
     def call(text: str) -> bool:
-        return getattr(import_module(f"{__name__}.{module}"), "sniff")(text)
+        return import_module(f"{__name__}.{module}").sniff(text)
     call.__name__ = call.__qualname__ = f"{module}.sniff"
     return call
 

@@ -2,7 +2,8 @@
 
 Read record by record with TensorBoard's own `Event` protocol buffer (`pip install
 'lossdoctor[tensorboard]'`), imported only here; its EventAccumulator checks each record's CRC in
-pure Python, which made a file of two million scalars take minutes. Keras' TensorBoard callback writes `train/` and `validation/` subfolders with tags
+pure Python, which made a file of two million scalars take minutes. Keras' TensorBoard callback
+writes `train/` and `validation/` subfolders with tags
 `epoch_loss`, `epoch_accuracy`, ...; those become `loss` and `val_loss`, as in `History`.
 Lightning's TensorBoardLogger writes `train_loss`, `val_loss` and an `epoch` tag, which places
 step-level values on the epoch axis.
