@@ -91,3 +91,17 @@ def test_an_error_inside_the_diagnosis_does_not_break_training(tmp_path, monkeyp
     assert t.state.epoch == pytest.approx(7.0)
     msgs = [str(w.message) for w in caught if "LossDoctor" in str(w.message)]
     assert len(msgs) == 1 and "diagnosis failed at epoch 5 (RuntimeError: injected)" in msgs[0]
+
+
+def test_evaluations_inside_epochs_sit_at_the_trainers_epoch(tmp_path):
+    """Evaluating twice an epoch: the values sit at state.epoch (0.5, 1.0, ...), not at 1, 2, 3, ..."""
+    cb = LossDoctor(verbose=0, budget=None)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), num_train_epochs=3, learning_rate=2e-3, per_device_train_batch_size=8,
+        per_device_eval_batch_size=64, eval_strategy="steps", eval_steps=3, logging_strategy="steps",
+        logging_steps=3, save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0)
+    t = transformers.Trainer(model=tiny_model(), args=args, train_dataset=Tokens(48, 0), eval_dataset=Tokens(128, 1),
+                             callbacks=[cb])
+    t.train()
+    xs = list(cb.core.history()["eval_loss"].x)
+    assert xs == pytest.approx([0.5, 1.0, 1.5, 2.0, 2.5, 3.0])

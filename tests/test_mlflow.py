@@ -194,3 +194,20 @@ def test_html_page_of_an_experiment(experiment, tmp_path):
     assert by_run["overfits"]["code"] == "overfitting" and len(by_run["overfits"]["val"]["y"]) == 30
     assert "logged no metrics" in by_run["no-metrics"]["error"]
     assert "(sweep.html)" in (tmp_path / "s.md").read_text()
+
+
+def test_mlflow_millisecond_timestamps_become_seconds(experiment):
+    """MLflow stores milliseconds since 1970: a run that logged an epoch a minute is 60 s per epoch."""
+    from mlflow.tracking import MlflowClient
+
+    import lossdoctor.readers.mlflow as ml
+    uri, _, _ = experiment
+    c = MlflowClient(tracking_uri=uri)
+    exp = c.create_experiment("clock")
+    run_id = c.create_run(exp, run_name="a-minute-an-epoch").info.run_id
+    start_ms = 1_700_000_000_000
+    for i in range(5):
+        c.log_metric(run_id, "loss", 1.0 / (i + 1), timestamp=start_ms + 60_000 * i, step=i)
+        c.log_metric(run_id, "val_loss", 1.1 / (i + 1), timestamp=start_ms + 60_000 * i, step=i)
+    h = ml.run_history(c, c.get_run(run_id))
+    assert list(h.elapsed.y) == [0.0, 60.0, 120.0, 180.0, 240.0]

@@ -418,14 +418,14 @@ def test_tensorboard_damaged_record_stops_with_a_note(tmp_path):
 
 
 def test_tensorboard_resumed_into_the_same_file_drops_the_abandoned_steps(tmp_path):
-    """Steps 0-29 logged, then the run resumed from step 20: what was logged at 20-29 before is gone,
-    as TensorBoard's own loader purges it."""
+    """Steps 0-29 logged, then the run resumed from step 20 and stopped at 25: what the abandoned run
+    logged at 26-29 is gone too, as TensorBoard's own loader purges it."""
     pytest.importorskip("tensorboard")
     first = [(s, {"train_loss": 1.0}) for s in range(30)]
-    again = [(s, {"train_loss": 0.5}) for s in range(20, 40)]
+    again = [(s, {"train_loss": 0.5}) for s in range(20, 26)]
     _tb_file(tmp_path / "run", first + again)
     h = load_history(str(tmp_path / "run"))
-    assert list(h["train_loss"].x) == list(range(40)) and list(h["train_loss"].y) == [1.0] * 20 + [0.5] * 20
+    assert list(h["train_loss"].x) == list(range(26)) and list(h["train_loss"].y) == [1.0] * 20 + [0.5] * 6
 
 
 def test_mutated_tensorboard_files_are_read_or_refused_never_crash(tmp_path):

@@ -1,0 +1,123 @@
+"""Do the tests catch a broken behaviour? A small mutation check over chosen lines.
+
+Usage: python bench/mutants.py [-k WORD] [--list]
+
+Each mutant changes one line of the package in a way that breaks a behaviour users rely on (the
+judgement, the readers' units, escaping, the callbacks' guards, the numbering fixes name), runs the
+tests that cover that module, and restores the file. A mutant the tests still pass is a survivor:
+a behaviour no test pins down. The tests run as they run here: the slow ones (real fits) are left
+out unless LOSSDOCTOR_SLOW or CI is set. `tests/test_pinned.py` runs with every mutant: it pins exact
+values the broader tests let through. Prints one line per mutant and the survivors at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (what breaks, file, the exact text, its mutation, the tests to run)
+MUTANTS = [
+    ("notebook panel title unescaped", "lossdoctor/html.py",
+     "f'{_e(d.title)}</div>'", "f'{d.title}</div>'", ["tests/test_notebook.py", "tests/test_safe_text.py",
+                                                      "tests/test_page.py"]),
+    ("live core records booleans as values", "lossdoctor/live.py",
+     "isinstance(value, (bool, str, bytes, complex))", "isinstance(value, (str, bytes, complex))",
+     ["tests/test_live.py", "tests/test_missing_values.py"]),
+    ("live core records keys that are not names", "lossdoctor/live.py",
+     "if f is None or not isinstance(k, str):", "if f is None:", ["tests/test_live.py"]),
+    ("Hugging Face ignores state.epoch", "lossdoctor/huggingface.py",
+     'position=as_float(getattr(state, "epoch", None))', "position=None",
+     ["tests/test_huggingface.py", "tests/test_live.py"]),
+    ("console 'm' duration read as seconds", "lossdoctor/readers/console.py",
+     '"m": 60.0', '"m": 1.0', ["tests/test_readers.py", "tests/test_checkpoint.py"]),
+    ("MLflow millisecond timestamps not divided", "lossdoctor/readers/mlflow.py",
+     "m.timestamp / 1000.0", "m.timestamp / 1.0", ["tests/test_mlflow.py", "tests/test_checkpoint.py"]),
+    ("JSON epochs not rounded", "lossdoctor/words.py",
+     "else round(float(v), 3)", "else float(v)", ["tests/test_outputs.py", "tests/test_diagnose.py",
+                                                   "tests/test_words.py"]),
+    ("a confidence cut moved", "lossdoctor/confidence.py",
+     "if change >= min_change / BORDERLINE_CHANGE and z >= z_bar:", "if change >= min_change and z >= z_bar:",
+     ["tests/test_confidence.py"]),
+    ("forecast 'helps' threshold moved", "lossdoctor/forecast.py",
+     "HELP, NO_HELP = 0.02, 0.005", "HELP, NO_HELP = 0.05, 0.005", ["tests/test_forecast.py"]),
+    ("trend threshold moved", "lossdoctor/trend.py",
+     "min_change: float = 0.035", "min_change: float = 0.05", ["tests/test_trend.py", "tests/test_judgement.py"]),
+    ("spikes kept in the fit", "lossdoctor/trend.py",
+     "keep[spiky] = False", "keep[spiky] = True", ["tests/test_trend.py"]),
+    ("control characters reach the terminal", "lossdoctor/safe.py",
+     "        return repr(c)[1:-1] if c not in", "        return c if c not in", ["tests/test_safe_text.py"]),
+    ("Lightning checkpoint named 1-based", "lossdoctor/words.py",
+     "zero=int(e) - 1)", "zero=int(e))", ["tests/test_diagnose.py"]),
+    ("Hugging Face checkpoint step ignored", "lossdoctor/facts.py",
+     "best_step=_step_at(history, best_epoch)", "best_step=None", ["tests/test_diagnose.py"]),
+    ("split names beside a loss read as losses", "lossdoctor/readers/printed.py",
+     "if named_loss and _is_loss(key):", "if False:", ["tests/test_printed.py"]),
+    ("a role heading ignored", "lossdoctor/readers/printed.py",
+     "heading = _heading(raw) if x is None else None", "heading = None", ["tests/test_printed.py"]),
+    ("PaddlePaddle evaluation read as training", "lossdoctor/readers/console.py",
+     "    at = text.rfind(EVAL_BEGIN, start, end)\n    if at < 0:", "    at = -1\n    if at < 0:",
+     ["tests/test_printed.py", "tests/test_readers.py"]),
+    ("a bracket then text taken for JSON", "lossdoctor/readers/sniff.py",
+     "and not _bracket_then_text().match(s)", "", ["tests/test_printed.py", "tests/test_readers.py"]),
+    ("TensorBoard resume not purged", "lossdoctor/readers/tensorboard.py",
+     "        if step < latest:\n            _purge(out, step)", "        if False:\n            _purge(out, step)",
+     ["tests/test_readers.py"]),
+    ("CSVLogger epochs not shifted to 1-based", "lossdoctor/readers/records.py",
+     "base = 1.0 if fin.size and fin.min() == 0 else 0.0", "base = 0.0", ["tests/test_readers.py"]),
+    ("a logged value twice keeps the first", "lossdoctor/readers/records.py",
+     "last = np.r_[xs[1:] != xs[:-1], True]", "last = np.r_[True, xs[1:] != xs[:-1]]", ["tests/test_readers.py"]),
+    ("a missing value read as NaN", "lossdoctor/history.py",
+     "if isinstance(values, list) and any(v is None for v in values):", "if False:",
+     ["tests/test_missing_values.py", "tests/test_readers.py"]),
+    ("Markdown emphasis not escaped", "lossdoctor/safe.py",
+     r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
+]
+
+
+def run(tests: list[str]) -> bool:
+    """True when the tests pass."""
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests/test_pinned.py", *tests],
+                       cwd=ROOT, capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def main() -> int:
+    pick = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else ""
+    chosen = [m for m in MUTANTS if pick.lower() in m[0].lower()]
+    if "--list" in sys.argv:
+        for what, path, *_ in chosen:
+            print(f"{path:<36} {what}")
+        return 0
+    survivors, missing = [], []
+    for what, path, old, new, tests in chosen:
+        file = ROOT / path
+        text = file.read_text()
+        if text.count(old) != 1:
+            missing.append(what)
+            print(f"  ?        {what}: the text to mutate is not in {path} exactly once")
+            continue
+        t = time.perf_counter()
+        try:
+            file.write_text(text.replace(old, new))
+            passed = run([x for x in tests if (ROOT / x).exists()])
+        finally:
+            file.write_text(text)
+        print(f"  {'SURVIVED' if passed else 'killed  '} {what} ({time.perf_counter() - t:.0f} s)", flush=True)
+        if passed:
+            survivors.append(what)
+    done = len(chosen) - len(missing)
+    print(f"\n{done} mutants: {done - len(survivors)} killed, {len(survivors)} survived"
+          + (f", {len(missing)} not found" if missing else ""))
+    for what in survivors:
+        print(f"  survivor: {what}")
+    return 1 if survivors or missing else 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    sys.exit(main())
