@@ -9,7 +9,7 @@ import textwrap
 
 from .diagnose import Diagnosis
 from .trend import Trend
-from .i18n import t
+from .i18n import language, t
 from .safe import md, md_code, printable
 from .words import (best_line, confidence_text, fmt_epoch, forecast_text, reason_text, timeline_text, trend_word,
                     unit_word, units_word)
@@ -63,6 +63,16 @@ def _wrap_wide(text: str, first: str, indent: str, width: int = WIDTH) -> str:
     return "\n".join(lines)
 
 
+def in_its_language(render):
+    """A renderer of one diagnosis writes in the diagnosis' language (`diagnose(h, lang="zh")` then
+    `to_text(d)` has Chinese headings too), whatever the language in force around the call."""
+    @functools.wraps(render)
+    def call(d, *args, **kwargs):
+        with language(getattr(d, "lang", None)):
+            return render(d, *args, **kwargs)
+    return call
+
+
 def headline(d: Diagnosis) -> str:
     """`[code] Title`: the one line a log or a live callback prints."""
     return f"[{d.code}] {d.title}"
@@ -74,6 +84,7 @@ def context_line(d: Diagnosis) -> str:
              last=fmt_epoch(d.window[1]))
 
 
+@in_its_language
 def to_text(d: Diagnosis) -> str:
     """A short terminal report: the verdict first, then the evidence, then the fixes."""
     out = [headline(d), _wrap(context_line(d)), "", _wrap(d.summary),
@@ -90,6 +101,7 @@ def to_text(d: Diagnosis) -> str:
     return "\n".join(out) + "\n"
 
 
+@in_its_language
 def final_summary(d: Diagnosis) -> str:
     """What a callback prints when training ends: the verdict, and what more epochs would bring."""
     lines = [t("LossDoctor, end of training: {headline}", headline=headline(d))]
@@ -115,6 +127,7 @@ def _trend_row(label: str, tn: Trend | None, unit: str = "epoch") -> str:
             f"{tn.slope:+.3g} [{tn.slope_low:+.3g}, {tn.slope_high:+.3g}] | {tn.p_value:.2g} |")
 
 
+@in_its_language
 def to_markdown(d: Diagnosis, image: str | None = None, heading: str = "##") -> str:
     """A Markdown summary for a CI job summary or a pull request comment."""
     units = units_word(d.unit)
@@ -170,6 +183,7 @@ def _csv_row(name: str, d: Diagnosis | None, error: str | None = None) -> list[s
             "" if d.best_value is None else f"{d.best_value:.6g}", change(d.train), change(d.val), d.title, ""]
 
 
+@in_its_language
 def to_csv(d: Diagnosis) -> str:
     """One header row and one row: the sweep table's columns, for a single run."""
     return _csv([CSV_HEADER, _csv_row(d.source, d)])

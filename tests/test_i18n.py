@@ -344,3 +344,19 @@ def test_help_in_zh():
     assert "画出 FILE 的损失曲线" in r.stdout  # the commands' short help in the group's list
     r = cli("diagnose", "--help")
     assert "Diagnose the training history in FILE" in r.stdout and "Skip format detection." in r.stdout
+
+
+def test_renderers_write_in_the_diagnosis_language_from_python():
+    """`diagnose(h, lang="zh")` then `to_text(d)` or `to_markdown(d)`: the headings are Chinese too,
+    and the language in force around the call is left as it was."""
+    from lossdoctor import render
+    from lossdoctor.i18n import current
+
+    before = current()
+    d = diagnose(load_history(str(SAMPLES / "overfitting.json")), lang="zh")
+    text, markdown = render.to_text(d), render.to_markdown(d)
+    assert "证据：" in text and "怎么办：" in text and "Evidence:" not in text and "What to do:" not in text
+    assert "### 怎么办" in markdown and "What to do" not in markdown
+    assert current() == before
+    english = diagnose(load_history(str(SAMPLES / "overfitting.json")), lang="en")
+    assert "What to do:" in render.to_text(english)
