@@ -414,3 +414,30 @@ def test_pytorch_cifar_tutorial_brackets_are_no_json():
     assert sniff.json_like(text) is False
     h = parse_text(text, "cifar")
     assert np.allclose(h["loss"].y, np.repeat([round(t, 3) for t in TRAIN], 2))
+
+
+def test_flax_train_and_test_epoch_lines_are_two_series():
+    """Flax's examples print `train epoch: 1, loss: ...` and `test epoch: 1, loss: ...`: the word
+    before the marker gives the role (they were one interleaved series of steps)."""
+    text = "\n".join(f"train epoch: {i}, loss: {t:.4f}, accuracy: 80.00\ntest epoch: {i}, loss: {v:.4f}, accuracy: 78.00"
+                     for i, t, v in zip(E, TRAIN, VAL))
+    h = parse_text(text, "flax")
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("train_loss", "test_loss") and list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL
+
+
+def test_ignite_results_lines_and_lightning_rich_bars():
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL), 1):
+        lines += [f"Epoch[{i}] Iteration[{it}/469] Loss: {t * 1.05:.2f}" for it in (100, 200)]
+        lines += [f"Training Results - Epoch: {i}  Avg accuracy: 0.90 Avg loss: {t:.4f}",
+                  f"Validation Results - Epoch: {i}  Avg accuracy: 0.89 Avg loss: {v:.4f}"]
+    h = parse_text("\n".join(lines), "ignite")
+    tkey, vkey, _ = resolve_keys(h)
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL
+    rich = "\n".join(f"Epoch {i - 1}/19  ━━━━━━━━━━ 938/938 0:00:15 • 0:00:00 61.20it/s v_num: 0 "
+                     f"train_loss_step: {t * 1.1:.3f} val_loss: {v:.4f} train_loss_epoch: {t:.4f}"
+                     for i, t, v in zip(E, TRAIN, VAL))
+    h = parse_text(rich, "rich")
+    tkey, vkey, _ = resolve_keys(h)
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL and list(h[vkey].x) == list(map(float, E))

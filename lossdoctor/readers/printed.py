@@ -127,6 +127,10 @@ def read_line(raw: str, heading: str | None = None) -> Line | None:
         bare = m.group(0)[len(m.group("phase")) + 1:] if "phase" in m.re.groupindex and m.group("phase") else m.group(0)
         out.form = _shape(bare)  # case kept: a tqdm "Epoch 3/50" beside a logged "EPOCH 2/50" are two forms
         rest = line[:m.start()] + " | " + line[m.end():]
+        said = m.group("phase") if "phase" in m.re.groupindex else None
+        # "train epoch: 1, loss: ..." / "test epoch: 1, loss: ..." (Flax's examples): the word before
+        # the marker is the role of the line's names that have none
+        heading = heading or (role_of(tokens(said)) if said else None)
     if "loss" not in low and "损失" not in line and "acc" not in low and m is None:
         return None
     context, last, bare, roles, only_role, named_loss = heading, 0, [], set(), [], False
