@@ -15,14 +15,19 @@ __version__ = "0.1.0"
 
 
 
-def __getattr__(name):  # the batch machinery (process pools) is imported only when asked for
+def __getattr__(name):  # the batch machinery (process pools) and the reports only when asked for
     if name == "diagnose_many":
         from .batch import diagnose_many  # noqa: PLC0415
 
         return diagnose_many
+    if name in ("report", "Report", "Options"):
+        from . import options, reports  # noqa: PLC0415
+
+        return getattr(options if name == "Options" else reports, name)
     raise AttributeError(f"module 'lossdoctor' has no attribute {name!r}")
 
 
 __all__ = ["Diagnosis", "History", "HistoryFormatError", "InputFileError", "LossDoctorError",
-           "MissingSeriesError", "Series", "Trend", "diagnose", "diagnose_many", "fit_trend", "load_history",
+           "MissingSeriesError", "Options", "Report", "Series", "Trend", "diagnose", "diagnose_many", "fit_trend",
+           "load_history", "report",
            "__version__"]

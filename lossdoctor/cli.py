@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -11,13 +12,13 @@ import click
 from . import __version__
 from .diagnose import diagnose as run_diagnosis
 from .discover import is_batch
-from .errors import EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL, InputFileError, error_outcome
+from .errors import EXIT_INPUT, EXIT_INTERNAL, error_outcome
 from .i18n import t
 from .options import Options
 from .readers import load_history
-from .cli_options import (CONTEXT, LANG_OPTION, Group, fails, figure_options, history_options, parse_codes,
+from .cli_options import (CONTEXT, LANG_OPTION, Group, figure_options, history_options, parse_codes,
                           tracking_options)
-from .render import RENDERERS, headline, summary_line, to_markdown
+from .render import RENDERERS, headline, summary_line
 def fail(path: str, err: Exception, code: int = EXIT_INPUT) -> None:
     from .safe import printable  # noqa: PLC0415
 
@@ -68,46 +69,33 @@ def cli(rule_modules):
             fail("--rules", error_outcome(err)[1])
 
 
-def run_batch(inputs, options: Options):
-    """Diagnose every run the inputs name, with a progress bar on a terminal."""
-    from .batch import diagnose_many, expand  # noqa: PLC0415
-    from .readers import log_suffixes  # noqa: PLC0415
-
-    if not expand(inputs):
-        endings = ", ".join(log_suffixes())
-        raise InputFileError(t("no training logs found there ({endings} or TensorBoard runs); pass history files "
-                               "or a folder holding them", endings=endings))
-    show = sys.stderr.isatty() and not os.environ.get("CI")
-    if not show:
-        return diagnose_many(list(inputs), options)
-    total = len(expand(inputs))
-    with click.progressbar(length=total, label="diagnosing", file=sys.stderr) as bar:
-        return diagnose_many(list(inputs), options, progress=bar.update)
-
-
 def tracked_inputs(inputs) -> bool:
-    """True for `mlflow:` inputs (the tracking code is imported only then); refuses files and runs mixed."""
+    """True for `mlflow:` inputs (`reports` and the tracking code are imported only then)."""
     if not any(i.startswith("mlflow:") for i in inputs):
         return False
-    from .tracked import is_tracked  # noqa: PLC0415
+    from .reports import tracked_inputs as tracked  # noqa: PLC0415
 
-    return is_tracked(inputs)
-
-
-def image_link(output: str, markdown_path: str) -> str:
-    """The figure's path as the Markdown file sees it, percent-encoded (a link no file name can break)."""
-    from urllib.parse import quote  # noqa: PLC0415
-
-    return quote(os.path.relpath(os.path.abspath(output), os.path.dirname(os.path.abspath(markdown_path))))
+    return tracked(inputs)
 
 
-def grid_items(batch, load) -> tuple[list, int]:
-    """(name, history, diagnosis) of the most urgent diagnosed runs for the grid, and how many were diagnosed."""
-    ok = [r for r in batch.results if r.diagnosis is not None]
-    if not ok:
-        raise InputFileError(t("no run there could be diagnosed; nothing to draw"))
-    # the diagnoses are the batch's; only the curves of the panels drawn are read again (files)
-    return [(r.name, load(r.source), r.diagnosis) for r in ok[:GRID_MAX]], len(ok)
+def run_batch(inputs, options: Options):
+    """Diagnose every run the inputs name, with a progress bar on a terminal."""
+    from .reports import run_batch as diagnose_runs  # noqa: PLC0415
+
+    with progress_bar(inputs) as bar:
+        return diagnose_runs(inputs, options, bar)
+
+
+@contextlib.contextmanager
+def progress_bar(inputs):
+    """A progress callback for many runs on a terminal (a bar on stderr), else None."""
+    from .batch import expand  # noqa: PLC0415
+
+    if not sys.stderr.isatty() or os.environ.get("CI") or not is_batch(inputs):
+        yield None
+        return
+    with click.progressbar(length=len(expand(inputs)), label="diagnosing", file=sys.stderr) as bar:
+        yield bar.update
 
 
 def diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_back) -> None:
@@ -183,9 +171,6 @@ def draw(history, d, output, logy, smooth, shift_train, inputs=()) -> None:
     save_figure(styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train), output, inputs)
 
 
-GRID_MAX = 48
-
-
 def draw_grid(inputs, options, output, tracking_uri=None) -> None:
     from .plot import render_grid  # noqa: PLC0415
 
@@ -202,6 +187,8 @@ def draw_grid(inputs, options, output, tracking_uri=None) -> None:
     else:
         batch = run_batch(inputs, options)
         load = lambda source: load_history(source, options.input_format)  # noqa: E731
+    from .reports import grid_items  # noqa: PLC0415
+
     items, total = grid_items(batch, load)
     render_grid(items, output, total=total, inputs=[r.source for r in batch.results])
     click.echo(f"{summary_line(batch)}\n" + t("wrote {path}", path=output))
@@ -231,66 +218,6 @@ def plot(inputs, train_key, val_key, window, input_format, horizon, classes, out
     click.echo(f"{headline(d)}\n" + t("wrote {path}", path=output))
 
 
-def is_page(path: str | None) -> bool:
-    return bool(path) and path.lower().endswith((".html", ".htm"))
-
-
-def page_link(page: str, markdown_path: str) -> str:
-    """The Markdown line that links the interactive page (written beside the Markdown summary)."""
-    from .safe import md  # noqa: PLC0415
-
-    text = t("Open the interactive report ({name})", name=md(os.path.basename(page)))
-    return f"[{text}]({image_link(page, markdown_path)})"
-
-
-def report_outputs(output: str, html_path: str | None) -> tuple[str | None, str | None]:
-    """(image, page) that `report` writes: `-o x.html` is the page alone; `--html` adds it to the image."""
-    if is_page(output):
-        if html_path:
-            raise click.UsageError(t("-o already names the HTML page; use --html with an image for -o"))
-        return None, output
-    if html_path is not None and not is_page(html_path):
-        raise click.UsageError(t("--html {path}: the page's name must end in .html", path=html_path))
-    return output, html_path
-
-
-def report_batch(inputs, options, output, markdown_path, fail_on, html_path=None, tracking_uri=None) -> None:
-    """`report` over several runs (files or an MLflow experiment): the grid figure and/or the page,
-    the sweep table as Markdown, --fail-on on any run."""
-    image, page = report_outputs(output, html_path)
-    if tracked_inputs(inputs):
-        from .tracked import diagnose_tracked  # noqa: PLC0415
-
-        batch, histories, _ = diagnose_tracked(inputs, options, tracking_uri)
-        load = histories.__getitem__
-    else:
-        batch = run_batch(inputs, options)
-        load = lambda source: load_history(source, options.input_format)  # noqa: E731
-    def figure():
-        from .plot import figure_writer, styled_grid  # noqa: PLC0415
-
-        items, total = grid_items(batch, load)
-        return figure_writer(styled_grid(items, total), image)
-
-    def markdown(image_path):
-        from .render import batch_to_markdown  # noqa: PLC0415
-
-        alt = t("the runs' loss curves")
-        return batch_to_markdown(batch) + (f"\n![{alt}]({image_path})\n" if image_path else "")
-
-    inputs = [r.source for r in batch.results if not r.source.startswith("mlflow:")]
-    lines = write_outputs(inputs, image, figure, page, batch, markdown_path, markdown)
-    click.echo("\n".join([summary_line(batch)] + lines))
-    failing = [r for r in batch.results if r.diagnosis is not None and fails(fail_on, r.code, r.diagnosis.variant)]
-    if failing:
-        names = ", ".join(f"{r.name} ({r.code})" for r in failing[:20]) + (" ..." if len(failing) > 20 else "")
-        click.echo(t("lossdoctor: failing because {n} run(s) are in --fail-on: {names}", n=len(failing), names=names),
-                   err=True)
-        sys.exit(EXIT_FAIL_ON)
-    if batch.internal_errors:
-        sys.exit(EXIT_INTERNAL)
-
-
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
 @history_options
@@ -318,57 +245,25 @@ def report(inputs, train_key, val_key, window, input_format, horizon, classes, o
 
     Example: lossdoctor report history.json -o report.png --markdown summary.md --fail-on overfitting,non_finite
     """
-    if is_batch(inputs) or tracked_inputs(inputs):
-        report_batch(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output, markdown_path,
-                     fail_on, html_path, tracking_uri)
-        return
-    image, page = report_outputs(output, html_path)
-    file = inputs[0]
-    history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
-    write_single_report(history, d, file, image, page, markdown_path, (logy, smooth, shift_train))
-    if fails(fail_on, d.code, d.variant):
-        click.echo(t("lossdoctor: failing because the diagnosis is {code} (--fail-on)", code=d.code), err=True)
-        sys.exit(EXIT_FAIL_ON)
+    from .reports import OptionError, report as make_report  # noqa: PLC0415
 
-
-def write_outputs(inputs, image, figure, page, batch, markdown_path, markdown) -> list[str]:
-    """Write what `report` was asked for, all or nothing, never over an input: the image (`figure()`
-    gives its writer), the page of `batch`, the Markdown (`markdown(image link or None)`, then the
-    page's link line). Returns the `wrote ...` lines."""
-    from .atomic import WritePlan, text_writer  # noqa: PLC0415
-
-    plan, lines = WritePlan(inputs), []
-    if image:
-        plan.add(image, figure())
-        lines.append(t("wrote {path}", path=image))
-    if page:
-        from .page import page_writer  # noqa: PLC0415
-
-        plan.add(page, page_writer(batch))
-        lines.append(t("wrote {path}", path=page))
-    if markdown_path:
-        text = markdown(image_link(image, markdown_path) if image else None)
-        if page:
-            text += "\n" + page_link(page, markdown_path) + "\n"
-        plan.add(markdown_path, text_writer(text))
-        lines.append(t("wrote {path}", path=markdown_path))
-    plan.commit()
-    return lines
-
-
-def write_single_report(history, d, file, image, page, markdown_path, style) -> None:
-    """`report` on one run: the figure and/or the page (with one entry) and the Markdown."""
-    from .batch import Batch, RunResult  # noqa: PLC0415
-
-    def figure():
-        from .plot import figure_writer, styled_figure  # noqa: PLC0415
-
-        logy, smooth, shift_train = style
-        return figure_writer(styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train), image)
-
-    batch = Batch((RunResult(file, file, diagnosis=d),), {d.code: 1})
-    lines = write_outputs([file], image, figure, page, batch, markdown_path, lambda link: to_markdown(d, image=link))
-    click.echo("\n".join([headline(d)] + lines))
+    options = Options(train_key, val_key, window, input_format, horizon, classes)
+    try:
+        with progress_bar(inputs) as bar:
+            r = make_report(inputs, output, markdown_path, html_path, fail_on or (), options, tracking_uri, logy,
+                            smooth, shift_train, progress=bar)
+    except OptionError as err:
+        raise click.UsageError(str(err)) from None
+    first = headline(r.batch.results[0].diagnosis) if r.single else summary_line(r.batch)
+    click.echo("\n".join([first] + [t("wrote {path}", path=p) for p in r.written]))
+    if r.failing and r.single:
+        click.echo(t("lossdoctor: failing because the diagnosis is {code} (--fail-on)", code=r.failing[0].code), err=True)
+    elif r.failing:
+        names = ", ".join(f"{x.name} ({x.code})" for x in r.failing[:20]) + (" ..." if len(r.failing) > 20 else "")
+        click.echo(t("lossdoctor: failing because {n} run(s) are in --fail-on: {names}", n=len(r.failing),
+                     names=names), err=True)
+    if r.exit_code:
+        sys.exit(r.exit_code)
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -135,11 +135,6 @@ def parse_codes(ctx, param, value):
     return codes
 
 
-def fails(fail_on, code: str | None, variant: str | None) -> bool:
-    """Whether a diagnosis is one `--fail-on` names, by its code or by its code/variant."""
-    return code is not None and (code in fail_on or f"{code}/{variant}" in fail_on)
-
-
 def figure_options(fn):
     for opt in reversed([
         click.option("-o", "--output", required=True, metavar="IMAGE",

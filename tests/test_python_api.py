@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from conftest import SAMPLES
 from lossdoctor import History, diagnose
 from lossdoctor.errors import HistoryFormatError
 
@@ -38,3 +39,24 @@ def test_anything_else_is_one_clear_error():
     with pytest.raises(HistoryFormatError, match="pass what model.fit\\(\\) returned"):
         diagnose([1, 2, 3])
     assert isinstance(diagnose(History.from_dict({"loss": LOSS})).code, str)
+
+
+def test_report_from_python_does_what_the_command_does(tmp_path):
+    """`lossdoctor.report(...)` writes the figure and the Markdown, and says what the CLI would exit with."""
+    import lossdoctor
+    from lossdoctor.reports import OptionError
+
+    sample = str(SAMPLES / "overfitting.json")
+    r = lossdoctor.report(sample, output=str(tmp_path / "r.png"), markdown=str(tmp_path / "s.md"),
+                          fail_on=["overfitting"])
+    assert r.single and r.exit_code == 1 and r.failing[0].code == "overfitting"
+    assert r.written == (str(tmp_path / "r.png"), str(tmp_path / "s.md"))
+    assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "r.png" in (tmp_path / "s.md").read_text()
+    many = lossdoctor.report([str(SAMPLES)], markdown=str(tmp_path / "sweep.md"),
+                             options=lossdoctor.Options(window=10), fail_on=["diverging/default"])
+    assert not many.single and len(many.batch.results) >= 8
+    assert many.failing and all((x.code, x.diagnosis.variant) == ("diverging", "default") for x in many.failing)
+    assert many.exit_code == 1
+    with pytest.raises(OptionError, match="already names the HTML page"):
+        lossdoctor.report(sample, output=str(tmp_path / "a.html"), html=str(tmp_path / "b.html"))
+    assert not (tmp_path / "a.html").exists()
