@@ -14,6 +14,7 @@ FRAMEWORK_OF_FORMAT = {
     "keras-json": "keras", "csvlogger": "keras", "keras-console": "keras", "notebook": "keras",
     "keras-callback": "keras", "lightning-csv": "lightning", "lightning-callback": "lightning",
     "hf-trainer": "huggingface", "huggingface-callback": "huggingface", "step-log": "pytorch",
+    "paddle-console": "paddle",
 }
 
 API: dict[str, dict[str, str]] = {
@@ -124,6 +125,33 @@ API: dict[str, dict[str, str]] = {
         "add_val": "a held-out validation loader evaluated (under torch.no_grad()) every epoch",
         "eval_more": "validation every epoch",
         "split": "Shuffle before splitting (random_split with a fixed generator) and keep related samples on one side.",
+    },
+    "paddle": {
+        "stop_best": ("paddle.callbacks.EarlyStopping(monitor='loss', mode='min', patience={patience}, "
+                      "save_best_model=True) in model.fit(..., eval_data=..., save_dir=...)"),
+        "checkpoint_best": "EarlyStopping(save_best_model=True), which saves save_dir/best_model",
+        "stop_metric": ("paddle.callbacks.EarlyStopping(monitor=<the metric's name in the evaluation, e.g. 'acc'>, "
+                        "mode='{metric_mode}', save_best_model=True)"),
+        "label_smoothing": "paddle.nn.functional.label_smooth(one_hot_labels, epsilon=0.1)",
+        "reduce_lr": "paddle.callbacks.ReduceLROnPlateau(monitor='loss', factor=0.5, patience=3)",
+        "lower_lr": "paddle.optimizer.Adam(learning_rate=1e-4, parameters=model.parameters())",
+        "raise_lr": "paddle.optimizer.Adam(learning_rate=3e-3, parameters=model.parameters())",
+        "default_lr": "paddle.optimizer.Adam(learning_rate=1e-3, parameters=model.parameters())",
+        "clip": "grad_clip=paddle.nn.ClipGradByGlobalNorm(clip_norm=1.0) in the optimizer",
+        "dropout": "paddle.nn.Dropout(0.2-0.5) between layers",
+        "weight_decay": "weight_decay=paddle.regularizer.L2Decay(1e-4) in the optimizer",
+        "pooling": "in a CNN, paddle.nn.MaxPool2D / AdaptiveAvgPool2D instead of large Linear layers",
+        "augment": "paddle.vision.transforms (RandomHorizontalFlip, RandomRotation, RandomResizedCrop)",
+        "nan_guard": "a check that stops when paddle.isfinite(loss) is False, and FLAGS_check_nan_inf=1 to find the op",
+        "more_epochs": "more epochs, resuming with model.load() of the saved checkpoint",
+        "normalize": "paddle.vision.transforms.Normalize or StandardScaler",
+        "init": "keep Paddle's default initialisation (no zero or constant weights)",
+        "activations": "paddle.nn.LeakyReLU or paddle.nn.BatchNorm1D/2D",
+        "loss_match": "paddle.nn.CrossEntropyLoss on raw logits with integer labels (soft_label=True for one-hot)",
+        "batch": "model.fit(batch_size=64) or more",
+        "add_val": "eval_data= in model.fit, evaluated every epoch (eval_freq=1)",
+        "eval_more": "eval_freq=1 in model.fit",
+        "split": "Shuffle before splitting (paddle.io.random_split) and keep related samples on one side.",
     },
     "generic": {
         "stop_best": "early stopping on '{val_key}' (patience {patience}) that keeps the weights of its best epoch",

@@ -402,6 +402,14 @@ def test_paddle_hapi_evaluation_lines_are_the_validation_values():
     assert not sniff.step_prints(text)  # "Epoch 1/20" and the next line's "step 100/938" are two lines
     h = parse_text(text, "paddle")
     assert list(h["loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
+    assert h.format == "paddle-console" and any("PaddlePaddle's Model.fit" in n for n in h.notes)
+    rising = [round(0.5 + 0.02 * (i - 6) ** 2, 4) for i in E]  # an overfitting run: its fixes name Paddle's API
+    over = "\n".join(f"Epoch {i}/20\nstep 938/938 - loss: {t:.4f} - acc: 0.81 - 15ms/step\nEval begin...\n"
+                     f"step 157/157 - loss: {v:.4f} - acc: 0.85 - 10ms/step\nEval samples: 10000"
+                     for i, t, v in zip(E, TRAIN, rising))
+    d = diagnose(parse_text(over, "paddle"))
+    assert d.code == "overfitting" and any("paddle.callbacks.EarlyStopping(monitor='loss'" in f for f in d.fixes)
+    assert not any("restore_best_weights" in f for f in d.fixes)  # no Keras API in a Paddle report
 
 
 def test_mindspore_loss_is():

@@ -268,7 +268,13 @@ def stopped_early_note(epoch: float, planned: float) -> str:
 
 def parse(text: str, source: str) -> History:
     runs, lengths = parse_runs(text)
-    return _history(runs, lengths, source)
+    h = _history(runs, lengths, source)
+    if EVAL_BEGIN in text and any(k.startswith("val_") for k in h.keys):
+        from dataclasses import replace  # noqa: PLC0415
+
+        note = t("read as PaddlePaddle's Model.fit output: each 'Eval begin...' block gives the validation values")
+        h = replace(h, format="paddle-console", notes=(*h.notes, note))
+    return h
 
 
 def _history(runs: Runs, lengths: list[int], source: str) -> History:
