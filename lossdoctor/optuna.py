@@ -1,0 +1,140 @@
+"""Optuna: prune a trial on the diagnosis of its own history, not on its rank among the others.
+
+    import optuna, lossdoctor.optuna as ld
+
+    def objective(trial):
+        model = build(trial)
+        for epoch in range(1, 51):
+            loss, val_loss = train_one_epoch(model), evaluate(model)
+            if ld.report(trial, epoch, {"loss": loss, "val_loss": val_loss}):
+                raise optuna.TrialPruned()
+        return val_loss
+
+    study = optuna.create_study(storage="sqlite:///sweep.db", pruner=ld.LossDoctorPruner(optuna.pruners.MedianPruner()))
+
+`report` sends the validation loss through `trial.report` (what every Optuna pruner reads) and the
+training loss into the trial's user attributes, so that the whole history lives in the study's
+storage: workers on several machines sharing one database see the same history and decide
+alike (the pruner keeps no state of its own). `LossDoctorPruner` diagnoses that history at each
+report and prunes a trial whose diagnosis is in `prune_on` (by default: a NaN, a diverging loss, a
+loss frozen or stuck at chance, a validation loss that keeps rising while the training loss
+falls, a model that never generalised); otherwise it defers to the pruner it wraps (ranking still
+applies to healthy trials), or keeps the trial. Why a trial was pruned goes into its user
+attributes (`lossdoctor_code`, `lossdoctor_variant`, `lossdoctor_step`, `lossdoctor_reason`),
+which `study.trials_dataframe()` and optuna-dashboard show.
+
+optuna is imported only here, and only when this module is used (`pip install 'lossdoctor[optuna]'`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from .errors import LossDoctorError
+from .history import History, Series
+from .i18n import t
+
+TRAIN_PREFIX = "lossdoctor:train:"  # a user attribute per step: the training loss reported with it
+DEFAULT_PRUNE_ON = ("non_finite", "diverging", "plateau/chance", "plateau/frozen", "overfitting/val_rising",
+                    "overfitting/never_generalised")
+
+
+def report(trial, step: int, logs: dict, val_key: str = "val_loss", train_key: str = "loss") -> bool:
+    """Report one epoch's losses to the trial; True when the trial should be pruned now.
+
+    Args:
+        trial: the `optuna.Trial` being run.
+        step: the epoch (or step) number, increasing.
+        logs: the epoch's values (a Keras `logs` dict, a Lightning `callback_metrics`, your own).
+        val_key, train_key: their names in `logs`.
+    """
+    val, train = _number(logs.get(val_key)), _number(logs.get(train_key))
+    if train is not None:
+        trial.set_user_attr(f"{TRAIN_PREFIX}{int(step)}", train if math.isfinite(train) else str(train))
+    if val is not None:
+        trial.report(val, int(step))
+    elif train is not None:  # no validation loss: the pruner judges the training loss alone
+        trial.report(train, int(step))
+        trial.set_user_attr("lossdoctor:val_missing", True)
+    return trial.should_prune()
+
+
+def _number(v) -> float | None:
+    try:
+        return float(v) if v is not None and not isinstance(v, (bool, str, bytes)) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def trial_history(trial) -> History:
+    """The history of a trial as the pruner sees it, from the study's storage: its reported values
+    (the validation loss) and the training losses `report` stored beside them."""
+    attrs = trial.user_attrs
+    train = {}
+    for key, value in attrs.items():
+        if key.startswith(TRAIN_PREFIX):
+            try:
+                train[int(key[len(TRAIN_PREFIX):])] = float(value)
+            except (TypeError, ValueError):
+                continue
+    reported = {int(k): float(v) for k, v in trial.intermediate_values.items()}
+    series = {}
+    if train:
+        steps = sorted(train)
+        series["loss"] = Series("loss", steps, [train[s] for s in steps])
+    if reported:
+        steps = sorted(reported)
+        key = "loss" if attrs.get("lossdoctor:val_missing") or not train else "val_loss"
+        series.setdefault(key, Series(key, steps, [reported[s] for s in steps]))
+    return History(series, source=f"<optuna trial {trial.number}>", format="optuna")
+
+
+def prunes(prune_on, code: str, variant: str) -> bool:
+    return code in prune_on or f"{code}/{variant}" in prune_on
+
+
+def LossDoctorPruner(wrapped=None, prune_on=DEFAULT_PRUNE_ON, min_steps: int = 5):  # noqa: N802 - a class to the user
+    """An `optuna.pruners.BasePruner` that prunes a trial on its own diagnosis.
+
+    Args:
+        wrapped: another pruner that decides for the trials the diagnosis keeps (e.g.
+            `MedianPruner()`), as `PatientPruner` wraps one; None keeps them.
+        prune_on: the codes, or `code/variant`, that prune (see the README's table of codes).
+        min_steps: reports before the first diagnosis (a NaN prunes at once).
+    """
+    import optuna  # noqa: PLC0415 - the framework only when used
+
+    class _LossDoctorPruner(optuna.pruners.BasePruner):
+        def __init__(self):
+            self.wrapped, self.prune_on, self.min_steps = wrapped, tuple(prune_on), min_steps
+            self._warned = False
+
+        def prune(self, study, trial) -> bool:
+            values = trial.intermediate_values
+            last = values[max(values)] if values else None
+            if values and (len(values) >= self.min_steps or (last is not None and not math.isfinite(last))):
+                try:
+                    if self._judge(study, trial):
+                        return True
+                except Exception as err:  # a pruner must never break the study: abstain, and say so once
+                    if not self._warned:
+                        self._warned = True
+                        reason = str(err) if isinstance(err, LossDoctorError) else f"{type(err).__name__}: {err}"
+                        warnings.warn(t("LossDoctorPruner: trial {n} could not be diagnosed ({reason}); abstaining "
+                                        "for such trials", n=trial.number, reason=reason), stacklevel=2)
+            return self.wrapped.prune(study, trial) if self.wrapped is not None else False
+
+        def _judge(self, study, trial) -> bool:
+            from .diagnose import diagnose  # noqa: PLC0415
+
+            d = diagnose(trial_history(trial), lang="en")
+            if not prunes(self.prune_on, d.code, d.variant):
+                return False
+            step = max(trial.intermediate_values)
+            for key, value in (("lossdoctor_code", d.code), ("lossdoctor_variant", d.variant),
+                               ("lossdoctor_step", int(step)), ("lossdoctor_reason", d.title)):
+                study._storage.set_trial_user_attr(trial._trial_id, key, value)
+            return True
+
+    return _LossDoctorPruner()
