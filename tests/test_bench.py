@@ -60,3 +60,13 @@ def test_peers_benchmark_runs_without_the_peers():
     assert "/270" in ours
     for peer in ("training-doctor", "sk-autod"):  # installed or not, each is named
         assert peer in r.stdout
+
+
+@pytest.mark.slow
+def test_sweep_benchmark_runs_quick():
+    pytest.importorskip("optuna")
+    pytest.importorskip("sklearn")
+    r = run("bench/sweeps.py", "--quick")
+    assert r.returncode == 0, r.stderr
+    for method in ("no pruning", "MedianPruner", "Hyperband", "LossDoctorPruner", "LossDoctor(Median)"):
+        assert r.stdout.count(method) == 2  # in the fixed order and in the sampler's
