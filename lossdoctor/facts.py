@@ -191,7 +191,7 @@ def compute_facts(history: History, train_key: str | None = None, val_key: str |
     end = max(float(np.max(s.x[np.isfinite(s.x)])) for s in present)
     starts = [window_start(end, s, window, settings.window_points, rules.window_share) for s in present]
     ttrend = fit_trend(train.x, train.y, key=tkey, settings=settings, window_start=starts[0])
-    vtrend = (fit_trend(val.x, val.y, key=vkey, settings=settings, window_start=starts[1])
+    vtrend = (fit_trend(val.x, val.y, key=vkey, settings=settings, window_start=starts[1], held_out=True)
               if val is not None else None)
     notes += _trend_notes(present, (ttrend, vtrend), rules)
     best_series = val if val is not None and np.isfinite(val.y).any() else train

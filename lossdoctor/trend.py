@@ -28,6 +28,7 @@ import numpy as np
 from .regime import Scaled, fit_at, noise_sigma, regimes, spikes, to_scale
 
 FALLING, FLAT, RISING, UNKNOWN = "falling", "flat", "rising", "unknown"
+nan = float("nan")
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +62,13 @@ class TrendSettings:
             that lies before the window, and
             that moved up over the window by at least `above_z` standard errors, has climbed
             away from its best: `rising`, reason `above_best`.
+        recent_share, recent_sigmas, recent_points: a held-out (validation) loss is asked what
+            early stopping asks, whether it still improves. A fall fitted over its window whose
+            latest `recent_share` of the window (at least 3 points) holds no new best beyond
+            `recent_sigmas` noise units below every earlier point, and whose median sits no lower
+            than the best held before it (the lowest median of three in a row), has stopped
+            improving: `flat`, reason `stopped` (windows of `recent_points` or more). The
+            training loss is judged by its line alone.
     """
 
     min_change: float = 0.035
@@ -79,6 +87,9 @@ class TrendSettings:
     above_z: float = 0.5
     above_change: float = 0.05
     stall_z: float = 4.0
+    recent_share: float = 0.5
+    recent_sigmas: float = 1.0
+    recent_points: int = 6
 
 
 DEFAULT_SETTINGS = TrendSettings()
@@ -99,7 +110,8 @@ class Trend:
         level: median of the series in the window.
         n_points: points in the window (after binning, see `TrendSettings.max_points`).
         first_epoch, last_epoch: where the window starts and ends on the epoch axis.
-        reason: why this verdict, as a code: `moving`, `small`, `unsteady` or `too_few`.
+        reason: why this verdict, as a code: `moving`, `small`, `unsteady`, `too_few`, or from
+            the record: `stalled`, `stopped`, `above_best` (see `TrendSettings`).
         start_value, end_value: the fitted loss at the window's first and last epoch.
         noise: the run's epoch-to-epoch noise, as a fraction of the level.
         z_score: the move over the window in standard errors.
@@ -109,6 +121,12 @@ class Trend:
         spikes: epoch positions of one-point spikes that recovered (left out of the fit).
         last_jump: how far the last point leapt above the trend of the points before it, as a
             fraction (0 when it did not): not yet a trend, so left out of the fit.
+        last_best: where the series last set a new best beyond its noise (epoch axis; NaN when
+            never after its first point).
+        resolvable: the smallest move this window can tell from its noise (`z` standard errors),
+            as a fraction: a noisy series needs more points to show a move of `min_change`; a
+            `flat` verdict on a window that cannot resolve that much means "no clear move", not
+            "no move".
     """
 
     key: str
@@ -132,6 +150,8 @@ class Trend:
     scale: str = "log"
     spikes: tuple = ()
     last_jump: float = 0.0
+    last_best: float = float("nan")
+    resolvable: float = float("nan")
 
     @property
     def change(self) -> float:
@@ -246,7 +266,7 @@ def _move(x: np.ndarray, z: np.ndarray, sigma: float, w0: int, s: TrendSettings,
 
 
 def fit_trend(x, y, key: str = "loss", settings: TrendSettings = DEFAULT_SETTINGS,
-              window_start: float | None = None) -> Trend:
+              window_start: float | None = None, held_out: bool = False) -> Trend:
     """Estimate and classify the recent trend of `y` against epoch positions `x`.
 
     Args:
@@ -256,6 +276,8 @@ def fit_trend(x, y, key: str = "loss", settings: TrendSettings = DEFAULT_SETTING
         settings: thresholds, see `TrendSettings`.
         window_start: the window holds the points at positions > window_start (at least
             `settings.window_points` of them); None: the last third of the points.
+        held_out: the series is a held-out (validation) loss: a fall must also go on recently
+            (see `TrendSettings.recent_share`).
 
     Returns:
         A `Trend`.
@@ -268,14 +290,13 @@ def fit_trend(x, y, key: str = "loss", settings: TrendSettings = DEFAULT_SETTING
     x, y = reduce_points(x[order], y[order], settings.max_points)
     n = len(y)
     w0 = _window_index(x, window_start, settings)
-    nan = float("nan")
     if n < settings.min_points:
         first, last = (float(x[w0]), float(x[-1])) if n else (nan, nan)
         return Trend(key, UNKNOWN, nan, nan, nan, nan, nan, median(y[w0:]), n - w0, first, last,
                      "too_few", fit_points=n)
     level = median(y[w0:])
     scaled = to_scale(y, level if level else float(np.max(y) - np.min(y)))
-    return _judge(key, x, y, scaled, w0, level, settings)
+    return _judge(key, x, y, scaled, w0, level, settings, held_out)
 
 
 def _window_index(x: np.ndarray, window_start: float | None, s: TrendSettings) -> int:
@@ -287,7 +308,8 @@ def _window_index(x: np.ndarray, window_start: float | None, s: TrendSettings) -
     return max(n - max(inside, s.window_points), 0)
 
 
-def _judge(key: str, x, y, scaled: Scaled, w0: int, level: float, s: TrendSettings) -> Trend:
+def _judge(key: str, x, y, scaled: Scaled, w0: int, level: float, s: TrendSettings,  # noqa: PLR0913
+           held_out: bool = False) -> Trend:
     z = scaled.z
     sigma = noise_sigma(z)
     spiky = spikes(z, sigma, s.spike_sigmas)
@@ -304,6 +326,9 @@ def _judge(key: str, x, y, scaled: Scaled, w0: int, level: float, s: TrendSettin
     zscore = change / m.se if m.se > 0 else (math.copysign(math.inf, change) if change else 0.0)
     trend, reason = verdict(change, zscore, s)
     trend, reason = _by_record(trend, reason, change, zscore, kz, kw0, sigma, float(m.end), s)
+    last = _last_best(kz, sigma * s.recent_sigmas)
+    if held_out and trend == FALLING and _stopped(kz, kw0, last, s):
+        trend, reason = FLAT, "stopped"
     start_v, end_v = (float(v) for v in scaled.to_values([m.start, m.end]))
     span = float(x[-1] - x[w0])
     slope = (end_v - start_v) / span if span > 0 else 0.0
@@ -317,7 +342,27 @@ def _judge(key: str, x, y, scaled: Scaled, w0: int, level: float, s: TrendSettin
                  float(x[w0]), float(x[-1]), reason, start_v, end_v,
                  _noise_fraction(sigma, scaled), zscore, float(kx[m.regime_start]), m.fit_points,
                  "log" if scaled.log else "linear", tuple(float(x[i]) for i in spiky),
-                 scaled.relative(jump) if jump else 0.0)
+                 scaled.relative(jump) if jump else 0.0, float(kx[last]) if last else nan,
+                 scaled.relative(s.z * m.se))
+
+
+def _last_best(z: np.ndarray, margin: float) -> int:
+    """Index of the last point that set a new low by more than `margin` below every earlier
+    point (0 when none did after the first)."""
+    if len(z) < 2:
+        return 0
+    beats = np.flatnonzero(z[1:] < np.minimum.accumulate(z)[:-1] - margin)
+    return int(beats[-1]) + 1 if len(beats) else 0
+
+
+def _stopped(z: np.ndarray, w0: int, last: int, s: TrendSettings) -> bool:
+    """A fall that has stopped: the window's latest part set no new best beyond the noise, and
+    sits (its median) no lower than the best held before it (see `TrendSettings.recent_share`)."""
+    n = len(z)
+    if n - w0 < s.recent_points or w0 < 1:
+        return False
+    r0 = n - max(3, round((n - w0) * s.recent_share))
+    return last < r0 and median(z[r0:]) >= _robust_best(z[:r0])
 
 
 def _last_jump(x: np.ndarray, z: np.ndarray, sigma: float, s: TrendSettings) -> float:

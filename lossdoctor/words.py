@@ -78,6 +78,9 @@ def reason_text(tn: Trend, unit: str = "epoch") -> str:
         return t_("moves only {move}: too little to matter", move=move)
     if tn.reason == "stalled":
         return t_("moves {move}, but sets no new low: stalled", move=move)
+    if tn.reason == "stopped":
+        return t_("moves {move}, but its latest {unit}s set no new best beyond its noise: it has stopped "
+                  "improving", move=move, unit=unit_word(unit))
     if tn.reason == "above_best":
         return t_("moves {move}, and sits well above its best: climbing away from it", move=move)
     return t_("{trend} {move}, {z} times its noise", trend=trend_word(tn.trend), move=move, z=times(tn.z_score))
@@ -115,13 +118,18 @@ def trend_line(label: str, tn: Trend, unit: str = "epoch") -> str:
               end=fmt_value(tn.end_value), units=units_word(unit), first=fmt_epoch(tn.first_epoch),
               last=fmt_epoch(tn.last_epoch), change=f"{tn.relative_change:+.1%}", noise=fmt_share(tn.noise),
               unit=unit_word(unit), z=times(tn.z_score), p=f"{tn.p_value:.2g}", regime=regime, spikes=spikes,
-              jump=_jump(tn, unit) + _record_clause(tn))
+              jump=_jump(tn, unit) + _record_clause(tn, unit))
 
 
-def _record_clause(tn: Trend) -> str:
-    """Why the record overrules the fitted move (reasons `stalled`, `above_best`)."""
+def _record_clause(tn: Trend, unit: str = "epoch") -> str:
+    """Why the record overrules the fitted move (reasons `stalled`, `stopped`, `above_best`)."""
     if tn.reason == "stalled":
         return t_("; but no point inside the window set a new low: it has stalled, not fallen")
+    if tn.reason == "stopped":
+        since = (t_("{unit} {epoch}", unit=unit_word(unit), epoch=fmt_epoch(tn.last_best))
+                 if math.isfinite(tn.last_best) else t_("its first {unit}", unit=unit_word(unit)))
+        return t_("; but no value since {since} beat the best before it by more than its noise: it has stopped "
+                  "improving", since=since)
     if tn.reason == "above_best":
         return t_("; its fitted level now sits well above its best, which lies before the window: it has climbed "
                   "away from it")
@@ -386,6 +394,8 @@ def change_text(t: Trend | None) -> str:
         return t_("{change} but unsteady", change=f"{t.relative_change:+.1%}")
     if t.reason == "stalled":
         return t_("{change} fitted, but no new low", change=f"{t.relative_change:+.1%}")
+    if t.reason == "stopped":
+        return t_("{change} fitted, but no recent new best", change=f"{t.relative_change:+.1%}")
     return f"{t.relative_change:+.1%}"
 
 
@@ -565,6 +575,12 @@ def confidence_reason(kind: str, v: dict, unit: str = "epoch") -> str:
     if kind == "borderline":
         return t_("{key}'s move ({change}, {z} noise units) only just clears the bar for a trend", key=v["key"],
                   change=f"{v['change']:+.1%}", z=times(v["z"]))
+    if kind == "unresolved":
+        return t_("{key} is too noisy over its window to show a move under {size}: flat here means no clear move",
+                  key=v["key"], size=fmt_share(v["resolvable"]))
+    if kind == "record":
+        return t_("{key}'s fitted line moves {change}, but its record of new lows reads otherwise", key=v["key"],
+                  change=f"{v['change']:+.1%}")
     if kind == "near_trend":
         return t_("{key} moves {change}: just short of what counts as a trend", key=v["key"],
                   change=f"{v['change']:+.1%}")

@@ -99,8 +99,10 @@ def test_forecast_agreement_on_the_seeds(seeds):
     from forecast_agreement import lossdoctor, new_low_rule, no_gain, score
 
     ours = score(seeds, lossdoctor)
-    # floors a little under what it reaches (README.md, Benchmarks), and above both baselines
-    assert ours["right"] / ours["answered"] >= 0.95 and ours["answered"] / ours["decided"] >= 0.95
+    # floors a little under what it reaches (README.md, Benchmarks: 210/210 right of 210/222 answered;
+    # it was 210/211 of 211 before a stopped validation loss made it abstain on the one it got wrong),
+    # and above both baselines
+    assert ours["right"] / ours["answered"] >= 0.97 and ours["answered"] / ours["decided"] >= 0.93
     assert ours["within"] / ours["n"] >= 0.62
     assert 0.75 <= ours["covered"] / ours["intervals"] <= 0.87
     rule = score(seeds, new_low_rule)

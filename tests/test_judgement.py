@@ -32,6 +32,71 @@ def test_the_same_fall_with_a_new_low_in_the_window_is_still_falling():
     assert t.trend == "falling" and t.reason == "moving"
 
 
+def _stopped_run(seed: int):
+    """50 epochs: val_loss falls to 0.47 by epoch 36 and sits there with 5% noise; the last third
+    of training starts on the fall, so a line through it still falls."""
+    e = np.arange(1, 51, dtype=float)
+    base = np.where(e <= 36, 0.47 + 0.5 * (36 - e) / 36, 0.47)
+    return e, base * (1 + 0.05 * np.random.default_rng(seed).standard_normal(50))
+
+
+def test_a_validation_loss_that_stopped_setting_new_bests_has_stopped_improving():
+    """The line over the window falls (the window starts on the fall), but the window's latest
+    half set no new best beyond the noise and sits no lower than the best before it: what
+    EarlyStopping would call no improvement. The training loss is judged by its line alone."""
+    e, val = _stopped_run(1)
+    as_train = fit_trend(e, val, "val_loss")
+    assert as_train.trend == "falling" and as_train.relative_change < -0.035 and as_train.z_score < -2
+    t = fit_trend(e, val, "val_loss", held_out=True)
+    assert (t.trend, t.reason) == ("flat", "stopped")
+    assert 34 <= t.last_best <= 42
+    train = 0.9 * np.exp(-e / 20)
+    d = diagnose(History.from_dict({"loss": list(train), "val_loss": list(val)}))
+    assert d.code == "overfitting" and d.val.reason == "stopped"
+    line = next(e for e in d.evidence if e.startswith("val loss (val_loss):"))
+    assert f"no value since epoch {t.last_best:g} beat the best before it" in line and "stopped improving" in line
+    assert d.confidence == "medium" and [k for k, _ in d.confidence_reasons] == ["record"]
+    zh = diagnose(History.from_dict({"loss": list(train), "val_loss": list(val)}), lang="zh")
+    assert "已停止改善" in " ".join(zh.evidence)
+
+
+def test_a_noisy_validation_loss_still_setting_new_bests_is_falling():
+    """The same noise on a curve that keeps falling (-18% over the window, -8% over its latest
+    half, against 5% noise): 200 seeds, at most 3% read as stopped (5 at this release; 0 by the
+    line alone)."""
+    e = np.arange(1, 51, dtype=float)
+    base = 0.3 + 0.7 * np.exp(-e / 25)
+    wrong = sum(fit_trend(e, base * (1 + 0.05 * np.random.default_rng(s).standard_normal(50)), "val_loss",
+                          held_out=True).trend != "falling" for s in range(200))
+    assert wrong <= 6
+    found = sum(fit_trend(*_stopped_run(s), "val_loss", held_out=True).trend == "flat" for s in range(200))
+    assert found >= 140  # 86 of 200 without the record: the line alone calls the rest falling
+
+
+def test_a_flat_verdict_on_a_window_too_noisy_to_show_a_move_says_so():
+    """Four points at 15% noise cannot show a 3.5% move: flat, but the confidence says why."""
+    rng = np.random.default_rng(2)
+    e = np.arange(1, 13, dtype=float)
+    val = 0.5 * (1 + 0.15 * rng.standard_normal(12))
+    t = fit_trend(e, val, "val_loss", held_out=True)
+    assert t.trend == "flat" and t.resolvable > 0.035
+    smooth = fit_trend(e, 0.5 + 0.0001 * np.sin(e), "val_loss", held_out=True)
+    assert smooth.trend == "flat" and smooth.resolvable < 0.01
+    d = diagnose(History.from_dict({"loss": list(0.5 + 0.0001 * np.cos(e)), "val_loss": list(val)}))
+    kinds = dict(d.confidence_reasons)
+    assert t.reason == "small" and d.val.reason == "small"
+    assert kinds["unresolved"]["resolvable"] == pytest.approx(d.val.resolvable)
+    assert f"val_loss is too noisy over its window to show a move under {d.val.resolvable:.0%}" in _confidence(d)
+    assert "unresolved" not in dict(diagnose(History.from_dict({"loss": list(0.5 + 0.0001 * np.cos(e)),
+                                                                "val_loss": list(0.5 + 0.0001 * np.sin(e))}))
+                                    .confidence_reasons)
+
+
+def _confidence(d) -> str:
+    from lossdoctor.words import confidence_text
+    return confidence_text(d.confidence, d.confidence_reasons, d.unit)
+
+
 def test_a_validation_loss_far_above_its_best_after_a_climb_is_rising():
     rng = np.random.default_rng(5)
     e = np.arange(1, 41, dtype=float)
@@ -91,8 +156,8 @@ def _wild():
 def test_agreement_with_the_labelled_real_runs_stays_where_it_is():
     wa, folder = _wild()
     total = wa.score(folder)["total"]
-    # 50/56 (89.3%) all three right at this release (45/56 before it); the aim is >= 95%
-    assert total["n"] == 56 and total["all"] >= 50 and total["code"] >= 51
+    # 51/56 (91.1%) all three right at this release (50/56 before it, 45/56 two releases ago); the aim is >= 95%
+    assert total["n"] == 56 and total["all"] >= 51 and total["code"] >= 52
 
 
 def test_agreement_with_the_multi_seed_truth_stays_where_it_is(seeds):
@@ -100,7 +165,7 @@ def test_agreement_with_the_multi_seed_truth_stays_where_it_is(seeds):
     import seeds_agreement
     res = seeds_agreement.score(seeds)
     total, per = res["total"], res["per_code"]
-    assert total["all"] >= 251 and total["code"] >= 259  # 93.0% and 96.3% of 270 at this release
+    assert total["all"] >= 251 and total["code"] >= 260  # 93.0% and 96.7% of 270 at this release
     assert per["overfitting", "code"] >= 39 and per["diverging", "code"] >= 23
 
 

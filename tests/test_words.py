@@ -26,6 +26,8 @@ def check_trend(t):
         assert t.trend == "rising" and rel > 0 and t.z_score >= s.above_z
     elif t.reason == "stalled":   # a modest fall with no new low inside the window
         assert t.trend == "flat" and rel < 0 and abs(t.z_score) < s.stall_z
+    elif t.reason == "stopped":   # a validation loss whose line falls, but with no recent new best
+        assert t.trend == "flat" and t.change <= -s.min_change and t.z_score <= -s.z
     elif t.trend == "falling":
         assert t.change <= -s.min_change and rel < 0 and t.z_score <= -s.z
     elif t.trend == "rising":
