@@ -70,8 +70,8 @@ def cli(rule_modules):
 
 
 def tracked_inputs(inputs) -> bool:
-    """True for `mlflow:` inputs (`reports` and the tracking code are imported only then)."""
-    if not any(i.startswith("mlflow:") for i in inputs):
+    """True for `mlflow:` and `optuna:` inputs (`reports` and the tracking code are imported only then)."""
+    if not any(i.startswith(("mlflow:", "optuna:")) for i in inputs):
         return False
     from .reports import tracked_inputs as tracked  # noqa: PLC0415
 
@@ -99,9 +99,13 @@ def progress_bar(inputs):
 
 
 def diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_back) -> None:
-    """`diagnose mlflow:EXPERIMENT` / `mlflow:runs/RUN_ID`: the same reports as for files."""
+    """`diagnose mlflow:EXPERIMENT` / `mlflow:runs/RUN_ID` / `optuna:STORAGE?study=NAME`: the same reports as
+    for files."""
     from .render import BATCH_RENDERERS  # noqa: PLC0415
     from .tracked import diagnose_tracked, single_run, write_back as record  # noqa: PLC0415
+
+    if write_back and not inputs[0].startswith("mlflow:"):
+        raise click.UsageError(t("--write-back records diagnoses on MLflow runs: use it with mlflow: inputs"))
 
     batch, histories, client = diagnose_tracked(inputs, options, tracking_uri)
     if single_run(inputs):
@@ -137,6 +141,8 @@ def diagnose(inputs, train_key, val_key, window, input_format, horizon, classes,
 
     `mlflow:EXPERIMENT` (a name or id) diagnoses every run of an MLflow experiment, and
     `mlflow:runs/RUN_ID` one run, read from the tracking server (--tracking-uri).
+    `optuna:STORAGE?study=NAME` diagnoses every trial of an Optuna study (STORAGE: a database URL
+    such as sqlite:///sweep.db, or a journal log file; add &trial=N for one trial).
 
     Example: lossdoctor diagnose history.json --format json
     """

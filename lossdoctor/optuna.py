@@ -23,6 +23,9 @@ applies to healthy trials), or keeps the trial. Why a trial was pruned goes into
 attributes (`lossdoctor_code`, `lossdoctor_variant`, `lossdoctor_step`, `lossdoctor_reason`),
 which `study.trials_dataframe()` and optuna-dashboard show.
 
+After (or during) the sweep, `lossdoctor report 'optuna:sqlite:///sweep.db?study=NAME' -o sweep.html`
+diagnoses every trial into the sweep's page and table; `diagnose_study(study)` does it from Python.
+
 optuna is imported only here, and only when this module is used (`pip install 'lossdoctor[optuna]'`).
 """
 
@@ -32,10 +35,10 @@ import math
 import warnings
 
 from .errors import LossDoctorError
-from .history import History, Series
 from .i18n import t
+from .readers.optunastudy import TRAIN_PREFIX, VAL_MISSING, trial_history
 
-TRAIN_PREFIX = "lossdoctor:train:"  # a user attribute per step: the training loss reported with it
+__all__ = ["DEFAULT_PRUNE_ON", "LossDoctorPruner", "diagnose_study", "report", "trial_history"]
 DEFAULT_PRUNE_ON = ("non_finite", "diverging", "plateau/chance", "plateau/frozen", "overfitting/val_rising",
                     "overfitting/never_generalised")
 
@@ -56,7 +59,7 @@ def report(trial, step: int, logs: dict, val_key: str = "val_loss", train_key: s
         trial.report(val, int(step))
     elif train is not None:  # no validation loss: the pruner judges the training loss alone
         trial.report(train, int(step))
-        trial.set_user_attr("lossdoctor:val_missing", True)
+        trial.set_user_attr(VAL_MISSING, True)
     return trial.should_prune()
 
 
@@ -67,27 +70,18 @@ def _number(v) -> float | None:
         return None
 
 
-def trial_history(trial) -> History:
-    """The history of a trial as the pruner sees it, from the study's storage: its reported values
-    (the validation loss) and the training losses `report` stored beside them."""
-    attrs = trial.user_attrs
-    train = {}
-    for key, value in attrs.items():
-        if key.startswith(TRAIN_PREFIX):
-            try:
-                train[int(key[len(TRAIN_PREFIX):])] = float(value)
-            except (TypeError, ValueError):
-                continue
-    reported = {int(k): float(v) for k, v in trial.intermediate_values.items()}
-    series = {}
-    if train:
-        steps = sorted(train)
-        series["loss"] = Series("loss", steps, [train[s] for s in steps])
-    if reported:
-        steps = sorted(reported)
-        key = "loss" if attrs.get("lossdoctor:val_missing") or not train else "val_loss"
-        series.setdefault(key, Series(key, steps, [reported[s] for s in steps]))
-    return History(series, source=f"<optuna trial {trial.number}>", format="optuna")
+def diagnose_study(study, options=None):
+    """Diagnose every trial of a study (any storage, in memory too): a `batch.Batch`, most urgent
+    first, one row per trial named by its number and parameters. For a study in a database or a
+    journal file, `lossdoctor.report("optuna:sqlite:///sweep.db?study=NAME", html="sweep.html")`
+    writes the sweep's page and table as the command line does."""
+    from .batch import diagnose_loaded  # noqa: PLC0415
+    from .options import Options  # noqa: PLC0415
+    from .readers.optunastudy import trial_name  # noqa: PLC0415
+
+    items = [(f"<optuna trial {tr.number}>", trial_name(tr), (lambda tr=tr: trial_history(tr)))
+             for tr in study.get_trials(deepcopy=False)]
+    return diagnose_loaded(items, options or Options())[0]
 
 
 def prunes(prune_on, code: str, variant: str) -> bool:

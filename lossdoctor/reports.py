@@ -1,6 +1,6 @@
 """Reports for CI, from Python or the command line: `report(...)` is what `lossdoctor report` does.
 
-It diagnoses one run or many (files, a folder, a glob, `mlflow:` inputs), writes what was asked
+It diagnoses one run or many (files, a folder, a glob, `mlflow:` and `optuna:` inputs), writes what was asked
 (the figure or the grid of runs, the interactive HTML page, the Markdown summary) all or nothing
 and never over an input, and says which runs are in `fail_on`. It prints nothing and exits nothing:
 the command line prints the lines and turns `Report.exit_code` into its exit code.
@@ -60,7 +60,7 @@ def report(inputs: str | Iterable[str], output: str | None = None, markdown: str
     """Diagnose the runs and write the report files.
 
     Args:
-        inputs: a history file, or several files, folders, globs or `mlflow:` inputs.
+        inputs: a history file, or several files, folders, globs, `mlflow:` or `optuna:` inputs.
         output: the figure (PNG, SVG, PDF: one run's annotated curves, or a grid of runs), or the
             interactive page when it ends in `.html`.
         markdown: the Markdown summary (the verdict, or the sweep table, with the figure linked).
@@ -134,7 +134,7 @@ def _many(inputs, options, image, page, markdown, fail_on, tracking_uri, progres
         alt = t("the runs' loss curves")
         return batch_to_markdown(batch) + (f"\n![{alt}]({link})\n" if link else "")
 
-    files = [r.source for r in batch.results if not r.source.startswith("mlflow:")]
+    files = [r.source for r in batch.results if not r.source.startswith(("mlflow:", "optuna:"))]
     written = write_outputs(files, image, figure, page, batch, markdown, text)
     failing = [r for r in batch.results if r.diagnosis is not None and fails(fail_on, r.code, r.diagnosis.variant)]
     return Report(batch, tuple(written), tuple(failing))
@@ -158,8 +158,8 @@ def run_batch(inputs, options: Options, progress: Callable[[int], None] | None =
 
 
 def tracked_inputs(inputs) -> bool:
-    """True for `mlflow:` inputs (the tracking code is imported only then); refuses files and runs mixed."""
-    if not any(i.startswith("mlflow:") for i in inputs):
+    """True for `mlflow:` and `optuna:` inputs (the tracking code is imported only then); refuses a mix."""
+    if not any(i.startswith(("mlflow:", "optuna:")) for i in inputs):
         return False
     from .tracked import is_tracked  # noqa: PLC0415
 

@@ -1,4 +1,5 @@
-"""Runs kept in a tracking server (MLflow), diagnosed like files: one run, or a whole experiment."""
+"""Runs kept elsewhere than in files, diagnosed like files: an MLflow experiment or run
+(`mlflow:...`), an Optuna study or trial (`optuna:...`)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,28 @@ from .batch import Batch, diagnose_loaded
 from .errors import InputFileError
 from .options import Options
 from .readers import mlflow as ml
+from .readers import optunastudy as op
 from .i18n import t
+
+PREFIXES = (ml.PREFIX, op.PREFIX)
 
 
 def is_tracked(inputs) -> bool:
-    """True when the inputs name tracking-server runs (`mlflow:...`) rather than files."""
-    tracked = [ml.is_mlflow(i) for i in inputs]
-    if any(tracked) and not all(tracked):
-        raise InputFileError(t("{input}: mix either files or mlflow: runs in one command, not both", input=inputs[0]))
-    return bool(tracked) and all(tracked)
+    """True when the inputs name tracked runs (`mlflow:...`, `optuna:...`) rather than files."""
+    kinds = {next((p for p in PREFIXES if i.startswith(p)), "file") for i in inputs}
+    if len(kinds) > 1:
+        raise InputFileError(t("{input}: name either files, mlflow: runs or optuna: studies in one command, not a "
+                               "mix", input=inputs[0]))
+    return bool(inputs) and kinds != {"file"}
 
 
 def diagnose_tracked(inputs, options: Options, uri: str | None) -> tuple[Batch, dict, object]:
-    """Every run the `mlflow:` inputs name: the batch, the histories by source, and the client."""
+    """Every run the inputs name: the batch, the histories by source, and the MLflow client (or None)."""
     items, c = [], None
     for spec in inputs:
+        if op.is_optuna(spec):
+            items += op.study_trials(spec)
+            continue
         c, runs = ml.experiment_runs(spec, uri)
         if not runs:
             raise InputFileError(t("{spec}: the experiment has no runs yet", spec=spec))
@@ -35,7 +43,8 @@ def diagnose_tracked(inputs, options: Options, uri: str | None) -> tuple[Batch, 
 
 
 def single_run(inputs) -> bool:
-    return len(inputs) == 1 and ml.is_single_run(inputs[0])
+    """One MLflow run (`mlflow:runs/ID`) or one Optuna trial (`...&trial=N`): reported as a file is."""
+    return len(inputs) == 1 and (ml.is_single_run(inputs[0]) or op.is_single_trial(inputs[0]))
 
 
 def write_back(c, batch: Batch, histories: dict) -> int:
