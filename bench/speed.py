@@ -6,6 +6,10 @@ Usage: python bench/speed.py [--quick] [--files N]
    (target: at most 1.3x).
 2. Diagnosis time and peak traced memory for 1e3, 1e5 and 1e6 points (target: 1e6 points under
    2 s and 300 MB), and how they grow.
+   In-process, on a 100-epoch history: the verdict alone (`lossdoctor.verdict`, target 1 ms),
+   the diagnosis with its words, and with every analysis a report shows (target 3 ms); the Optuna
+   pruner's decision per report and the Ray Tune stopper's per result (target 1 ms each; skipped
+   without optuna or ray).
 3. Batch throughput on 10,000 small history files, one process against all cores (target: above
    500 files/s on 2 cores).
 4. The Keras callback's cost per epoch against a bare fit() of a small model (target: under 1%),
@@ -114,6 +118,75 @@ def scaling(repeats: int) -> None:
     print(f"   growth 1e3 -> 1e5: {times[100_000] / times[1_000]:.1f}x time for 100x points; "
           f"1e5 -> 1e6: {times[1_000_000] / times[100_000]:.1f}x for 10x  (target: 1e6 under 2 s, 300 MB)")
     forecast_share(history_of(100), repeats)
+    in_process(50 if QUICK else 300)
+
+
+def median_ms(fn, repeats: int = 200) -> float:
+    fn()
+    ts = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts) * 1000
+
+
+def in_process(repeats: int) -> None:
+    """The short path (the verdict) against the whole diagnosis, and what pruners and stoppers pay."""
+    from lossdoctor import verdict  # noqa: PLC0415
+
+    h = history_of(100)
+
+    def everything():
+        d = diagnose(h)
+        return d.forecast, d.timeline
+
+    print("   in-process, a 100-epoch history (median of repeats):")
+    rows = [("verdict (code and variant)", lambda: verdict(h), "target 1 ms"),
+            ("diagnose (with its words)", lambda: diagnose(h), ""),
+            ("diagnose + forecast + timeline", everything, "target 3 ms")]
+    rows += _sweep_rows(h)
+    for name, fn, target in rows:
+        print(f"   {name:<44}{median_ms(fn, repeats):7.2f} ms  {target}")
+    print()
+
+
+def _sweep_rows(h: History) -> list:
+    rows = []
+    train, val = (h[k].y for k in ("loss", "val_loss"))
+    try:
+        import optuna  # noqa: PLC0415
+
+        import lossdoctor.optuna as ld  # noqa: PLC0415
+    except ImportError:
+        print("   (optuna is not installed: the pruner's cost is not measured)")
+    else:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        pruner = ld.LossDoctorPruner()
+        study = optuna.create_study(pruner=pruner)
+        trial = study.ask()
+        for epoch in range(1, 101):
+            trial.set_user_attr(f"{ld.TRAIN_PREFIX}{epoch}", float(train[epoch - 1]))
+            trial.report(float(val[epoch - 1]), epoch)
+        frozen = study._storage.get_trial(trial._trial_id)
+        rows.append(("Optuna LossDoctorPruner.prune, per report", lambda: pruner.prune(study, frozen), "target 1 ms"))
+    try:
+        from lossdoctor.ray import LossDoctorStopper  # noqa: PLC0415
+        LossDoctorStopper()
+    except ImportError:
+        print("   (ray is not installed: the stopper's cost is not measured)")
+    else:
+        stopper = LossDoctorStopper()
+        for epoch in range(1, 100):
+            stopper("t", {"training_iteration": epoch, "loss": float(train[epoch - 1]), "val_loss": float(val[epoch - 1])})
+        last = {"training_iteration": 100, "loss": float(train[99]), "val_loss": float(val[99])}
+
+        def one_result():
+            stopper("t", last)
+            for k in ("x", "train", "val"):
+                stopper.runs["t"][k].pop()
+        rows.append(("Ray LossDoctorStopper, per result", one_result, "target 1 ms"))
+    return rows
 
 
 def forecast_share(h: History, repeats: int) -> None:

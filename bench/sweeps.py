@@ -1,6 +1,6 @@
 """Pruning a real sweep: LossDoctorPruner against Optuna's own pruners, replayed through Optuna.
 
-Usage: python bench/sweeps.py [--quick]
+Usage: python bench/sweeps.py [--quick] [--no-ray]
 
 The sweep is real and made here (about a minute on 2 cores): scikit-learn's MLPClassifier on a
 3-class task (1,500 samples, 20 features, 600 for training), trained epoch by epoch with
@@ -14,8 +14,12 @@ configurations and once in the order a TPE sampler asks for them. Per method, si
 epochs spent (share of no pruning), the best validation loss found and its regret against no
 pruning, how many of the 5 best trials (by no pruning's best validation loss) were stopped, and how many
 of them before reaching their best, and for the trials that diverge or go NaN, epochs from the
-onset to the stop (median and largest; negative: stopped before the onset). Ray Tune's ASHA and
-TrialPlateauStopper are not in this table yet (LossDoctorStopper is tested in a real Tune run).
+onset to the stop (median and largest; negative: stopped before the onset).
+
+The same histories then run through Ray Tune (a real `ray.init(num_cpus=2)`: a function trainable
+reports each epoch with `tune.report`, two trials at a time, in the fixed order): no stopping,
+`ASHAScheduler`, `TrialPlateauStopper`, `LossDoctorStopper`, and `LossDoctorStopper` beside ASHA.
+`--no-ray` leaves them out.
 """
 
 from __future__ import annotations
@@ -131,7 +135,93 @@ def replay(runs: dict, order: str, make, with_train: bool) -> list[dict]:
     return out
 
 
-def report(runs: dict) -> None:
+def tune_methods():
+    from ray import tune
+
+    from lossdoctor.ray import LossDoctorStopper
+
+    def asha():
+        return tune.schedulers.ASHAScheduler(metric="val_loss", mode="min", max_t=EPOCHS, grace_period=1)
+
+    return {
+        "Tune, no stopping": (lambda: None, lambda: None),
+        "ASHA": (asha, lambda: None),
+        "TrialPlateauStopper": (lambda: None, lambda: tune.stopper.TrialPlateauStopper(metric="val_loss", mode="min")),
+        "LossDoctorStopper": (lambda: None, LossDoctorStopper),
+        "LossDoctor + ASHA": (asha, LossDoctorStopper),
+    }
+
+
+def _replay_trainable(config, runs):
+    from ray import tune
+
+    train, val = runs[tuple(config["key"])]
+    for t, v in zip(train, val):
+        tune.report({"loss": float(t), "val_loss": float(v)})
+
+
+def tune_replay(runs: dict, scheduler, stopper, storage: str) -> list[dict]:
+    """Every run through a real Ray Tune run with this scheduler and stopper; one dict per trial."""
+    from ray import tune
+
+    keys = [list(k) for k in runs]
+    tuner = tune.Tuner(tune.with_parameters(_replay_trainable, runs=runs),
+                       param_space={"key": tune.grid_search(keys)},
+                       tune_config=tune.TuneConfig(scheduler=scheduler, max_concurrent_trials=2, reuse_actors=True),
+                       run_config=tune.RunConfig(stop=stopper, storage_path=storage, verbose=0))
+    out = []
+    for r in tuner.fit():
+        key = tuple(r.config["key"])
+        spent = int(r.metrics.get("training_iteration", 0)) if r.metrics else 0
+        seen = [x for x in runs[key][1][:spent] if math.isfinite(x)]
+        out.append({"key": key, "spent": spent, "stopped": spent < EPOCHS, "best": min(seen) if seen else math.inf})
+    return out
+
+
+def tune_report(runs: dict, finals: dict, top5: set, onsets: dict) -> None:
+    import os
+    import tempfile
+
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # no progress boxes between the tables
+    try:
+        import ray
+    except ImportError:
+        print("Ray Tune: not installed here (pip install 'lossdoctor[ray]'); its table is left out")
+        return
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
+             object_store_memory=100 * 1024 * 1024)
+    try:
+        results = {}
+        with tempfile.TemporaryDirectory(prefix="lossdoctor-tune-") as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name, (scheduler, stopper) in tune_methods().items():
+                t = time.perf_counter()
+                results[name] = (tune_replay(runs, scheduler(), stopper(), tmp), time.perf_counter() - t)
+    finally:
+        ray.shutdown()
+    print("Ray Tune: the configurations in a fixed order, two trials at a time")
+    table(results, "Tune, no stopping", finals, top5, onsets)
+
+
+def table(results: dict, base: str, finals: dict, top5: set, onsets: dict) -> None:
+    base_epochs = sum(r["spent"] for r in results[base][0])
+    base_best = min(r["best"] for r in results[base][0])
+    print(f"  {'method':<22}{'epochs':>9}{'share':>8}{'best val':>10}{'regret':>9}{'top-5 stopped':>15}"
+          f"{'before best':>13}{'onset->stop':>13}{'s':>7}")
+    for name, (rows, secs) in results.items():
+        epochs = sum(r["spent"] for r in rows)
+        best = min(r["best"] for r in rows)
+        stopped_top = sum(1 for r in rows if r["stopped"] and r["key"] in top5)
+        lost_top = sum(1 for r in rows if r["stopped"] and r["key"] in top5 and r["best"] > finals[r["key"]])
+        lags = [r["spent"] - onsets[r["key"]] for r in rows if r["key"] in onsets]
+        lag = f"{int(np.median(lags))}, {max(lags)}" if lags else "-"
+        print(f"  {name:<22}{epochs:>9}{epochs / base_epochs:>8.0%}{best:>10.4f}"
+              f"{(best - base_best) / base_best:>9.2%}{stopped_top:>15}{lost_top:>13}{lag:>13}{secs:>7.1f}")
+    print()
+
+
+def report(runs: dict, with_ray: bool = False) -> None:
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     finals = {k: min([x for x in v if math.isfinite(x)], default=math.inf) for k, (_, v) in runs.items()}
@@ -146,21 +236,10 @@ def report(runs: dict) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 results[name] = (replay(runs, order, make, with_train), time.perf_counter() - t)
-        base_epochs = sum(r["spent"] for r in results["no pruning"][0])
-        base_best = min(r["best"] for r in results["no pruning"][0])
         print(f"Order: {'the configurations in a fixed order' if order == 'fixed' else 'as a TPE sampler asks for them'}")
-        print(f"  {'method':<22}{'epochs':>9}{'share':>8}{'best val':>10}{'regret':>9}{'top-5 stopped':>15}"
-              f"{'before best':>13}{'onset->stop':>13}{'s':>7}")
-        for name, (rows, secs) in results.items():
-            epochs = sum(r["spent"] for r in rows)
-            best = min(r["best"] for r in rows)
-            stopped_top = sum(1 for r in rows if r["stopped"] and r["key"] in top5)
-            lost_top = sum(1 for r in rows if r["stopped"] and r["key"] in top5 and r["best"] > finals[r["key"]])
-            lags = [r["spent"] - onsets[r["key"]] for r in rows if r["key"] in onsets]
-            lag = f"{int(np.median(lags))}, {max(lags)}" if lags else "-"
-            print(f"  {name:<22}{epochs:>9}{epochs / base_epochs:>8.0%}{best:>10.4f}"
-                  f"{(best - base_best) / base_best:>9.2%}{stopped_top:>15}{lost_top:>13}{lag:>13}{secs:>7.1f}")
-        print()
+        table(results, "no pruning", finals, top5, onsets)
+    if with_ray:
+        tune_report(runs, finals, top5, onsets)
 
 
 def main() -> None:
@@ -169,7 +248,7 @@ def main() -> None:
     t = time.perf_counter()
     runs = sweep(configs)
     print(f"(the sweep trained in {time.perf_counter() - t:.0f} s)")
-    report(runs)
+    report(runs, with_ray="--no-ray" not in sys.argv)
 
 
 if __name__ == "__main__":

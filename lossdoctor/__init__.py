@@ -5,7 +5,7 @@
     >>> d.code, d.title
 """
 
-from .diagnose import Diagnosis, diagnose
+from .diagnose import Diagnosis, Verdict, diagnose, verdict
 from .errors import HistoryFormatError, InputFileError, LossDoctorError, MissingSeriesError
 from .history import History, Series
 from .readers import load_history
@@ -28,6 +28,6 @@ def __getattr__(name):  # the batch machinery (process pools) and the reports on
 
 
 __all__ = ["Diagnosis", "History", "HistoryFormatError", "InputFileError", "LossDoctorError",
-           "MissingSeriesError", "Options", "Report", "Series", "Trend", "diagnose", "diagnose_many", "fit_trend",
-           "load_history", "report",
+           "MissingSeriesError", "Options", "Report", "Series", "Trend", "Verdict", "diagnose", "diagnose_many", "fit_trend",
+           "load_history", "report", "verdict",
            "__version__"]

@@ -250,6 +250,42 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
         return explain(facts, history, settings, horizon)
 
 
+@dataclass(frozen=True, eq=False)
+class Verdict:
+    """The decision alone, without its words: what a pruner, a stopper or a sweep's table needs.
+
+    Attributes:
+        code, variant: as in `Diagnosis`.
+        rule: the id of the rule that decided.
+        facts: the numbers it rests on.
+    """
+
+    code: str
+    variant: str
+    rule: str
+    facts: Facts
+
+    def explain(self, history: History, lang: str | None = None) -> Diagnosis:
+        """The full diagnosis of this verdict (the words, the evidence, the forecast)."""
+        with language(lang), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return explain(self.facts, as_history(history))
+
+
+def verdict(history: History, train_key: str | None = None, val_key: str | None = None,
+            window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
+            rule_settings: RuleSettings = DEFAULT_RULES, classes: int | None = None) -> Verdict:
+    """The code and variant `diagnose` would give, without writing its words (about a third of its
+    time): the short path of pruners and stoppers, which need the words only when they act.
+
+    Takes the arguments of `diagnose`, less `horizon` and `lang`.
+    """
+    history = as_history(history)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        facts = compute_facts(history, train_key, val_key, window, settings, rule_settings, classes)
+    rule = classify(facts)
+    return Verdict(rule.code, rule.variant, rule.id, facts)
+
+
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

@@ -120,11 +120,13 @@ def LossDoctorPruner(wrapped=None, prune_on=DEFAULT_PRUNE_ON, min_steps: int = 5
             return self.wrapped.prune(study, trial) if self.wrapped is not None else False
 
         def _judge(self, study, trial) -> bool:
-            from .diagnose import diagnose  # noqa: PLC0415
+            from .diagnose import verdict  # noqa: PLC0415
 
-            d = diagnose(trial_history(trial), lang="en")
-            if not prunes(self.prune_on, d.code, d.variant):
+            history = trial_history(trial)
+            v = verdict(history)
+            if not prunes(self.prune_on, v.code, v.variant):
                 return False
+            d = v.explain(history, lang="en")  # the words only for a trial it prunes
             step = max(trial.intermediate_values)
             for key, value in (("lossdoctor_code", d.code), ("lossdoctor_variant", d.variant),
                                ("lossdoctor_step", int(step)), ("lossdoctor_reason", d.title)):

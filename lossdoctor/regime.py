@@ -92,15 +92,18 @@ def segment_costs(x: np.ndarray, z: np.ndarray, min_len: int) -> np.ndarray:
     From cumulative sums, all segments at once; segments shorter than `min_len` cost inf.
     """
     n = len(z)
-    c = [np.concatenate(([0.0], np.cumsum(v))) for v in (np.ones(n), x, z, x * x, x * z, z * z)]
-    i, j = np.arange(n + 1)[:, None], np.arange(n + 1)[None, :]
-    cnt, sx, sz, sxx, sxz, szz = (v[j] - v[i] for v in c)
+    c = np.zeros((6, n + 1))
+    np.cumsum(np.stack((np.ones(n), x, z, x * x, x * z, z * z)), axis=1, out=c[:, 1:])
+    cnt, sx, sz, sxx, sxz, szz = c[:, None, :] - c[:, :, None]  # [k, i, j]: the sums over points i..j-1
     with np.errstate(divide="ignore", invalid="ignore"):
-        vxx = sxx - sx * sx / cnt
-        vxz = sxz - sx * sz / cnt
-        rss = szz - sz * sz / cnt - np.where(vxx > 0, vxz * vxz / vxx, 0.0)
-    rss = np.maximum(np.nan_to_num(rss, nan=np.inf), 0.0)
-    rss[cnt < min_len] = np.inf
+        inv = 1.0 / cnt
+        vxx = sxx - sx * sx * inv
+        vxz = sxz - sx * sz * inv
+        rss = szz - sz * sz * inv
+        rss -= np.where(vxx > 0, vxz * vxz / vxx, 0.0)
+    rss[~(cnt >= min_len)] = np.inf
+    np.maximum(rss, 0.0, out=rss)
+    rss[np.isnan(rss)] = np.inf
     return rss
 
 
@@ -113,18 +116,18 @@ def regimes(x: np.ndarray, z: np.ndarray, sigma: float, min_len: int, penalty: f
     n = len(z)
     if n < 2 * min_len:
         return [0]
-    cost = segment_costs(x - x[-1], z, min_len)
+    cost_to = np.ascontiguousarray(segment_costs(x - x[-1], z, min_len).T)  # [end, start]: rows read in turn
     beta = penalty * sigma * sigma
     best = np.full(n + 1, np.inf)
     best[0] = -beta
-    start = np.zeros(n + 1, dtype=int)
+    start = [0] * (n + 1)
     for end in range(min_len, n + 1):
-        total = best[:end] + cost[:end, end] + beta
-        k = int(np.argmin(total))
-        best[end], start[end] = total[k], k
+        total = best[:end] + cost_to[end, :end]
+        k = int(total.argmin())
+        best[end], start[end] = total[k] + beta, k
     cuts, end = [], n
     while end > 0:
-        cuts.append(int(start[end]))
+        cuts.append(start[end])
         end = cuts[-1]
     return cuts[::-1]
 

@@ -78,7 +78,7 @@ class TrendSettings:
     regime_min_points: int = 3
     regime_penalty: float = 5.0
     regime_cap: int = 3
-    regime_points: int = 120
+    regime_points: int = 64
     spike_sigmas: float = 6.0
     max_points: int = 300
     confidence: float = 0.95

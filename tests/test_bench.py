@@ -17,7 +17,8 @@ def test_speed_benchmark_runs_quick():
     r = run("bench/speed.py", "--quick", "--files", "200")
     assert r.returncode == 0, r.stderr
     for heading in ("1. CLI cold start", "2. Diagnosis time", "3. Batch throughput", "4. Keras callback",
-                    "5. Annotated figure", "7. HTML report page"):
+                    "5. Annotated figure", "7. HTML report page", "verdict (code and variant)",
+                    "diagnose + forecast + timeline"):
         assert heading in r.stdout
 
 
@@ -70,3 +71,10 @@ def test_sweep_benchmark_runs_quick():
     assert r.returncode == 0, r.stderr
     for method in ("no pruning", "MedianPruner", "Hyperband", "LossDoctorPruner", "LossDoctor(Median)"):
         assert r.stdout.count(method) == 2  # in the fixed order and in the sampler's
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        assert "Ray Tune: not installed here" in r.stdout
+    else:  # a real Tune run per method, in the same table's columns
+        for method in ("Tune, no stopping", "ASHA", "TrialPlateauStopper", "LossDoctorStopper", "LossDoctor + ASHA"):
+            assert f"  {method} " in r.stdout

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import SAMPLE_CODES, SAMPLES
 from lossdoctor import History, diagnose, load_history, render
-from lossdoctor.errors import MissingSeriesError
+from lossdoctor.errors import LossDoctorError, MissingSeriesError
 from lossdoctor.facts import RuleSettings, chance_classes
 
 E = np.arange(1, 41, dtype=float)
@@ -248,3 +248,26 @@ def test_a_hugging_face_fix_names_the_checkpoint_by_its_step():
     without_steps = diagnose(History.from_dict({"loss": [r["loss"] for r in log[::2]],
                                                 "val_loss": [r["eval_loss"] for r in log[1::2]]}))
     assert without_steps.facts.best_step is None and "checkpoint-" not in without_steps.fixes[0]
+
+
+def test_the_verdict_alone_is_the_diagnosis_code():
+    """`verdict` (the short path of pruners and stoppers) decides as `diagnose` does, on every sample
+    and seed, and its `explain` gives the same diagnosis."""
+    from conftest import SHARED
+
+    from lossdoctor import verdict
+
+    paths = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".json", ".csv"))
+    paths += sorted((SHARED / "seeds").glob("*.history.json"))[:120]
+    checked = 0
+    for path in paths:
+        try:
+            h = load_history(str(path))
+            d = diagnose(h)
+        except LossDoctorError:  # the samples that are refused on purpose
+            continue
+        v = verdict(h)
+        assert (v.code, v.variant, v.rule) == (d.code, d.variant, d.rule), path.name
+        assert v.explain(h).summary == d.summary
+        checked += 1
+    assert checked >= 20
