@@ -6,7 +6,7 @@ Usage: python bench/speed.py [--quick] [--files N]
    (target: at most 1.3x).
 2. Diagnosis time and peak traced memory for 1e3, 1e5 and 1e6 points (target: 1e6 points under
    2 s and 300 MB), and how they grow.
-   In-process, on a 100-epoch history: the verdict alone (`lossdoctor.verdict`, target 1 ms),
+   In-process, on a 100-epoch history: the decision alone (`lossdoctor.decide`, target 1 ms),
    the diagnosis with its words, and with every analysis a report shows (target 3 ms); the Optuna
    pruner's decision per report and the Ray Tune stopper's per result (target 1 ms each; skipped
    without optuna or ray).
@@ -133,7 +133,7 @@ def median_ms(fn, repeats: int = 200) -> float:
 
 def in_process(repeats: int) -> None:
     """The short path (the verdict) against the whole diagnosis, and what pruners and stoppers pay."""
-    from lossdoctor import verdict  # noqa: PLC0415
+    from lossdoctor import decide  # noqa: PLC0415
 
     h = history_of(100)
 
@@ -142,7 +142,7 @@ def in_process(repeats: int) -> None:
         return d.forecast, d.timeline
 
     print("   in-process, a 100-epoch history (median of repeats):")
-    rows = [("verdict (code and variant)", lambda: verdict(h), "target 1 ms"),
+    rows = [("decide (the code and variant)", lambda: decide(h), "target 1 ms"),
             ("diagnose (with its words)", lambda: diagnose(h), ""),
             ("diagnose + forecast + timeline", everything, "target 3 ms")]
     rows += _sweep_rows(h)

@@ -5,7 +5,7 @@
     >>> d.code, d.title
 """
 
-from .diagnose import Diagnosis, Verdict, diagnose, verdict
+from .diagnose import Decision, Diagnosis, decide, diagnose
 from .errors import HistoryFormatError, InputFileError, LossDoctorError, MissingSeriesError
 from .history import History, Series
 from .readers import load_history
@@ -27,7 +27,6 @@ def __getattr__(name):  # the batch machinery (process pools) and the reports on
     raise AttributeError(f"module 'lossdoctor' has no attribute {name!r}")
 
 
-__all__ = ["Diagnosis", "History", "HistoryFormatError", "InputFileError", "LossDoctorError",
-           "MissingSeriesError", "Options", "Report", "Series", "Trend", "Verdict", "diagnose", "diagnose_many", "fit_trend",
-           "load_history", "report", "verdict",
-           "__version__"]
+__all__ = ["Decision", "Diagnosis", "History", "HistoryFormatError", "InputFileError", "LossDoctorError",
+           "MissingSeriesError", "Options", "Report", "Series", "Trend", "decide", "diagnose", "diagnose_many",
+           "fit_trend", "load_history", "report", "__version__"]

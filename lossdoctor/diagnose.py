@@ -251,31 +251,34 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
 
 
 @dataclass(frozen=True, eq=False)
-class Verdict:
+class Decision:
     """The decision alone, without its words: what a pruner, a stopper or a sweep's table needs.
 
     Attributes:
         code, variant: as in `Diagnosis`.
         rule: the id of the rule that decided.
         facts: the numbers it rests on.
+        settings: the trend thresholds it was judged with.
     """
 
     code: str
     variant: str
     rule: str
     facts: Facts
+    settings: TrendSettings = DEFAULT_SETTINGS
 
-    def explain(self, history: History, lang: str | None = None) -> Diagnosis:
-        """The full diagnosis of this verdict (the words, the evidence, the forecast)."""
+    def explain(self, history: History, horizon: float | None = None, lang: str | None = None) -> Diagnosis:
+        """The full diagnosis of this decision (the words, the evidence, the forecast), as
+        `diagnose` gives it; `history` is the one decided on."""
         with language(lang), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            return explain(self.facts, as_history(history))
+            return explain(self.facts, as_history(history), self.settings, horizon)
 
 
-def verdict(history: History, train_key: str | None = None, val_key: str | None = None,
-            window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
-            rule_settings: RuleSettings = DEFAULT_RULES, classes: int | None = None) -> Verdict:
-    """The code and variant `diagnose` would give, without writing its words (about a third of its
-    time): the short path of pruners and stoppers, which need the words only when they act.
+def decide(history: History, train_key: str | None = None, val_key: str | None = None,
+           window: float | None = None, settings: TrendSettings = DEFAULT_SETTINGS,
+           rule_settings: RuleSettings = DEFAULT_RULES, classes: int | None = None) -> Decision:
+    """The code and variant `diagnose` would give, without writing its words: the short path of
+    pruners, stoppers and live checks, which need the words only when they act.
 
     Takes the arguments of `diagnose`, less `horizon` and `lang`.
     """
@@ -283,7 +286,7 @@ def verdict(history: History, train_key: str | None = None, val_key: str | None 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         facts = compute_facts(history, train_key, val_key, window, settings, rule_settings, classes)
     rule = classify(facts)
-    return Verdict(rule.code, rule.variant, rule.id, facts)
+    return Decision(rule.code, rule.variant, rule.id, facts, settings)
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -120,10 +120,10 @@ def LossDoctorPruner(wrapped=None, prune_on=DEFAULT_PRUNE_ON, min_steps: int = 5
             return self.wrapped.prune(study, trial) if self.wrapped is not None else False
 
         def _judge(self, study, trial) -> bool:
-            from .diagnose import verdict  # noqa: PLC0415
+            from .diagnose import decide  # noqa: PLC0415
 
             history = trial_history(trial)
-            v = verdict(history)
+            v = decide(history)
             if not prunes(self.prune_on, v.code, v.variant):
                 return False
             d = v.explain(history, lang="en")  # the words only for a trial it prunes

@@ -25,8 +25,8 @@ from .render import context_line
 from .safe import printable
 from .trend import bin_points
 from .i18n import N_, current, t, tr
-from .words import (LEVEL_WORDS, best_note, confidence_text, fmt_epoch, fmt_value, forecast_text, timeline_text,
-                    trend_word, unit_word, units_word)
+from .words import (LEVEL_WORDS, best_note, confidence_text, fmt_epoch, fmt_value, forecast_text, forecast_word,
+                    nonfinite_text, timeline_text, trend_word, unit_word, units_word)
 
 MAX_POINTS = 400  # per curve: a longer series is drawn from this many bin medians
 COLUMNS = (  # (key, heading, numeric): the table's columns, in order
@@ -84,8 +84,7 @@ def _forecast_cell(fc) -> tuple[str, float | None]:
     """The forecast column: expected best and whether more epochs help, and its sort value."""
     if fc is None or fc.expected_loss is None:
         return "", None
-    word = {True: t("helps"), False: t("no gain"), None: t("unclear")}[fc.more_epochs_help]
-    return f"{fmt_value(fc.expected_loss)} ({word})", fc.expected_loss
+    return f"{fmt_value(fc.expected_loss)} ({forecast_word(fc.more_epochs_help)})", fc.expected_loss
 
 
 def run_data(r) -> dict:
@@ -110,7 +109,7 @@ def run_data(r) -> dict:
                   "window": t("judged {units} (shaded)", units=units_word(unit)),
                   "band": t("forecast of the best {key} (80%)", key=d.forecast.key) if d.forecast else ""},
         "best_key": d.best_key, "context": context_line(d),
-        "nonfinite": [f"{k} NaN/inf from {unit} {fmt_epoch(v)}" for k, v in d.nonfinite.items()],
+        "nonfinite": [nonfinite_text(k, v, unit) for k, v in d.nonfinite.items()],
         "best_label": best_note(d.best_key, d.best_value, d.best_epoch, unit) if d.best_epoch is not None else "",
         "train": _curve(h[d.train.key]) if h is not None and d.train.key in h else None,
         "val": _curve(h[d.val.key]) if h is not None and d.val is not None and d.val.key in h else None,

@@ -17,10 +17,10 @@ from .safe import printable
 from .codes import colour
 from .diagnose import Diagnosis
 from .facts import ACCURACY_KEYS
-from .words import LEVEL_WORDS, best_note, code_name, fmt_epoch, fmt_share, fmt_value, sep, trend_word, unit_word, units_word
+from .words import LEVEL_WORDS, best_note, code_name, evidence_line, fmt_epoch, forecast_line, trend_word, unit_word, units_word
 from .errors import LossDoctorError
 from .history import History, Series
-from .i18n import N_, current, language, t, tr
+from .i18n import current, language, t, tr
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency
 TRAIN_COLOR, VAL_COLOR, MARK_COLOR, WINDOW_COLOR = "#0072B2", "#D55E00", "#009E73", "#999999"
@@ -206,61 +206,12 @@ def shorten_middle(name: str, width: int) -> str:
     return name[:head] + "…" + name[-(width - 1 - head):]
 
 
-def evidence_line(d: Diagnosis) -> str:
-    """The evidence in one line: both trends over the window, and the best epoch."""
-    def part(tn):
-        if tn is None:
-            return t("no validation loss")
-        if tn.key in d.nonfinite and tn.trend == "unknown":
-            return f"{tn.key} NaN/inf"
-        if tn.trend == "unknown":
-            return t("{key} unknown (too few points)", key=tn.key)
-        return f"{tn.key} {trend_word(tn.trend)} {tn.relative_change:+.1%}"
-    u = d.unit
-    line = t("{train}, {val} over {units} {first}-{last}", train=part(d.train), val=part(d.val), units=units_word(u),
-             first=fmt_epoch(d.window[0]), last=fmt_epoch(d.window[1]))
-    if d.nonfinite:
-        line += t("; NaN/inf from {unit} {epoch}", unit=unit_word(u), epoch=fmt_epoch(min(d.nonfinite.values())))
-    if d.best_epoch is not None:
-        line += sep() + best_note(d.best_key, d.best_value, d.best_epoch, u)
-    return line
-
-
-def forecast_line(d: Diagnosis) -> str:
-    """The forecast in one line for the figure's box."""
-    fc, u = d.forecast, d.unit
-    if fc.model == "none" and fc.more_epochs_help is None:
-        return t("More {units}: cannot tell ({reason}): best {key} near {best}", units=units_word(u),
-                 reason=reason_word(fc.reason), key=fc.key, best=fmt_value(fc.best_so_far))
-    if fc.model == "none":
-        return t("More {units} will not help ({reason}): best {key} stays {best}", units=units_word(u),
-                 reason=reason_word(fc.reason), key=fc.key, best=fmt_value(fc.best_so_far))
-    verdict = {True: t("More {units} help", units=units_word(u)),
-               False: t("More {units} bring little", units=units_word(u)),
-               None: t("More {units} may bring a little", units=units_word(u))}[fc.more_epochs_help]
-    if fc.reason == "still_falling":
-        verdict = t("More {units} help a little", units=units_word(u))
-    return t("{verdict}: best {key} about {expected} by {unit} {horizon} ({gain}; 80%: {low}-{high})",
-             verdict=verdict, key=fc.key, expected=fmt_value(fc.expected_loss), unit=unit_word(u),
-             horizon=fmt_epoch(fc.horizon_epochs), gain=fmt_share(-fc.gain) if fc.gain > 0 else t("no better"),
-             low=fmt_value(fc.expected_loss_low), high=fmt_value(fc.expected_loss_high))
-
-
-REASON_WORDS = {"levelled_off": N_("levelled off"), "oscillating": N_("oscillating"), "too_few": N_("too few"),
-                "horizon_reached": N_("horizon reached"), "not_past_best": N_("within the noise of the best")}
-
-
-def reason_word(reason: str) -> str:
-    """A forecast's reason in a word or two: a diagnosis code's name, or its own."""
-    return tr(REASON_WORDS[reason]) if reason in REASON_WORDS else code_name(reason)
-
-
 def _verdict_text(d: Diagnosis, fixes: int = 3, width: int = 110) -> str:
     """The box's text: the verdict, the evidence, and the top fixes in full (wrapped, never cut)."""
     lines = [t("{title} (confidence: {level})", title=d.title, level=tr(LEVEL_WORDS.get(d.confidence, d.confidence))),
              evidence_line(d)]
     if d.forecast is not None and d.forecast.expected_loss is not None:
-        lines.append(forecast_line(d))
+        lines.append(forecast_line(d.forecast, d.unit))
     lines += [f"{i}. {f}" for i, f in enumerate(d.fixes[:fixes], 1)]
     if current() == "en":
         return "\n".join(textwrap.fill(l, width, subsequent_indent="    ") for l in lines)

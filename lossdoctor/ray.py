@@ -74,7 +74,7 @@ def LossDoctorStopper(train_key: str = "loss", val_key: str = "val_loss", stop_o
                 return False
 
         def _judge(self, trial_id: str, run: dict) -> bool:
-            from .diagnose import verdict  # noqa: PLC0415
+            from .diagnose import decide  # noqa: PLC0415
 
             series = {}
             for key, values in (("loss", run["train"]), ("val_loss", run["val"])):
@@ -84,7 +84,7 @@ def LossDoctorStopper(train_key: str = "loss", val_key: str = "val_loss", stop_o
             if "loss" not in series:  # only a validation loss reported: judged alone
                 series = {"loss": Series("loss", series["val_loss"].x, series["val_loss"].y)}
             history = History(series, source=f"<ray trial {trial_id}>", format="ray")
-            v = verdict(history)
+            v = decide(history)
             if not prunes(stop_on, v.code, v.variant):
                 return False
             d = v.explain(history, lang="en")  # the words only for a trial it stops

@@ -516,6 +516,62 @@ def context(f: Facts, min_points: int = 5, framework: str = "generic") -> dict:
 
 # -- the forecast ----------------------------------------------------------------------------------
 
+# -- one-line forms, for the figure's box and the sweep page ------------------------------------------
+
+def evidence_line(d) -> str:
+    """The evidence in one line: both trends over the window, and the best epoch."""
+    def part(tn):
+        if tn is None:
+            return t_("no validation loss")
+        if tn.key in d.nonfinite and tn.trend == "unknown":
+            return f"{tn.key} NaN/inf"
+        if tn.trend == "unknown":
+            return t_("{key} unknown (too few points)", key=tn.key)
+        return f"{tn.key} {trend_word(tn.trend)} {tn.relative_change:+.1%}"
+    u = d.unit
+    line = t_("{train}, {val} over {units} {first}-{last}", train=part(d.train), val=part(d.val), units=units_word(u),
+             first=fmt_epoch(d.window[0]), last=fmt_epoch(d.window[1]))
+    if d.nonfinite:
+        line += t_("; NaN/inf from {unit} {epoch}", unit=unit_word(u), epoch=fmt_epoch(min(d.nonfinite.values())))
+    if d.best_epoch is not None:
+        line += sep() + best_note(d.best_key, d.best_value, d.best_epoch, u)
+    return line
+
+
+def forecast_line(fc, unit: str = "epoch") -> str:
+    """The forecast in one line (the figure's box)."""
+    u = unit
+    if fc.model == "none" and fc.more_epochs_help is None:
+        return t_("More {units}: cannot tell ({reason}): best {key} near {best}", units=units_word(u),
+                 reason=reason_word(fc.reason), key=fc.key, best=fmt_value(fc.best_so_far))
+    if fc.model == "none":
+        return t_("More {units} will not help ({reason}): best {key} stays {best}", units=units_word(u),
+                 reason=reason_word(fc.reason), key=fc.key, best=fmt_value(fc.best_so_far))
+    verdict = {True: t_("More {units} help", units=units_word(u)),
+               False: t_("More {units} bring little", units=units_word(u)),
+               None: t_("More {units} may bring a little", units=units_word(u))}[fc.more_epochs_help]
+    if fc.reason == "still_falling":
+        verdict = t_("More {units} help a little", units=units_word(u))
+    return t_("{verdict}: best {key} about {expected} by {unit} {horizon} ({gain}; 80%: {low}-{high})",
+             verdict=verdict, key=fc.key, expected=fmt_value(fc.expected_loss), unit=unit_word(u),
+             horizon=fmt_epoch(fc.horizon_epochs), gain=fmt_share(-fc.gain) if fc.gain > 0 else t_("no better"),
+             low=fmt_value(fc.expected_loss_low), high=fmt_value(fc.expected_loss_high))
+
+
+FORECAST_REASON_WORDS = {"levelled_off": N_("levelled off"), "oscillating": N_("oscillating"), "too_few": N_("too few"),
+                "horizon_reached": N_("horizon reached"), "not_past_best": N_("within the noise of the best")}
+
+
+def reason_word(reason: str) -> str:
+    """A forecast's reason in a word or two: a diagnosis code's name, or its own."""
+    return tr(FORECAST_REASON_WORDS[reason]) if reason in FORECAST_REASON_WORDS else code_name(reason)
+
+
+def forecast_word(more_epochs_help: bool | None) -> str:
+    """Whether more epochs help, in a word or two (the sweep page's forecast column)."""
+    return {True: t_("helps"), False: t_("no gain"), None: t_("unclear")}[more_epochs_help]
+
+
 _NO_HELP_WHY = {
     "overfitting": N_("the model is overfitting (the validation loss is past its best)"),
     "diverging": N_("training is diverging"),

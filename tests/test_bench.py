@@ -17,7 +17,7 @@ def test_speed_benchmark_runs_quick():
     r = run("bench/speed.py", "--quick", "--files", "200")
     assert r.returncode == 0, r.stderr
     for heading in ("1. CLI cold start", "2. Diagnosis time", "3. Batch throughput", "4. Keras callback",
-                    "5. Annotated figure", "7. HTML report page", "verdict (code and variant)",
+                    "5. Annotated figure", "7. HTML report page", "decide (the code and variant)",
                     "diagnose + forecast + timeline"):
         assert heading in r.stdout
 
@@ -70,7 +70,7 @@ def test_sweep_benchmark_runs_quick():
     r = run("bench/sweeps.py", "--quick")
     assert r.returncode == 0, r.stderr
     for method in ("no pruning", "MedianPruner", "Hyperband", "LossDoctorPruner", "LossDoctor(Median)"):
-        assert r.stdout.count(method) == 2  # in the fixed order and in the sampler's
+        assert r.stdout.count(f"  {method} ") == 2  # in the fixed order and in the sampler's
     try:
         import ray  # noqa: F401
     except ImportError:

@@ -250,12 +250,12 @@ def test_a_hugging_face_fix_names_the_checkpoint_by_its_step():
     assert without_steps.facts.best_step is None and "checkpoint-" not in without_steps.fixes[0]
 
 
-def test_the_verdict_alone_is_the_diagnosis_code():
-    """`verdict` (the short path of pruners and stoppers) decides as `diagnose` does, on every sample
+def test_the_decision_alone_is_the_diagnosis_code():
+    """`decide` (the short path of pruners and stoppers) decides as `diagnose` does, on every sample
     and seed, and its `explain` gives the same diagnosis."""
     from conftest import SHARED
 
-    from lossdoctor import verdict
+    from lossdoctor import decide
 
     paths = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".json", ".csv"))
     paths += sorted((SHARED / "seeds").glob("*.history.json"))[:120]
@@ -266,7 +266,7 @@ def test_the_verdict_alone_is_the_diagnosis_code():
             d = diagnose(h)
         except LossDoctorError:  # the samples that are refused on purpose
             continue
-        v = verdict(h)
+        v = decide(h)
         assert (v.code, v.variant, v.rule) == (d.code, d.variant, d.rule), path.name
         assert v.explain(h).summary == d.summary
         checked += 1

@@ -117,7 +117,7 @@ def test_a_history_the_diagnosis_refuses_makes_the_pruner_abstain_with_one_warni
     def broken(*a, **k):
         raise ValueError("boom")
 
-    monkeypatch.setattr(diag, "verdict", broken)
+    monkeypatch.setattr(diag, "decide", broken)
     study = optuna.create_study(storage=f"sqlite:///{tmp_path / 's.db'}", pruner=ld.LossDoctorPruner())
 
     def run(trial):

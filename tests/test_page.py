@@ -287,3 +287,23 @@ def test_browser_page_over_the_corpus(driver, tmp_path):
         assert (len(lines) >= 1) == (finite >= 2), data[i]["run"]
         assert data[i]["title"] in driver.find_element("css selector", "#panel h2").text
     assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_a_chinese_page_has_no_english_cells(tmp_path):
+    """Every cell the page writes for a run is in the diagnosis' language: a NaN run's note and the
+    forecast column in a zh page read in Chinese (they were English, with a raw unit code)."""
+    from lossdoctor.batch import diagnose_loaded
+    from lossdoctor.history import History
+    from lossdoctor.i18n import language
+    from lossdoctor.page import _forecast_cell, run_data
+
+    nan_run = History.from_dict({"loss": [1.0, 0.8, 0.7, 0.6, float("nan")], "val_loss": [1.1, 0.9, 0.8, 0.7, 0.75]})
+    learning = History.from_dict({"loss": list(np.exp(-np.arange(1, 31) / 10) + 0.1),
+                                  "val_loss": list(np.exp(-np.arange(1, 31) / 12) + 0.15)})
+    with language("zh"):
+        batch, _ = diagnose_loaded([("a", "a", lambda: nan_run), ("b", "b", lambda: learning)])
+        rows = {r.name: r for r in batch.results}
+        data = run_data(rows["a"])
+        cell, _ = _forecast_cell(rows["b"].diagnosis.forecast)
+    assert data["nonfinite"] == ["loss 在第 5 轮变成了 NaN/inf"]
+    assert re.search(r" \((有帮助|无提升|不确定)\)$", cell), cell
