@@ -16,7 +16,7 @@ from .errors import EXIT_INPUT, EXIT_INTERNAL, error_outcome
 from .i18n import t
 from .options import Options
 from .readers import load_history
-from .cli_options import (CONTEXT, LANG_OPTION, Group, figure_options, history_options, parse_codes,
+from .cli_options import (CONTEXT, LANG_OPTION, TRACKING_URI, Group, figure_options, history_options, parse_codes,
                           tracking_options)
 from .render import RENDERERS, headline, summary_line
 def fail(path: str, err: Exception, code: int = EXIT_INPUT) -> None:
@@ -44,9 +44,10 @@ def guarded(fn):
     return wrapper
 
 
-def load_and_diagnose(file, train_key, val_key, window, input_format, horizon=None, classes=None):
-    history = load_history(file, input_format)
-    return history, run_diagnosis(history, train_key, val_key, window, horizon=horizon, classes=classes)
+def load_and_diagnose(file, options: Options):
+    history = load_history(file, options.input_format)
+    return history, run_diagnosis(history, options.train_key, options.val_key, options.window, horizon=options.horizon,
+                                  classes=options.classes)
 
 
 @click.group(context_settings=CONTEXT, cls=Group)
@@ -131,7 +132,7 @@ def diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_ba
               show_default=True, help="Report format (json: one object per run and line for several runs).")
 @tracking_options
 @guarded
-def diagnose(inputs, train_key, val_key, window, input_format, horizon, classes, output_format, tracking_uri, write_back):
+def diagnose(inputs, options, output_format, tracking_uri, write_back):
     """Diagnose the training history in FILE (`-` reads standard input).
 
     FILE is a Keras History JSON, a CSVLogger CSV, Keras console output, a notebook, a Lightning
@@ -147,22 +148,21 @@ def diagnose(inputs, train_key, val_key, window, input_format, horizon, classes,
     Example: lossdoctor diagnose history.json --format json
     """
     if tracked_inputs(inputs):
-        diagnose_tracked_runs(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output_format,
-                              tracking_uri, write_back)
+        diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_back)
         return
     if write_back:
         raise click.UsageError(t("--write-back records diagnoses on MLflow runs: use it with mlflow: inputs"))
     if is_batch(inputs):
         from .render import BATCH_RENDERERS  # noqa: PLC0415
 
-        batch = run_batch(inputs, Options(train_key, val_key, window, input_format, horizon, classes))
+        batch = run_batch(inputs, options)
         click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
         if batch.internal_errors:
             sys.exit(EXIT_INTERNAL)
         if batch.failed == len(batch.results):
             sys.exit(EXIT_INPUT)
         return
-    _, d = load_and_diagnose(inputs[0], train_key, val_key, window, input_format, horizon, classes)
+    _, d = load_and_diagnose(inputs[0], options)
     text = RENDERERS[output_format](d)
     if output_format == "text" and sys.stdout.isatty():
         first, _, rest = text.partition("\n")
@@ -204,10 +204,9 @@ def draw_grid(inputs, options, output, tracking_uri=None) -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE...")
 @history_options
 @figure_options
-@click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
-              "(default: $MLFLOW_TRACKING_URI).")
+@TRACKING_URI
 @guarded
-def plot(inputs, train_key, val_key, window, input_format, horizon, classes, output, logy, smooth, shift_train, tracking_uri):
+def plot(inputs, options, output, logy, smooth, shift_train, tracking_uri):
     """Draw FILE's loss curves with the trends, the best epoch and the diagnosis.
 
     Several files, a folder or a glob draw a grid with one small panel per run, the most
@@ -216,10 +215,10 @@ def plot(inputs, train_key, val_key, window, input_format, horizon, classes, out
     Example: lossdoctor plot history.json -o curves.png --smooth 0.6
     """
     if is_batch(inputs) or tracked_inputs(inputs):
-        draw_grid(inputs, Options(train_key, val_key, window, input_format, horizon, classes), output, tracking_uri)
+        draw_grid(inputs, options, output, tracking_uri)
         return
     file = inputs[0]
-    history, d = load_and_diagnose(file, train_key, val_key, window, input_format, horizon, classes)
+    history, d = load_and_diagnose(file, options)
     draw(history, d, output, logy, smooth, shift_train, inputs=[file])
     click.echo(f"{headline(d)}\n" + t("wrote {path}", path=output))
 
@@ -232,14 +231,12 @@ def plot(inputs, train_key, val_key, window, input_format, horizon, classes, out
               help="Also write a Markdown summary (e.g. to append to $GITHUB_STEP_SUMMARY).")
 @click.option("--html", "html_path", metavar="PAGE",
               help="Also write the interactive HTML page (one self-contained file; -o x.html writes it alone).")
-@click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
-              "(default: $MLFLOW_TRACKING_URI).")
+@TRACKING_URI
 @click.option("--fail-on", callback=parse_codes, metavar="CODES",
               help="Exit 1 when the diagnosis is one of these comma-separated codes, "
                    "e.g. overfitting,diverging,non_finite.")
 @guarded
-def report(inputs, train_key, val_key, window, input_format, horizon, classes, output, logy, smooth, shift_train,
-           markdown_path, html_path, tracking_uri, fail_on):
+def report(inputs, options, output, logy, smooth, shift_train, markdown_path, html_path, tracking_uri, fail_on):
     """Write the annotated figure and a Markdown summary of FILE for CI.
 
     Several files, a folder or a glob write the grid of their runs and the sweep table; --fail-on
@@ -253,7 +250,6 @@ def report(inputs, train_key, val_key, window, input_format, horizon, classes, o
     """
     from .reports import OptionError, report as make_report  # noqa: PLC0415
 
-    options = Options(train_key, val_key, window, input_format, horizon, classes)
     try:
         with progress_bar(inputs) as bar:
             r = make_report(inputs, output, markdown_path, html_path, fail_on or (), options, tracking_uri, logy,

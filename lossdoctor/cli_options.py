@@ -4,6 +4,7 @@ language in force (the commands themselves are in `cli`)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 
 import click
@@ -81,7 +82,17 @@ LANG_OPTION = click.option("--lang", type=click.Choice(["en", "zh"]), callback=c
 
 
 def history_options(fn):
-    """Options shared by every command that reads a history."""
+    """Options shared by every command that reads a history: the command receives them as one
+    `options` (an `Options`), which it passes down unchanged to every run it reads."""
+    from .options import Options  # noqa: PLC0415
+
+    command = fn
+
+    @functools.wraps(command)
+    def with_options(*args, **kwargs):
+        return command(*args, options=Options(**{k: kwargs.pop(k) for k in Options._fields}), **kwargs)
+
+    fn = with_options
     for opt in reversed([
         LANG_OPTION,
         click.option("--train-key", metavar="KEY", help="Training series to judge (default: loss, "
@@ -101,10 +112,13 @@ def history_options(fn):
     return fn
 
 
+TRACKING_URI = click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
+                            "(default: $MLFLOW_TRACKING_URI).")
+
+
 def tracking_options(fn):
     for opt in reversed([
-        click.option("--tracking-uri", metavar="URI", help="MLflow tracking server for mlflow: inputs "
-                     "(default: $MLFLOW_TRACKING_URI)."),
+        TRACKING_URI,
         click.option("--write-back", is_flag=True, help="With mlflow: inputs, record the diagnosis on each run "
                      "(tags lossdoctor.code, .variant, .title) and its figure as an artifact."),
     ]):
