@@ -18,7 +18,7 @@ storage: workers on several machines sharing one database see the same history a
 alike (the pruner keeps no state of its own). `LossDoctorPruner` diagnoses that history at each
 report and prunes a trial whose diagnosis is in `prune_on` (by default: a NaN, a diverging loss, a
 loss frozen or stuck at chance, a validation loss that keeps rising while the training loss
-falls, a model that never generalised); otherwise it defers to the pruner it wraps (ranking still
+falls or has stopped falling, a model that never generalised); otherwise it defers to the pruner it wraps (ranking still
 applies to healthy trials), or keeps the trial. Why a trial was pruned goes into its user
 attributes (`lossdoctor_code`, `lossdoctor_variant`, `lossdoctor_step`, `lossdoctor_reason`),
 which `study.trials_dataframe()` and optuna-dashboard show.
@@ -40,7 +40,7 @@ from .readers.optunastudy import TRAIN_PREFIX, VAL_MISSING, trial_history
 
 __all__ = ["DEFAULT_PRUNE_ON", "LossDoctorPruner", "diagnose_study", "report", "trial_history"]
 DEFAULT_PRUNE_ON = ("non_finite", "diverging", "plateau/chance", "plateau/frozen", "overfitting/val_rising",
-                    "overfitting/never_generalised")
+                    "overfitting/late", "overfitting/never_generalised")
 
 
 def report(trial, step: int, logs: dict, val_key: str = "val_loss", train_key: str = "loss") -> bool:
