@@ -449,3 +449,62 @@ def test_ignite_results_lines_and_lightning_rich_bars():
     h = parse_text(rich, "rich")
     tkey, vkey, _ = resolve_keys(h)
     assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL and list(h[vkey].x) == list(map(float, E))
+
+
+def test_mmengine_epoch_lines_place_each_step_in_its_epoch_and_the_val_lines_join_them():
+    """OpenMMLab (mmengine, mmpretrain, mmdet): `Epoch(train) [3][ 50/625]  ...  loss: 0.81` per
+    logging interval, `Epoch(val) [3][100/100]  accuracy/top1: ...  loss: 0.90` after each epoch."""
+    lines = []
+    for e, (t, v) in enumerate(zip(TRAIN, VAL), 1):
+        for b in (100, 300, 500):
+            lines.append(f"2023/05/24 10:11:{e:02d} - mmengine - INFO - Epoch(train)  [{e}][{b}/625]  lr: 1.0000e-02  "
+                         f"eta: 0:41:05  time: 0.1341  data_time: 0.0030  memory: 2119  loss: {t * (1.1 - b / 2500):.4f}  "
+                         f"loss_cls: {t * (1.1 - b / 2500):.4f}")
+        lines.append(f"2023/05/24 10:12:{e:02d} - mmengine - INFO - Saving checkpoint at {e} epochs")
+        lines.append(f"2023/05/24 10:12:{e:02d} - mmengine - INFO - Epoch(val) [{e}][100/100]    accuracy/top1: "
+                     f"{60 + e:.4f}  loss: {v:.4f}  data_time: 0.0030  time: 0.0312")
+    h = parse_text("\n".join(lines), "mmengine")
+    tkey, vkey, _ = resolve_keys(h)
+    assert h.epochs == 20 and h.x_unit == "epoch"
+    assert h[tkey].per_step and len(h[tkey]) == 60 and h[tkey].x[0] == pytest.approx(1 / 3) and h[tkey].x[-1] == 20
+    assert list(h[tkey].y[2::3]) == [float(f"{t * (1.1 - 500 / 2500):.4f}") for t in TRAIN]
+    assert vkey == "val_loss" and list(h[vkey].y) == VAL and list(h[vkey].x) == list(map(float, E))
+    assert h.notes[0].startswith("read 20 epochs from 'Epoch(train) [n]' lines")
+
+
+def test_mmengine_iteration_lines_are_steps_by_their_counter():
+    lines = [f"2023/05/24 10:11:56 - mmengine - INFO - Iter(train) [{i:>5}/20000]  lr: 1.0e-02  eta: 1:00:00  "
+             f"time: 0.4  data_time: 0.01  memory: 3000  loss: {2 * np.exp(-i / 4000) + 0.2:.4f}  decode.loss_ce: 0.5"
+             for i in range(50, 20001, 50)]
+    lines.insert(200, "2023/05/24 10:30:00 - mmengine - INFO - Iter(val) [500/500]    aAcc: 93.1  mIoU: 64.2  mAcc: 75.0")
+    h = parse_text("\n".join(lines), "mmseg")
+    tkey, vkey, _ = resolve_keys(h)
+    assert h.x_unit == "step" and h[tkey].x[0] == 50 and h[tkey].x[-1] == 20000 and len(h[tkey]) == 400
+    assert vkey is None and diagnose(h).code == "learning"
+
+
+def test_torchvision_reference_metric_logger_gives_the_epochs_running_means():
+    """torchvision's detection and classification references (`utils.MetricLogger`):
+    `Epoch: [3]  [ 10/60]  eta: ...  lr: 0.005  loss: 0.81 (0.85)  ...`, then COCO AP lines."""
+    lines = []
+    for e, t in enumerate(TRAIN):
+        for b, f in ((0, 1.2), (20, 1.0), (40, 0.9)):
+            lines.append(f"Epoch: [{e}]  [{b:>2}/60]  eta: 0:00:40  lr: 0.005000  loss: {t * f:.4f} ({t:.4f})  "
+                         f"loss_classifier: 0.2 (0.2)  time: 0.9761  data: 0.2334  max mem: 2670")
+        lines.append(f"Epoch: [{e}] Total time: 0:00:05 (0.9880 s / it)")
+        lines.append("Test:  [ 0/50]  eta: 0:00:10  model_time: 0.1 (0.1)  evaluator_time: 0.01 (0.01)  time: 0.2")
+        lines.append(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.512")
+    h = parse_text("\n".join(lines), "torchvision")
+    tkey, vkey, _ = resolve_keys(h)
+    assert tkey == "loss" and vkey is None and h.epochs == 20
+    assert list(h[tkey].y) == TRAIN and list(h[tkey].x) == list(map(float, E))
+
+
+def test_detectron2_event_lines_are_steps_and_total_loss_is_the_training_loss():
+    lines = [f"[11/22 18:16:45 d2.utils.events]:  eta: 0:05:41  iter: {i}  total_loss: {2 * np.exp(-i / 500) + 0.3:.3f}  "
+             f"loss_cls: 0.5  loss_box_reg: 0.3  time: 0.3418  data_time: 0.0208  lr: 0.00039962  max_mem: 2547M"
+             for i in range(19, 2000, 20)]
+    h = parse_text("\n".join(lines), "detectron2")
+    tkey, vkey, _ = resolve_keys(h)
+    assert tkey == "total_loss" and vkey is None and h.x_unit == "step"
+    assert h[tkey].x[0] == 19 and h[tkey].x[-1] == 1999

@@ -42,11 +42,15 @@ MAX_LINE = 4000
 NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d])|\d{1,30})(?:\.\d{0,30})?(?:[eE][-+]?\d{1,3})?%?|[-+]?(?:nan|inf)(?![a-z])"
 # an epoch marker: an optional phase word, then epoch/ep/第 N 轮; or a bare [3/50] at the start
 EPOCH = re.compile(r"(?<![A-Za-z0-9_])(?:(?P<phase>[A-Za-z][A-Za-z_-]{1,20})[ _-])?(?:epoch|epochs|ep)(?![A-Za-z])"
+                   r"(?:\((?P<mode>train|val|test)\))?"  # OpenMMLab's "Epoch(train) [3][ 50/625]"
                    r"[ \t]{0,4}[:=#]?[ \t]{0,4}[\[(]?[ \t]{0,4}(?P<n>\d{1,9})(?:[ \t]{0,4}/[ \t]{0,4}(?P<of>\d{1,9}))?"
                    r"[ \t]{0,4}[\])]?|第[ \t]{0,4}(?P<zh>\d{1,9})[ \t]{0,4}(?:轮|个[ \t]{0,2}epoch|次迭代|代)",
                    re.IGNORECASE)
 # timm's train.py: "Train: 3 [ 100/1251 (  8%)]  Loss: 6.93 (6.95) ..." (the epoch, then its batch counter)
 TIMM = re.compile(r"(?<![A-Za-z])Train:[ \t]{0,4}(?P<n>\d{1,9})(?=[ \t]{1,4}\[[ \t]{0,8}\d{1,12}/\d{1,12})")
+# OpenMMLab's iteration-based loops: "Iter(train) [  50/20000]  lr: ...  loss: 0.81" (the training step)
+ITER = re.compile(r"(?<![A-Za-z])Iter\((?P<mode>train|val|test)\)[ \t]{0,4}\[[ \t]{0,12}(?P<n>\d{1,12})[ \t]{0,4}/"
+                  r"[ \t]{0,4}\d{1,12}[ \t]{0,4}\]")
 BARE = re.compile(r"^[ \t]{0,8}\[[ \t]{0,4}(?P<n>\d{1,9})[ \t]{0,4}/[ \t]{0,4}(?P<of>\d{1,9})[ \t]{0,4}\]")
 PAIR = re.compile(r"(?P<name>[A-Za-z\u4e00-\u9fff][\w./\-()\u4e00-\u9fff]{0,40}(?:[ \t][A-Za-z\u4e00-\u9fff][\w./\-()"
                   r"\u4e00-\u9fff]{0,40}){0,3})[ \t]{0,4}(?:[:=：][ \t]{0,4}|[ \t]{1,4})(?P<value>" + NUMBER + r")"
@@ -128,9 +132,15 @@ def read_line(raw: str, heading: str | None = None) -> Line | None:
         out.form = _shape(bare)  # case kept: a tqdm "Epoch 3/50" beside a logged "EPOCH 2/50" are two forms
         rest = line[:m.start()] + " | " + line[m.end():]
         said = m.group("phase") if "phase" in m.re.groupindex else None
+        said = (m.group("mode") if "mode" in m.re.groupindex else None) or said
         # "train epoch: 1, loss: ..." / "test epoch: 1, loss: ..." (Flax's examples): the word before
         # the marker is the role of the line's names that have none
         heading = heading or (role_of(tokens(said)) if said else None)
+    if m is None and "Iter(" in line and (it := ITER.search(line)):
+        heading = heading or role_of(tokens(it.group("mode")))
+        if it.group("mode") == "train":  # a validation loop's counter counts its own batches
+            out.step = int(it.group("n"))
+        rest = line[:it.start()] + " | " + line[it.end():]
     if "loss" not in low and "损失" not in line and "acc" not in low and m is None:
         return None
     context, last, bare, roles, only_role, named_loss = heading, 0, [], set(), [], False
