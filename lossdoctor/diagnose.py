@@ -129,6 +129,16 @@ class Diagnosis:
         """True for the healthy outcomes (still learning, converged)."""
         return is_healthy(self.code, self.variant)
 
+    def detached(self) -> Diagnosis:
+        """This diagnosis without its history: what a long live run keeps of its earlier epochs
+        (memory stays linear in the epochs). A forecast or timeline already computed stays; one
+        never read is not computed now, and reads as None or ()."""
+        state = {k: v for k, v in self.__dict__.items() if not isinstance(v, Later)}
+        state["history"] = None
+        copy = object.__new__(Diagnosis)
+        copy.__dict__.update(state)
+        return copy
+
     def _repr_html_(self) -> str:
         """The panel a notebook shows for a diagnosis: the verdict, the figure, the evidence, the fixes."""
         from .html import diagnosis_html  # noqa: PLC0415

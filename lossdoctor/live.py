@@ -308,10 +308,8 @@ class LiveDoctor:
                                                              error=f"{type(err).__name__}: {err}"))
             return None
         if self.diagnoses:  # only the latest keeps its history (for a notebook panel): memory stays linear
-            from dataclasses import replace  # noqa: PLC0415
-
             m, previous = self.diagnoses[-1]
-            self.diagnoses[-1] = (m, replace(previous, history=None))
+            self.diagnoses[-1] = (m, previous.detached())  # (its forecast and timeline are not computed now)
         self.diagnoses.append((n, d))
         self.diagnosis = d
         return d

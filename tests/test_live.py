@@ -113,3 +113,23 @@ def test_grid_names_keep_their_distinguishing_end():
     short = shorten_middle(name, 38)
     assert len(short) == 38 and short.endswith("seed=7/history.json") and short.startswith("sweeps/2026")
     assert shorten_middle("short.json", 38) == "short.json"
+
+
+def test_earlier_diagnoses_keep_no_history_and_compute_nothing_more():
+    """Only the latest diagnosis keeps its history (memory linear in the epochs); the earlier ones
+    keep their verdict and words, and what was computed of them, without computing the rest."""
+    from lossdoctor.diagnose import Later
+
+    core = LiveDoctor(budget=None)
+    e = np.arange(1, 31)
+    for i in range(30):
+        core.update(i + 1, {"loss": float(2 * np.exp(-e[i] / 10) + 0.3), "val_loss": float(2 * np.exp(-e[i] / 10) + 0.4)})
+    *earlier, (_, latest) = core.diagnoses
+    assert latest.history is not None and latest.forecast is not None and latest.timeline
+    for _, d in earlier:
+        assert d.history is None and not any(isinstance(v, Later) for v in d.__dict__.values())
+        assert d.code and d.title and d.forecast is None and d.timeline == ()
+    read = core.diagnoses[-1][1]
+    fc = read.forecast  # computed while it was the latest: kept once detached
+    core.update(31, {"loss": 0.4, "val_loss": 0.5})
+    assert core.diagnoses[-2][1].forecast is fc
