@@ -82,7 +82,8 @@ def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: 
         base: the Callback base class; by default `keras.callbacks.Callback` (Keras 3). Pass
             `tf.keras.callbacks.Callback` for a tf.keras model.
 
-    The timeline is kept in `.diagnoses` (a list of `(epoch, Diagnosis)`), the latest in `.diagnosis`.
+    The timeline is kept in `.diagnoses` (a list of `(epoch, Diagnosis)`), the latest in `.diagnosis`;
+    only the latest keeps its history, forecast and timeline (see `Diagnosis.detached`).
 
     Example:
         >>> model.fit(x, y, validation_split=0.2, epochs=100,
