@@ -1,3 +1,5 @@
+import importlib
+import importlib.util
 import os
 from pathlib import Path
 
@@ -74,3 +76,22 @@ def write(tmp_path: Path, name: str, content) -> str:
     else:
         p.write_text(content, newline="")
     return str(p)
+
+
+def needs(*modules: str):
+    """Skip unless these packages are installed, without importing them at collection (a framework
+    imported by a test module at its top costs every run of the suite seconds)."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)} (pip install -e '.[test-frameworks]')")
+
+
+class lazy:  # noqa: N801 - reads as the module it stands for
+    """A module imported when a test first uses it: `torch = lazy("torch")` at a test module's top."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):  # pytest's collection asks every module global for `__test__`: no import
+            raise AttributeError(attr)
+        return getattr(importlib.import_module(self._name), attr)

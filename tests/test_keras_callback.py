@@ -7,7 +7,10 @@ import warnings
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
+from conftest import lazy, needs  # noqa: E402
+
+pytestmark = needs("keras")
+keras = lazy("keras")  # imported by the tests that use it, not at collection
 
 from click.testing import CliRunner  # noqa: E402
 
@@ -31,13 +34,16 @@ def regression_data(n=256, seed=0):
     return x, y
 
 
-class WeightRecorder(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.weights = {}
+def weight_recorder():
+    """A callback that keeps each epoch's weights."""
+    class WeightRecorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.weights = {}
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.weights[epoch + 1] = [w.copy() for w in self.model.get_weights()]
+        def on_epoch_end(self, epoch, logs=None):
+            self.weights[epoch + 1] = [w.copy() for w in self.model.get_weights()]
+    return WeightRecorder()
 
 
 # -- driven by hand ---------------------------------------------------------------------------
@@ -170,7 +176,7 @@ def test_overfitting_run_is_stopped_with_best_weights_restored():
     x, y = make_moons(600, noise=0.35, random_state=0)
     x, y = x.astype("float32"), y.astype("float32")
     model = tiny_model(hidden=(256, 256), lr=1e-2, inputs=2, out_activation="sigmoid", loss="binary_crossentropy")
-    recorder = WeightRecorder()
+    recorder = weight_recorder()
     cb = LossDoctor(stop_on=("non_finite", "diverging", "overfitting"), restore_best_weights=True, verbose=0)
     h = model.fit(x[:30], y[:30], validation_data=(x[300:], y[300:]), epochs=150, batch_size=8, verbose=0,
                   callbacks=[recorder, cb])

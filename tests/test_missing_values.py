@@ -161,7 +161,7 @@ def test_keras_fits_with_missing_values_train_as_long_with_the_callback(backend)
 @pytest.mark.slow
 def test_lightning_fits_with_missing_values_train_as_long_with_the_callback(tmp_path):
     pl = pytest.importorskip("lightning.pytorch")
-    from test_lightning import Net, loaders
+    from fw_lightning import Net, loaders
 
     from lossdoctor.lightning import LossDoctor
 
@@ -189,7 +189,7 @@ def test_lightning_fits_with_missing_values_train_as_long_with_the_callback(tmp_
 def test_a_trainer_evaluating_more_often_than_it_logs_trains_as_long_with_the_callback(tmp_path):
     transformers = pytest.importorskip("transformers")
     pytest.importorskip("accelerate")
-    from test_huggingface import Tokens, tiny_model
+    from fw_huggingface import Tokens, tiny_model
 
     from lossdoctor.huggingface import LossDoctor
 

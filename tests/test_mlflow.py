@@ -11,13 +11,13 @@ import urllib.request
 import numpy as np
 import pytest
 
-mlflow = pytest.importorskip("mlflow")
+from conftest import needs  # noqa: E402
 
 from click.testing import CliRunner  # noqa: E402
 
 from lossdoctor.cli import cli  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs("mlflow")]
 
 
 def free_port() -> int:
@@ -149,7 +149,7 @@ def test_unreachable_server_is_one_line_fast():
 def test_a_lightning_run_logged_through_mlflowlogger(experiment, tmp_path):
     pl = pytest.importorskip("lightning.pytorch")
     sys.path.insert(0, os.path.dirname(__file__))
-    from test_lightning import Net, loaders
+    from fw_lightning import Net, loaders
     from lightning.pytorch.loggers import MLFlowLogger
     uri, _, _ = experiment
     pl.seed_everything(0)

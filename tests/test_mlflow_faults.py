@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-pytest.importorskip("mlflow")
+from conftest import needs  # noqa: E402
+
+pytestmark = needs("mlflow")
 
 from click.testing import CliRunner  # noqa: E402
 

@@ -4,16 +4,18 @@ import warnings
 
 import pytest
 
-ray = pytest.importorskip("ray")
-tune = pytest.importorskip("ray.tune")
+from conftest import lazy, needs  # noqa: E402
 
 from lossdoctor.ray import LossDoctorStopper  # noqa: E402
 from test_optuna import EPOCHS, ONSET, curves  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs("ray", "optuna")]
+ray, tune = lazy("ray"), lazy("ray.tune")  # imported by the tests that run Tune, not at collection
 
 
 def trainable(config):
+    from ray import tune  # in the worker: this module travels by value, its globals with it
+
     train, val = curves(config["kind"], 0)
     for epoch in range(EPOCHS):
         tune.report({"loss": float(train[epoch]), "val_loss": float(val[epoch]), "kind": config["kind"]})

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("wandb")
-pytest.importorskip("keras")
+from conftest import needs  # noqa: E402
 
 from lossdoctor import diagnose, load_history  # noqa: E402
 from lossdoctor.errors import HistoryFormatError  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs("wandb", "keras")]  # the fits run in subprocesses
 
 # a real Keras fit logging each epoch to wandb under the keys Keras' WandbMetricsLogger uses
 # ("epoch/loss", "epoch/val_loss", "epoch/epoch"; the logger itself needs TensorFlow)
