@@ -37,6 +37,8 @@ HEALTHY_VARIANTS = {("plateau", "converged")}
 # verdicts the live callback confirms with this many more diagnoses in a row than `confirm` (and
 # never announces on the first diagnosis): a flat validation loss beside a falling training loss
 # is the start of overfitting, and also how a run that still learns slowly looks for a few epochs
+# what a live callback stops on unless told otherwise: a run that can no longer recover
+DEFAULT_STOP_ON = ("non_finite", "diverging")
 LIVE_EXTRA_CONFIRM = {("overfitting", "val_stopped"): 3}
 
 

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import math
 
-from .live import CoreViews, LiveDoctor, adapter_class, as_float, run_label, torch_weights
+from .live import (CallbackOptions, CoreViews, adapter_class, as_float, callback_options, run_label, signature_of_options,
+                   torch_weights)
 
 class _TrainerAdapter(CoreViews):
     """The Hugging Face side, mixed into `transformers.TrainerCallback` when a LossDoctor is created."""
 
-    def __init__(self, train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
-                 history_path, window, verbose, budget, confirm, lang=None):
+    def __init__(self, options: CallbackOptions):
         super().__init__()
-        self.core = LiveDoctor(train_key or "loss", val_key or "eval_loss", min_epochs, every, stop_on, window,
-                               budget, confirm, framework="huggingface", point="Evaluation", lang=lang)
-        self.restore_best_weights = restore_best_weights
-        self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
+        self._setup(options, options.core("loss", "eval_loss", framework="huggingface", point="Evaluation"))
         self.best = torch_weights(self.core)
         self._train: list[float] = []
         self._n = 0
@@ -88,10 +85,7 @@ class _TrainerAdapter(CoreViews):
                                 n=self.core.best_epoch), flush=True)
 
 
-def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epochs: int = 5,  # noqa: N802
-               every: int = 1, stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
-               report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, lang: str | None = None):
+def LossDoctor(**options):  # noqa: N802 - a class to the user
     """Diagnose a Hugging Face `Trainer` run live; optionally stop a run that is going nowhere.
 
     Args:
@@ -106,11 +100,14 @@ def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epo
         >>> Trainer(model=model, args=args, train_dataset=train, eval_dataset=val,
         ...         callbacks=[LossDoctor(stop_on=("non_finite", "diverging", "overfitting"))])
     """
+    settings = callback_options(options)  # an unknown keyword fails here, before the framework is imported
     from transformers import TrainerCallback  # noqa: PLC0415 - the framework only when used
 
     cls = adapter_class(_TrainerAdapter, TrainerCallback, LossDoctor.__doc__)
-    return cls(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path, history_path,
-               window, verbose, budget, confirm, lang)
+    return cls(settings)
+
+
+LossDoctor.__signature__ = signature_of_options()
 
 
 __all__ = ["LossDoctor"]

@@ -7,20 +7,17 @@ backend; pass `base=tf.keras.callbacks.Callback` for a tf.keras (Keras 2) model.
 
 from __future__ import annotations
 
-from .live import BestWeights, CoreViews, LiveDoctor, adapter_class, run_label
+import inspect
+
+from .live import BestWeights, CallbackOptions, CoreViews, adapter_class, callback_options, run_label, signature_of_options
 
 
 class _LossDoctorMixin(CoreViews):
     """The callback's Keras side, independent of which Keras provides the base class."""
 
-    def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
-                 every: int = 1, stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
-                 report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-                 verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, lang: str | None = None):
+    def __init__(self, options: CallbackOptions):
         super().__init__()
-        self.core = LiveDoctor(train_key, val_key, min_epochs, every, stop_on, window, budget, confirm, lang=lang)
-        self.restore_best_weights = restore_best_weights
-        self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
+        self._setup(options, options.core("loss"))
         self.best = BestWeights(self.core, lambda m: m.get_weights(), lambda m, w: m.set_weights(w))
 
     logs = property(lambda self: self.core.logs)
@@ -53,10 +50,7 @@ class _LossDoctorMixin(CoreViews):
                                 epoch=self.core.best_epoch), flush=True)
 
 
-def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5, every: int = 1,  # noqa: N802
-               stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
-               report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, base=None, lang: str | None = None):
+def LossDoctor(*, base=None, **options):  # noqa: N802 - a class to the user
     """Diagnose training live from the epoch logs; optionally stop a run that is going nowhere.
 
     Args:
@@ -90,13 +84,16 @@ def LossDoctor(train_key: str = "loss", val_key: str | None = None, min_epochs: 
         ...           callbacks=[LossDoctor(stop_on=("non_finite", "diverging", "overfitting"),
         ...                                 restore_best_weights=True, report_path="loss.png")])
     """
+    settings = callback_options(options)  # an unknown keyword fails here, before Keras is imported
     if base is None:
         import keras  # noqa: PLC0415 - the framework only when the callback is used
 
         base = keras.callbacks.Callback
     adapter = adapter_class(_LossDoctorMixin, base, LossDoctor.__doc__)
-    return adapter(train_key, val_key, min_epochs, every, stop_on, restore_best_weights,
-                   report_path, history_path, window, verbose, budget, confirm, lang)
+    return adapter(settings)
+
+
+LossDoctor.__signature__ = signature_of_options(inspect.Parameter("base", inspect.Parameter.KEYWORD_ONLY, default=None))
 
 
 __all__ = ["LossDoctor"]

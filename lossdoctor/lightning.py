@@ -9,18 +9,14 @@ validation), stops with `trainer.should_stop`, logs the verdict's severity throu
 from __future__ import annotations
 
 from .codes import severity
-from .live import CoreViews, LiveDoctor, adapter_class, run_label, torch_weights
+from .live import CallbackOptions, CoreViews, adapter_class, callback_options, run_label, signature_of_options, torch_weights
 
 class _LightningAdapter(CoreViews):
     """The Lightning side, mixed into `lightning.pytorch.Callback` when a LossDoctor is created."""
 
-    def __init__(self, train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path,
-                 history_path, window, verbose, budget, confirm, lang=None):
+    def __init__(self, options: CallbackOptions):
         super().__init__()
-        self.core = LiveDoctor(train_key, val_key, min_epochs, every, stop_on, window, budget, confirm,
-                               framework="lightning", lang=lang)
-        self.restore_best_weights = restore_best_weights
-        self.report_path, self.history_path, self.verbose = report_path, history_path, verbose
+        self._setup(options, options.core(None, framework="lightning"))
         self.best = torch_weights(self.core)
 
     def on_fit_start(self, trainer, pl_module):
@@ -67,10 +63,7 @@ def _info(message: str) -> None:
     rank_zero_info(message)
 
 
-def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epochs: int = 5,  # noqa: N802
-               every: int = 1, stop_on=("non_finite", "diverging"), restore_best_weights: bool = False,
-               report_path: str | None = None, history_path: str | None = None, window: float | None = None,
-               verbose: int = 1, budget: float | None = 0.01, confirm: int = 2, lang: str | None = None):
+def LossDoctor(**options):  # noqa: N802 - a class to the user
     """Diagnose a Lightning run live; optionally stop a run that is going nowhere.
 
     Args:
@@ -84,11 +77,14 @@ def LossDoctor(train_key: str | None = None, val_key: str | None = None, min_epo
     Example:
         >>> trainer = lightning.Trainer(max_epochs=50, callbacks=[LossDoctor(stop_on=("non_finite", "overfitting"))])
     """
+    settings = callback_options(options)  # an unknown keyword fails here, before the framework is imported
     from lightning.pytorch.callbacks import Callback  # noqa: PLC0415 - the framework only when used
 
     cls = adapter_class(_LightningAdapter, Callback, LossDoctor.__doc__)
-    return cls(train_key, val_key, min_epochs, every, stop_on, restore_best_weights, report_path, history_path,
-               window, verbose, budget, confirm, lang)
+    return cls(settings)
+
+
+LossDoctor.__signature__ = signature_of_options()
 
 
 __all__ = ["LossDoctor"]

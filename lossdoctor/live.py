@@ -8,6 +8,7 @@ schedule, the stability of what is announced, the stop decision and the files wr
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from .codes import DEFAULT_STOP_ON
 from .diagnose import Diagnosis, diagnose
 from .history import History
 from .i18n import check, language, t
@@ -93,7 +95,7 @@ class LiveDoctor:
     """
 
     def __init__(self, train_key: str = "loss", val_key: str | None = None, min_epochs: int = 5,
-                 every: int = 1, stop_on=("non_finite", "diverging"), window: float | None = None,
+                 every: int = 1, stop_on=DEFAULT_STOP_ON, window: float | None = None,
                  budget: float | None = 0.01, confirm: int = 2,
                  clock: Callable[[], float] = time.perf_counter, framework: str = "keras",
                  point: str = "Epoch", lang: str | None = None):
@@ -447,8 +449,59 @@ def torch_weights(core: LiveDoctor) -> BestWeights:
     return BestWeights(core, lambda m: copy.deepcopy(m.state_dict()), lambda m, s: m.load_state_dict(s))
 
 
+@dataclass(frozen=True)
+class CallbackOptions:
+    """The parameters of every framework's `LossDoctor` callback, declared once (the adapters take
+    them as keywords and pass them here; `lossdoctor.keras.LossDoctor` documents each).
+
+    `train_key` and `val_key` left None take the framework's usual names."""
+
+    train_key: str | None = None
+    val_key: str | None = None
+    min_epochs: int = 5
+    every: int = 1
+    stop_on: tuple = DEFAULT_STOP_ON
+    restore_best_weights: bool = False
+    report_path: str | None = None
+    history_path: str | None = None
+    window: float | None = None
+    verbose: int = 1
+    budget: float | None = 0.01
+    confirm: int = 2
+    lang: str | None = None
+
+    def core(self, train_key: str | None, val_key: str | None = None, **framework) -> LiveDoctor:
+        """The live core for these options; `train_key`, `val_key`: the framework's defaults."""
+        return LiveDoctor(self.train_key or train_key, self.val_key or val_key, self.min_epochs, self.every,
+                          self.stop_on, self.window, self.budget, self.confirm, lang=self.lang, **framework)
+
+
+def callback_options(options: dict) -> CallbackOptions:
+    """The options a `LossDoctor(...)` call gave; a keyword it does not take is a TypeError that
+    names the ones it does (raised before the framework is imported)."""
+    from dataclasses import fields  # noqa: PLC0415
+
+    names = [f.name for f in fields(CallbackOptions)]
+    unknown = [k for k in options if k not in names]
+    if unknown:
+        raise TypeError(t("LossDoctor() got an unexpected keyword argument {names}; it takes {known}",
+                          names=", ".join(map(repr, unknown)), known=", ".join(names)))
+    return CallbackOptions(**options)
+
+
+def signature_of_options(*extra: inspect.Parameter) -> inspect.Signature:
+    """The keyword signature an adapter shows (`help(LossDoctor)`): the options, then its own."""
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in inspect.signature(CallbackOptions).parameters.values()]
+    return inspect.Signature(params + list(extra))
+
+
 class CoreViews:
     """The core's state, under the names EarlyStopping users know, for every framework adapter."""
+
+    def _setup(self, options: CallbackOptions, core: LiveDoctor) -> None:
+        self.core, self.options = core, options
+        self.restore_best_weights = options.restore_best_weights
+        self.report_path, self.history_path, self.verbose = options.report_path, options.history_path, options.verbose
 
     diagnosis = property(lambda self: self.core.diagnosis)
     diagnoses = property(lambda self: self.core.diagnoses)

@@ -133,3 +133,25 @@ def test_earlier_diagnoses_keep_no_history_and_compute_nothing_more():
     fc = read.forecast  # computed while it was the latest: kept once detached
     core.update(31, {"loss": 0.4, "val_loss": 0.5})
     assert core.diagnoses[-2][1].forecast is fc
+
+
+def test_the_three_callbacks_take_the_parameters_declared_once():
+    """Keras, Lightning and Hugging Face take the same keywords (the live core's CallbackOptions),
+    show them in their signature, and refuse an unknown one by name before importing a framework."""
+    import inspect
+    import sys
+    from dataclasses import fields
+
+    from lossdoctor import huggingface, keras, lightning
+    from lossdoctor.codes import DEFAULT_STOP_ON
+    from lossdoctor.live import CallbackOptions
+
+    names = [f.name for f in fields(CallbackOptions)]
+    for factory in (keras.LossDoctor, lightning.LossDoctor, huggingface.LossDoctor):
+        params = inspect.signature(factory).parameters
+        assert [p for p in params if p != "base"] == names
+        assert params["stop_on"].default == DEFAULT_STOP_ON and params["budget"].default == 0.01
+        before = set(sys.modules)
+        with pytest.raises(TypeError, match=r"unexpected keyword argument 'stop_onn'; it takes train_key, val_key"):
+            factory(stop_onn=("overfitting",))
+        assert not {"keras", "lightning", "transformers", "torch"} & (set(sys.modules) - before)
