@@ -17,7 +17,7 @@ from .facts import DEFAULT_RULES, Facts, RuleSettings, compute_facts
 from .forecast import Forecast, forecast
 from .history import History
 from .i18n import current, language, t, tr
-from .rules import classify
+from .rules import classify, trend_code
 from .safe import printable
 from .timeline import timeline
 from .trend import DEFAULT_SETTINGS, Trend, TrendSettings, _json_number
@@ -328,7 +328,7 @@ def forecast_of(facts: Facts, history: History, code: str, variant: str,
 def timeline_of(facts: Facts, history: History, settings: TrendSettings) -> tuple:
     """The run in phases, the last read as the verdict reads its window."""
     return timeline(history, facts.train_key, facts.val_key if facts.val_trend else None, settings,
-                    now=(facts.window[0], facts.train.trend, facts.val_trend))
+                    now=(facts.window[0], facts.train.trend, facts.val_trend), code_of=trend_code)
 
 
 def explain(facts: Facts, history: History, settings: TrendSettings = DEFAULT_SETTINGS,

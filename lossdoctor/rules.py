@@ -194,6 +194,13 @@ TREND_TABLE: dict[tuple[str, str | None], Cell] = {
 }
 
 
+def trend_code(train: str, val: str | None) -> str:
+    """The code of a pair of trend readings in the table (a phase of the timeline); `learning` for
+    a pair it has no cell for."""
+    cell = TREND_TABLE.get((train, val))
+    return cell.code if cell else "learning"
+
+
 # Rules of the user's own (`register_rule`), checked after the precedence rules, before the table.
 USER_RULES: list[Rule] = []
 

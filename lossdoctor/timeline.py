@@ -10,6 +10,7 @@ and the code the five-case table gives that pair. Neighbouring phases that read 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,16 +66,18 @@ def _reading_at(segs: list, epoch: float) -> str | None:
 
 
 def timeline(history: History, train_key: str, val_key: str | None,
-             s: TrendSettings = DEFAULT_SETTINGS, now: tuple | None = None) -> tuple[Phase, ...]:
+             s: TrendSettings = DEFAULT_SETTINGS, now: tuple | None = None,
+             code_of: Callable[[str, str | None], str] = lambda train, val: "") -> tuple[Phase, ...]:
     """The phases of the run, first to last.
+
+    `code_of(train, val)`: the code of a phase's pair of readings, given by the decision layer
+    (`rules.trend_code`: the five-case table); this analysis knows no rules.
 
     `now`: (start, train reading, val reading) of the judged window. The whole-run split is
     coarser than the verdict's (its bins smooth out a turn of the last few epochs): where its
     last phase reads otherwise, the window becomes a phase of its own, so that the timeline ends
     as the verdict says.
     """
-    from .rules import TREND_TABLE  # noqa: PLC0415 - rules import facts, which import this module's peers
-
     train = segments(history[train_key].x, history[train_key].y, s)
     val = segments(history[val_key].x, history[val_key].y, s) if val_key else []
     if not train:
@@ -93,7 +96,7 @@ def timeline(history: History, train_key: str, val_key: str | None,
             spans = _end_as_judged(spans, max(now[0], spans[-1][0]), end, list(now[1:]))
         judged = spans[-1][0]
     spans = _join_alike(_reread(spans, history, train_key, val_key, s, judged))
-    return tuple(Phase(a, b, t, v, _code(TREND_TABLE, t, v)) for a, b, t, v in spans)
+    return tuple(Phase(a, b, t, v, code_of(t, v)) for a, b, t, v in spans)
 
 
 def _scaled(x, y, s: TrendSettings):
@@ -151,11 +154,6 @@ def _end_as_judged(spans: list, start: float, end: float, readings: list) -> lis
     last = spans[-1]
     head = spans[:-1] + ([[last[0], start, *last[2:]]] if start > last[0] else [])
     return head + [[start, end, *readings]]
-
-
-def _code(table, train: str, val: str | None) -> str:
-    cell = table.get((train, val))
-    return cell.code if cell else "learning"
 
 
 def _join_alike(spans: list) -> list:
