@@ -22,6 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # (what breaks, file, the exact text, its mutation, the tests to run)
 MUTANTS = [
+    ("a validation loss that stopped improving read as falling", "lossdoctor/trend.py",
+     "if held_out and trend == FALLING and _stopped(kz, kw0, last, s):",
+     "if False and held_out and trend == FALLING and _stopped(kz, kw0, last, s):",
+     ["tests/test_judgement.py", "tests/test_trend.py"]),
+    ("a study that maximises a score read as losses", "lossdoctor/readers/optunastudy.py",
+     "if study.direction == optuna.study.StudyDirection.MAXIMIZE and not any(",
+     "if False and not any(", ["tests/test_optuna_study.py"]),
+    ("earlier live diagnoses keep their history's recipes", "lossdoctor/diagnose.py",
+     "state = {k: v for k, v in self.__dict__.items() if not isinstance(v, Later)}",
+     "state = dict(self.__dict__)", ["tests/test_live.py"]),
     ("notebook panel title unescaped", "lossdoctor/html.py",
      "f'{_e(d.title)}</div>'", "f'{d.title}</div>'", ["tests/test_notebook.py", "tests/test_safe_text.py",
                                                       "tests/test_page.py"]),

@@ -19,8 +19,9 @@ from .live import (CallbackOptions, CoreViews, adapter_class, as_float, callback
 class _TrainerAdapter(CoreViews):
     """The Hugging Face side, mixed into `transformers.TrainerCallback` when a LossDoctor is created."""
 
-    def __init__(self, options: CallbackOptions):
+    def __init__(self, options: CallbackOptions | None = None, **keywords):
         super().__init__()
+        options = options or callback_options(keywords)  # the class itself, made with keywords
         self._setup(options, options.core("loss", "eval_loss", framework="huggingface", point="Evaluation"))
         self.best = torch_weights(self.core)
         self._train: list[float] = []

@@ -15,8 +15,9 @@ from .live import BestWeights, CallbackOptions, CoreViews, adapter_class, callba
 class _LossDoctorMixin(CoreViews):
     """The callback's Keras side, independent of which Keras provides the base class."""
 
-    def __init__(self, options: CallbackOptions):
+    def __init__(self, options: CallbackOptions | None = None, **keywords):
         super().__init__()
+        options = options or callback_options(keywords)  # the class itself, made with keywords
         self._setup(options, options.core("loss"))
         self.best = BestWeights(self.core, lambda m: m.get_weights(), lambda m, w: m.set_weights(w))
 

@@ -14,8 +14,9 @@ from .live import CallbackOptions, CoreViews, adapter_class, callback_options, r
 class _LightningAdapter(CoreViews):
     """The Lightning side, mixed into `lightning.pytorch.Callback` when a LossDoctor is created."""
 
-    def __init__(self, options: CallbackOptions):
+    def __init__(self, options: CallbackOptions | None = None, **keywords):
         super().__init__()
+        options = options or callback_options(keywords)  # the class itself, made with keywords
         self._setup(options, options.core(None, framework="lightning"))
         self.best = torch_weights(self.core)
 

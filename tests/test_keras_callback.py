@@ -283,3 +283,13 @@ def test_a_metric_with_one_value_per_class_does_not_break_fit():
     assert len(h.history["loss"]) == 6
     msgs = [str(w.message) for w in caught if "LossDoctor" in str(w.message)]
     assert len(msgs) == 1 and "no 'f1' in the epoch logs" in msgs[0]
+
+
+def test_the_callback_class_itself_takes_the_same_keywords():
+    """`type(LossDoctor())` subclassed and made with keywords (as bench/speed.py times it) gets
+    the same options as the factory, and refuses an unknown one the same way."""
+    cls = type(LossDoctor())
+    cb = cls(verbose=0, budget=None, stop_on=("non_finite", "overfitting"))
+    assert cb.verbose == 0 and cb.core.budget is None and cb.core.stop_on == ("non_finite", "overfitting")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'verbos'"):
+        cls(verbos=0)
