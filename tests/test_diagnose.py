@@ -270,4 +270,4 @@ def test_the_decision_alone_is_the_diagnosis_code():
         assert (v.code, v.variant, v.rule) == (d.code, d.variant, d.rule), path.name
         assert v.explain(h).summary == d.summary
         checked += 1
-    assert checked >= 12  # the bundled samples alone, when ../shared is not beside the clone
+    assert checked >= (6 if not (SHARED / "seeds").is_dir() else 120)  # the samples alone without ../shared
