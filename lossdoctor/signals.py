@@ -1,5 +1,5 @@
 """What else the log says, beyond the two trends: the learning rate, gradient norms, spikes, a loss
-of exactly 0, a validation loss that is the training loss. Numbers only; words are in `words.py`.
+of exactly 0, a validation loss that is the training loss. Numbers only; words are in `words/`.
 
 - Learning rate (Keras `learning_rate`/`lr`, Hugging Face `learning_rate`, Lightning `lr-*`):
   its value now and its peak, so that a fix can give a number ("from 1e-3 to about 3e-4"), and
