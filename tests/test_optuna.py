@@ -16,11 +16,11 @@ pytestmark = pytest.mark.slow
 EPOCHS = 30
 
 
-def curves(kind: str, seed: int):
+def curves(kind: str, seed: int, epochs: int = EPOCHS):
     """A training run of each kind, epoch by epoch: (loss, val_loss)."""
     rng = np.random.default_rng(seed)
-    e = np.arange(1, EPOCHS + 1, dtype=float)
-    noise = 1 + 0.01 * rng.standard_normal((2, EPOCHS))
+    e = np.arange(1, epochs + 1, dtype=float)
+    noise = 1 + 0.01 * rng.standard_normal((2, epochs))
     if kind == "learning":
         train, val = 2 * np.exp(-e / 12) + 0.3, 2.1 * np.exp(-e / 12) + 0.35
     elif kind == "overfitting":
@@ -28,6 +28,8 @@ def curves(kind: str, seed: int):
     elif kind == "diverging":  # fine for 6 epochs, then the loss climbs 30% an epoch
         train = np.where(e <= 6, 2 * np.exp(-e / 8), 2 * np.exp(-6 / 8) * 1.3 ** (e - 6))
         val = train * 1.1
+    elif kind == "chance":  # stuck at chance for two classes
+        train, val = np.full(epochs, math.log(2)), np.full(epochs, math.log(2))
     else:  # nan from epoch 8
         train, val = 2 * np.exp(-e / 8), 2.2 * np.exp(-e / 8)
         train[7:] = val[7:] = np.nan

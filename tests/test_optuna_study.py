@@ -3,18 +3,17 @@ made by Optuna (an SQLite database and a journal file), run as a subprocess; the
 
 import hashlib
 import json
-import math
 import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 optuna = pytest.importorskip("optuna")
 
 import lossdoctor  # noqa: E402
 import lossdoctor.optuna as ld  # noqa: E402
+from test_optuna import curves  # noqa: E402
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -22,27 +21,11 @@ KINDS = ("learning", "overfitting", "diverging", "chance")
 EXPECTED = {"learning": "learning", "overfitting": "overfitting", "diverging": "diverging", "chance": "plateau"}
 
 
-def curves(kind: str, seed: int, epochs: int = 20):
-    rng = np.random.default_rng(seed)
-    e = np.arange(1, epochs + 1, dtype=float)
-    noise = 1 + 0.01 * rng.standard_normal((2, epochs))
-    if kind == "learning":
-        train, val = 2 * np.exp(-e / 12) + 0.3, 2.1 * np.exp(-e / 12) + 0.35
-    elif kind == "overfitting":
-        train, val = 2 * np.exp(-e / 5) + 0.05, 0.6 + 0.03 * (e - 6) ** 2 / 6
-    elif kind == "diverging":
-        train = 0.5 * 1.3 ** e
-        val = train * 1.1
-    else:  # stuck at chance for two classes
-        train, val = np.full(epochs, math.log(2)), np.full(epochs, math.log(2))
-    return train * noise[0], val * noise[1]
-
-
 def objective(trial):
     trial.suggest_float("lr", 1e-4, 1.0, log=True)
     kind = KINDS[trial.number % len(KINDS)]
     trial.set_user_attr("kind", kind)
-    train, val = curves(kind, trial.number)
+    train, val = curves(kind, trial.number, epochs=20)
     for epoch in range(1, len(train) + 1):
         ld.report(trial, epoch, {"loss": train[epoch - 1], "val_loss": val[epoch - 1]})
     return float(val[-1])
