@@ -254,10 +254,8 @@ def diagnose(history: History, train_key: str | None = None, val_key: str | None
         MissingSeriesError: the requested series, or any training loss, is absent.
     """
     history = as_history(history)
-    # absurd values (1e300 next to 1e-300) overflow harmlessly: the results are checked for finiteness
-    with language(lang), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        facts = compute_facts(history, train_key, val_key, window, settings, rule_settings, classes)
-        return explain(facts, history, settings, horizon)
+    with language(lang):  # the key notes are written while the facts are made: in this language too
+        return decide(history, train_key, val_key, window, settings, rule_settings, classes).explain(history, horizon)
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,6 +291,7 @@ def decide(history: History, train_key: str | None = None, val_key: str | None =
     Takes the arguments of `diagnose`, less `horizon` and `lang`.
     """
     history = as_history(history)
+    # absurd values (1e300 next to 1e-300) overflow harmlessly: the results are checked for finiteness
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         facts = compute_facts(history, train_key, val_key, window, settings, rule_settings, classes)
     rule = classify(facts)

@@ -36,6 +36,7 @@ import warnings
 
 from .errors import LossDoctorError
 from .i18n import t
+from .live import as_float
 from .readers.optunastudy import TRAIN_PREFIX, VAL_MISSING, trial_history
 
 __all__ = ["DEFAULT_PRUNE_ON", "LossDoctorPruner", "diagnose_study", "report", "trial_history"]
@@ -52,7 +53,7 @@ def report(trial, step: int, logs: dict, val_key: str = "val_loss", train_key: s
         logs: the epoch's values (a Keras `logs` dict, a Lightning `callback_metrics`, your own).
         val_key, train_key: their names in `logs`.
     """
-    val, train = _number(logs.get(val_key)), _number(logs.get(train_key))
+    val, train = as_float(logs.get(val_key)), as_float(logs.get(train_key))
     if train is not None:
         trial.set_user_attr(f"{TRAIN_PREFIX}{int(step)}", train if math.isfinite(train) else str(train))
     if val is not None:
@@ -62,12 +63,6 @@ def report(trial, step: int, logs: dict, val_key: str = "val_loss", train_key: s
         trial.set_user_attr(VAL_MISSING, True)
     return trial.should_prune()
 
-
-def _number(v) -> float | None:
-    try:
-        return float(v) if v is not None and not isinstance(v, (bool, str, bytes)) else None
-    except (TypeError, ValueError):
-        return None
 
 
 def diagnose_study(study, options=None):

@@ -24,14 +24,9 @@ import warnings
 from .errors import LossDoctorError
 from .history import History, Series
 from .i18n import t
+from .live import as_float
 from .optuna import DEFAULT_PRUNE_ON, prunes
 
-
-def _number(v) -> float | None:
-    try:
-        return float(v) if v is not None and not isinstance(v, (bool, str, bytes)) else None
-    except (TypeError, ValueError):
-        return None
 
 
 def LossDoctorStopper(train_key: str = "loss", val_key: str = "val_loss", stop_on=DEFAULT_PRUNE_ON,  # noqa: N802
@@ -53,8 +48,8 @@ def LossDoctorStopper(train_key: str = "loss", val_key: str = "val_loss", stop_o
 
         def __call__(self, trial_id: str, result: dict) -> bool:
             run = self.runs.setdefault(trial_id, {"x": [], "train": [], "val": []})
-            step = _number(result.get("training_iteration")) or float(len(run["x"]) + 1)
-            train, val = _number(result.get(train_key)), _number(result.get(val_key))
+            step = as_float(result.get("training_iteration")) or float(len(run["x"]) + 1)
+            train, val = as_float(result.get(train_key)), as_float(result.get(val_key))
             if train is None and val is None:
                 return False
             run["x"].append(step)

@@ -66,8 +66,8 @@ def _reading_at(segs: list, epoch: float) -> str | None:
 
 
 def timeline(history: History, train_key: str, val_key: str | None,
-             s: TrendSettings = DEFAULT_SETTINGS, now: tuple | None = None,
-             code_of: Callable[[str, str | None], str] = lambda train, val: "") -> tuple[Phase, ...]:
+             s: TrendSettings = DEFAULT_SETTINGS, now: tuple | None = None, *,
+             code_of: Callable[[str, str | None], str]) -> tuple[Phase, ...]:
     """The phases of the run, first to last.
 
     `code_of(train, val)`: the code of a phase's pair of readings, given by the decision layer

@@ -110,7 +110,8 @@ def _check_journal(path: str) -> None:
     with open(path, "rb") as f:
         first = f.readline(1 << 16)
     try:
-        ok = isinstance(json.loads(first), dict) and "op_code" in json.loads(first)
+        op = json.loads(first)
+        ok = isinstance(op, dict) and "op_code" in op
     except ValueError:
         ok = False
     if not ok:
