@@ -83,6 +83,24 @@ def prunes(prune_on, code: str, variant: str) -> bool:
     return code in prune_on or f"{code}/{variant}" in prune_on
 
 
+def stopping_diagnosis(history, stop_on):
+    """The diagnosis of a trial's history when its code, or code/variant, is in `stop_on`, else
+    None: decided on the short path, its words written only for a trial that stops (the pruner's
+    and the stopper's one judgement)."""
+    from .diagnose import decide  # noqa: PLC0415
+
+    v = decide(history)
+    return v.explain(history, lang="en") if prunes(stop_on, v.code, v.variant) else None
+
+
+def abstaining(who: str, trial, err: Exception) -> str:
+    """The one warning a pruner or stopper gives when it cannot diagnose a trial (it never breaks
+    the sweep: it abstains for such trials)."""
+    reason = str(err) if isinstance(err, LossDoctorError) else f"{type(err).__name__}: {err}"
+    return t("{who}: trial {n} could not be diagnosed ({reason}); abstaining for such trials", who=who, n=trial,
+             reason=reason)
+
+
 def LossDoctorPruner(wrapped=None, prune_on=DEFAULT_PRUNE_ON, min_steps: int = 5):  # noqa: N802 - a class to the user
     """An `optuna.pruners.BasePruner` that prunes a trial on its own diagnosis.
 
@@ -109,19 +127,13 @@ def LossDoctorPruner(wrapped=None, prune_on=DEFAULT_PRUNE_ON, min_steps: int = 5
                 except Exception as err:  # a pruner must never break the study: abstain, and say so once
                     if not self._warned:
                         self._warned = True
-                        reason = str(err) if isinstance(err, LossDoctorError) else f"{type(err).__name__}: {err}"
-                        warnings.warn(t("LossDoctorPruner: trial {n} could not be diagnosed ({reason}); abstaining "
-                                        "for such trials", n=trial.number, reason=reason), stacklevel=2)
+                        warnings.warn(abstaining("LossDoctorPruner", trial.number, err), stacklevel=2)
             return self.wrapped.prune(study, trial) if self.wrapped is not None else False
 
         def _judge(self, study, trial) -> bool:
-            from .diagnose import decide  # noqa: PLC0415
-
-            history = trial_history(trial)
-            v = decide(history)
-            if not prunes(self.prune_on, v.code, v.variant):
+            d = stopping_diagnosis(trial_history(trial), self.prune_on)
+            if d is None:
                 return False
-            d = v.explain(history, lang="en")  # the words only for a trial it prunes
             step = max(trial.intermediate_values)
             for key, value in (("lossdoctor_code", d.code), ("lossdoctor_variant", d.variant),
                                ("lossdoctor_step", int(step)), ("lossdoctor_reason", d.title)):

@@ -21,11 +21,9 @@ from __future__ import annotations
 import math
 import warnings
 
-from .errors import LossDoctorError
 from .history import History, Series
-from .i18n import t
 from .live import as_float
-from .optuna import DEFAULT_PRUNE_ON, prunes
+from .optuna import DEFAULT_PRUNE_ON, abstaining, stopping_diagnosis
 
 
 
@@ -63,14 +61,10 @@ def LossDoctorStopper(train_key: str = "loss", val_key: str = "val_loss", stop_o
             except Exception as err:  # a stopper must never break the experiment: abstain, and say so once
                 if not self._warned:
                     self._warned = True
-                    reason = str(err) if isinstance(err, LossDoctorError) else f"{type(err).__name__}: {err}"
-                    warnings.warn(t("LossDoctorStopper: trial {n} could not be diagnosed ({reason}); abstaining "
-                                    "for such trials", n=trial_id, reason=reason), stacklevel=2)
+                    warnings.warn(abstaining("LossDoctorStopper", trial_id, err), stacklevel=2)
                 return False
 
         def _judge(self, trial_id: str, run: dict) -> bool:
-            from .diagnose import decide  # noqa: PLC0415
-
             series = {}
             for key, values in (("loss", run["train"]), ("val_loss", run["val"])):
                 points = [(x, v) for x, v in zip(run["x"], values) if v is not None]
@@ -78,11 +72,9 @@ def LossDoctorStopper(train_key: str = "loss", val_key: str = "val_loss", stop_o
                     series[key] = Series(key, [x for x, _ in points], [v for _, v in points])
             if "loss" not in series:  # only a validation loss reported: judged alone
                 series = {"loss": Series("loss", series["val_loss"].x, series["val_loss"].y)}
-            history = History(series, source=f"<ray trial {trial_id}>", format="ray")
-            v = decide(history)
-            if not prunes(stop_on, v.code, v.variant):
+            d = stopping_diagnosis(History(series, source=f"<ray trial {trial_id}>", format="ray"), stop_on)
+            if d is None:
                 return False
-            d = v.explain(history, lang="en")  # the words only for a trial it stops
             self.reasons[trial_id] = {"code": d.code, "variant": d.variant, "iteration": int(run["x"][-1]),
                                       "reason": d.title}
             return True
