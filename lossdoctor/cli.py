@@ -179,25 +179,25 @@ def draw(history, d, output, logy, smooth, shift_train, inputs=()) -> None:
 
 def draw_grid(inputs, options, output, tracking_uri=None) -> None:
     from .plot import render_grid  # noqa: PLC0415
+    from .reports import diagnose_inputs, grid_items  # noqa: PLC0415
 
-    if tracked_inputs(inputs):
-        from .tracked import diagnose_tracked, single_run  # noqa: PLC0415
-
-        batch, histories, _ = diagnose_tracked(inputs, options, tracking_uri)
-        load = histories.__getitem__
-        if single_run(inputs) and batch.results[0].diagnosis is not None:
-            r = batch.results[0]
-            draw(load(r.source), r.diagnosis, output, None, 0.0, False)
-            click.echo(f"{headline(r.diagnosis)}\n" + t("wrote {path}", path=output))
-            return
-    else:
-        batch = run_batch(inputs, options)
-        load = lambda source: load_history(source, options.input_format)  # noqa: E731
-    from .reports import grid_items  # noqa: PLC0415
-
+    tracked = tracked_inputs(inputs)
+    with contextlib.nullcontext() if tracked else progress_bar(inputs) as bar:
+        batch, load = diagnose_inputs(inputs, options, tracking_uri, bar)
+    r = batch.results[0]
+    if tracked and r.diagnosis is not None and _one_tracked_run(inputs):
+        draw(load(r.source), r.diagnosis, output, None, 0.0, False)  # one run named: its own figure
+        click.echo(f"{headline(r.diagnosis)}\n" + t("wrote {path}", path=output))
+        return
     items, total = grid_items(batch, load)
     render_grid(items, output, total=total, inputs=[r.source for r in batch.results])
     click.echo(f"{summary_line(batch)}\n" + t("wrote {path}", path=output))
+
+
+def _one_tracked_run(inputs) -> bool:
+    from .tracked import single_run  # noqa: PLC0415 - the tracking code only for tracked inputs
+
+    return single_run(inputs)
 
 
 @cli.command()

@@ -110,17 +110,21 @@ def report(inputs: str | Iterable[str], output: str | None = None, markdown: str
     return Report(batch, tuple(written), tuple(failing), single=True)
 
 
-def _many(inputs, options, image, page, markdown, fail_on, tracking_uri, progress) -> Report:
+def diagnose_inputs(inputs, options: Options, tracking_uri: str | None = None,
+                    progress: Callable[[int], None] | None = None):
+    """Every run the inputs name (files, or `mlflow:`/`optuna:` inputs): the `Batch`, and a function
+    that gives a run's history by its source (kept from the read for tracked runs, read again
+    for files: only the ones a figure draws)."""
     if tracked_inputs(inputs):
         from .tracked import diagnose_tracked  # noqa: PLC0415
 
         batch, histories, _ = diagnose_tracked(inputs, options, tracking_uri)
-        load = histories.__getitem__
-    else:
-        batch = run_batch(inputs, options, progress)
+        return batch, histories.__getitem__
+    return run_batch(inputs, options, progress), lambda source: load_history(source, options.input_format)
 
-        def load(source):
-            return load_history(source, options.input_format)
+
+def _many(inputs, options, image, page, markdown, fail_on, tracking_uri, progress) -> Report:
+    batch, load = diagnose_inputs(inputs, options, tracking_uri, progress)
 
     def figure():
         from .plot import figure_writer, styled_grid  # noqa: PLC0415
