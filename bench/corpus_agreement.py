@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lossdoctor.diagnose import diagnose  # noqa: E402
-from lossdoctor.errors import LossDoctorError  # noqa: E402
-from lossdoctor.readers import load_history  # noqa: E402
+from lossdoctor.judge.diagnosis import diagnose  # noqa: E402
+from lossdoctor.core.errors import LossDoctorError  # noqa: E402
+from lossdoctor.read.formats import load_history  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 

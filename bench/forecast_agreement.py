@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lossdoctor import History, diagnose  # noqa: E402
-from lossdoctor.forecast import HELP, NO_HELP, _Fit, _fit_family  # noqa: E402
+from lossdoctor.analyse.forecast import HELP, NO_HELP, _Fit, _fit_family  # noqa: E402
 
 DEFAULT_SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 

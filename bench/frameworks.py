@@ -106,8 +106,8 @@ def mlflow_throughput(runs: int, epochs: int) -> None:
         print("7. MLflow: not installed, skipped\n")
         return
     import numpy as np
-    from lossdoctor.options import Options
-    from lossdoctor.tracked import diagnose_tracked
+    from lossdoctor.run.options import Options
+    from lossdoctor.run.tracked import diagnose_tracked
 
     with tempfile.TemporaryDirectory() as root, socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lossdoctor import diagnose  # noqa: E402
-from lossdoctor.errors import LossDoctorError  # noqa: E402
-from lossdoctor.readers import decode, parse_text  # noqa: E402
+from lossdoctor.core.errors import LossDoctorError  # noqa: E402
+from lossdoctor.read.formats import decode, parse_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WILD = ROOT.parent / "shared" / "wild"

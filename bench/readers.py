@@ -28,8 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lossdoctor import load_history  # noqa: E402
-from lossdoctor.errors import LossDoctorError  # noqa: E402
-from lossdoctor.keys import resolve_keys  # noqa: E402
+from lossdoctor.core.errors import LossDoctorError  # noqa: E402
+from lossdoctor.read.keys import resolve_keys  # noqa: E402
 
 DEFAULT_WILD = Path(__file__).resolve().parents[1].parent / "shared" / "wild"
 
@@ -104,7 +104,7 @@ def extra(folder: Path) -> None:
 
 
 def sniff_cost() -> None:
-    from lossdoctor.readers import TEXT_FORMATS  # noqa: PLC0415
+    from lossdoctor.read.formats import TEXT_FORMATS  # noqa: PLC0415
 
     samples = {"a 1 MB CSV of other numbers": "x,y,z\n" + "0.25,17,3.5\n" * 90_000,
                "1 MB of prose": "The loss of the epoch was written in the epic poem at length. " * 16_000}

@@ -135,7 +135,7 @@ def report(folder: Path, verbose: bool = False) -> None:
 
 def replay(full: dict, confirm: int) -> list[tuple[int, str]]:
     """The (epoch, code) announcements of the live core fed one seed's full history epoch by epoch."""
-    from lossdoctor.live import LiveDoctor  # noqa: PLC0415
+    from lossdoctor.live.core import LiveDoctor  # noqa: PLC0415
 
     core = LiveDoctor(budget=None, confirm=confirm, stop_on=())
     for e in range(len(full["loss"])):
@@ -162,7 +162,7 @@ def early_stopping_epoch(val, patience: int, min_delta: float = 0.0) -> int | No
 
 def noise_report(runs: int = 300, spread: float = 0.1) -> None:
     """How often a trend is called on white noise (no trend at all), by history length."""
-    from lossdoctor.trend import FLAT, fit_trend  # noqa: PLC0415
+    from lossdoctor.analyse.trend import FLAT, fit_trend  # noqa: PLC0415
 
     cells = []
     for n in (10, 20, 40):

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lossdoctor import History, diagnose  # noqa: E402
-from lossdoctor.batch import diagnose_many  # noqa: E402
+from lossdoctor.run.batch import diagnose_many  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 
@@ -191,7 +191,7 @@ def _sweep_rows(h: History) -> list:
 
 def forecast_share(h: History, repeats: int) -> None:
     """What the forecast adds to one diagnosis of a 100-epoch history."""
-    from lossdoctor.diagnose import forecast_of  # noqa: PLC0415
+    from lossdoctor.judge.diagnosis import forecast_of  # noqa: PLC0415
 
     d = diagnose(h)
     ts = []
@@ -259,7 +259,7 @@ def callback_overhead(epochs: int, repeats: int) -> None:
         model.fit(x, y, validation_split=0.2, epochs=epochs, batch_size=32, verbose=0, callbacks=callbacks)
         return time.perf_counter() - t
 
-    from lossdoctor.live import FREE_SECONDS
+    from lossdoctor.live.core import FREE_SECONDS
 
     bare, with_cb, share, share_raw, per_cb, per_raw, beyond = [], [], [], [], [], [], []
     for _ in range(repeats):
@@ -302,7 +302,7 @@ def callback_overhead(epochs: int, repeats: int) -> None:
 
 def figure_time(repeats: int) -> None:
     from lossdoctor import load_history
-    from lossdoctor.plot import render_figure
+    from lossdoctor.show.plot import render_figure
 
     h = load_history(str(ROOT / "sample_histories" / "overfitting.json"))
     d = diagnose(h)

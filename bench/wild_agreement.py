@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lossdoctor import History, diagnose  # noqa: E402
-from lossdoctor.history import Series  # noqa: E402
-from lossdoctor.readers.records import _keep_last  # noqa: E402
+from lossdoctor.read.history import Series  # noqa: E402
+from lossdoctor.read.records import _keep_last  # noqa: E402
 from lossdoctor.rules import TREND_TABLE  # noqa: E402
 from seeds_agreement import naive_code  # noqa: E402
 

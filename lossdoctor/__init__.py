@@ -5,11 +5,11 @@
     >>> d.code, d.title
 """
 
-from .diagnose import Decision, Diagnosis, decide, diagnose
-from .errors import HistoryFormatError, InputFileError, LossDoctorError, MissingSeriesError
-from .history import History, Series
-from .readers import load_history
-from .trend import Trend, fit_trend
+from .judge.diagnosis import Decision, Diagnosis, decide, diagnose
+from .core.errors import HistoryFormatError, InputFileError, LossDoctorError, MissingSeriesError
+from .read.history import History, Series
+from .read.formats import load_history
+from .analyse.trend import Trend, fit_trend
 
 __version__ = "0.1.0"
 
@@ -17,11 +17,11 @@ __version__ = "0.1.0"
 
 def __getattr__(name):  # the batch machinery (process pools) and the reports only when asked for
     if name == "diagnose_many":
-        from .batch import diagnose_many  # noqa: PLC0415
+        from .run.batch import diagnose_many  # noqa: PLC0415
 
         return diagnose_many
     if name in ("report", "Report", "Options"):
-        from . import options, reports  # noqa: PLC0415
+        from .run import options, reports  # noqa: PLC0415
 
         return getattr(options if name == "Options" else reports, name)
     raise AttributeError(f"module 'lossdoctor' has no attribute {name!r}")

@@ -10,17 +10,17 @@ import sys
 import click
 
 from . import __version__
-from .diagnose import diagnose as run_diagnosis
-from .discover import is_batch
-from .errors import EXIT_INPUT, EXIT_INTERNAL, error_outcome
-from .i18n import t
-from .options import Options
-from .readers import load_history
+from .judge.diagnosis import diagnose as run_diagnosis
+from .read.discover import is_batch
+from .core.errors import EXIT_INPUT, EXIT_INTERNAL, error_outcome
+from .core.i18n import t
+from .run.options import Options
+from .read.formats import load_history
 from .cli_options import (CONTEXT, LANG_OPTION, TRACKING_URI, Group, figure_options, history_options, parse_codes,
                           tracking_options)
-from .render import RENDERERS, headline, summary_line
+from .show.render import RENDERERS, headline, summary_line
 def fail(path: str, err: Exception, code: int = EXIT_INPUT) -> None:
-    from .safe import printable  # noqa: PLC0415
+    from .core.safe import printable  # noqa: PLC0415
 
     click.echo(t("Error: {path}: {message}", path=printable(path), message=printable(str(err))), err=True)  # one line
     sys.exit(code)
@@ -62,7 +62,7 @@ def cli(rule_modules):
     Example: lossdoctor diagnose history.json
     """
     if rule_modules:
-        from .rules import load_rule_modules  # noqa: PLC0415
+        from .judge.rules import load_rule_modules  # noqa: PLC0415
 
         try:
             load_rule_modules(rule_modules)
@@ -74,14 +74,14 @@ def tracked_inputs(inputs) -> bool:
     """True for `mlflow:` and `optuna:` inputs (`reports` and the tracking code are imported only then)."""
     if not any(i.startswith(("mlflow:", "optuna:")) for i in inputs):
         return False
-    from .reports import tracked_inputs as tracked  # noqa: PLC0415
+    from .run.reports import tracked_inputs as tracked  # noqa: PLC0415
 
     return tracked(inputs)
 
 
 def run_batch(inputs, options: Options):
     """Diagnose every run the inputs name, with a progress bar on a terminal."""
-    from .reports import run_batch as diagnose_runs  # noqa: PLC0415
+    from .run.reports import run_batch as diagnose_runs  # noqa: PLC0415
 
     with progress_bar(inputs) as bar:
         return diagnose_runs(inputs, options, bar)
@@ -90,7 +90,7 @@ def run_batch(inputs, options: Options):
 @contextlib.contextmanager
 def progress_bar(inputs):
     """A progress callback for many runs on a terminal (a bar on stderr), else None."""
-    from .batch import expand  # noqa: PLC0415
+    from .run.batch import expand  # noqa: PLC0415
 
     if not sys.stderr.isatty() or os.environ.get("CI") or not is_batch(inputs):
         yield None
@@ -102,8 +102,8 @@ def progress_bar(inputs):
 def diagnose_tracked_runs(inputs, options, output_format, tracking_uri, write_back) -> None:
     """`diagnose mlflow:EXPERIMENT` / `mlflow:runs/RUN_ID` / `optuna:STORAGE?study=NAME`: the same reports as
     for files."""
-    from .render import BATCH_RENDERERS  # noqa: PLC0415
-    from .tracked import diagnose_tracked, single_run, write_back as record  # noqa: PLC0415
+    from .show.render import BATCH_RENDERERS  # noqa: PLC0415
+    from .run.tracked import diagnose_tracked, single_run, write_back as record  # noqa: PLC0415
 
     if write_back and not inputs[0].startswith("mlflow:"):
         raise click.UsageError(t("--write-back records diagnoses on MLflow runs: use it with mlflow: inputs"))
@@ -153,7 +153,7 @@ def diagnose(inputs, options, output_format, tracking_uri, write_back):
     if write_back:
         raise click.UsageError(t("--write-back records diagnoses on MLflow runs: use it with mlflow: inputs"))
     if is_batch(inputs):
-        from .render import BATCH_RENDERERS  # noqa: PLC0415
+        from .show.render import BATCH_RENDERERS  # noqa: PLC0415
 
         batch = run_batch(inputs, options)
         click.echo(BATCH_RENDERERS[output_format](batch), nl=False)
@@ -172,14 +172,14 @@ def diagnose(inputs, options, output_format, tracking_uri, write_back):
 
 def draw(history, d, output, logy, smooth, shift_train, inputs=()) -> None:
     """Write the figure atomically, never over an input."""
-    from .plot import save_figure, styled_figure  # noqa: PLC0415 - matplotlib only when a figure is asked for
+    from .show.plot import save_figure, styled_figure  # noqa: PLC0415 - matplotlib only when a figure is asked for
 
     save_figure(styled_figure(history, d, logy=logy, smooth=smooth, shift_train=shift_train), output, inputs)
 
 
 def draw_grid(inputs, options, output, tracking_uri=None) -> None:
-    from .plot import render_grid  # noqa: PLC0415
-    from .reports import diagnose_inputs, grid_items  # noqa: PLC0415
+    from .show.plot import render_grid  # noqa: PLC0415
+    from .run.reports import diagnose_inputs, grid_items  # noqa: PLC0415
 
     tracked = tracked_inputs(inputs)
     with contextlib.nullcontext() if tracked else progress_bar(inputs) as bar:
@@ -195,7 +195,7 @@ def draw_grid(inputs, options, output, tracking_uri=None) -> None:
 
 
 def _one_tracked_run(inputs) -> bool:
-    from .tracked import single_run  # noqa: PLC0415 - the tracking code only for tracked inputs
+    from .run.tracked import single_run  # noqa: PLC0415 - the tracking code only for tracked inputs
 
     return single_run(inputs)
 
@@ -248,7 +248,7 @@ def report(inputs, options, output, logy, smooth, shift_train, markdown_path, ht
 
     Example: lossdoctor report history.json -o report.png --markdown summary.md --fail-on overfitting,non_finite
     """
-    from .reports import OptionError, report as make_report  # noqa: PLC0415
+    from .run.reports import OptionError, report as make_report  # noqa: PLC0415
 
     try:
         with progress_bar(inputs) as bar:

@@ -9,8 +9,8 @@ import os
 
 import click
 
-from .codes import NAMES
-from .readers import format_names
+from .judge.codes import NAMES
+from .read.formats import format_names
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -33,7 +33,7 @@ class Translated:
 def translated_help(cmd):
     import inspect  # noqa: PLC0415
 
-    from .i18n import tr  # noqa: PLC0415
+    from .core.i18n import tr  # noqa: PLC0415
 
     saved = [(cmd, cmd.help)] + [(p, p.help) for p in cmd.params if getattr(p, "help", None)]
     try:
@@ -68,7 +68,7 @@ class FiniteRange(click.FloatRange):
 
 def choose_language(ctx, param, value):
     """--lang: write in this language from now on (else LOSSDOCTOR_LANG, the locale, English)."""
-    from .i18n import set_language  # noqa: PLC0415
+    from .core.i18n import set_language  # noqa: PLC0415
 
     if value:
         set_language(value)
@@ -84,7 +84,7 @@ LANG_OPTION = click.option("--lang", type=click.Choice(["en", "zh"]), callback=c
 def history_options(fn):
     """Options shared by every command that reads a history: the command receives them as one
     `options` (an `Options`), which it passes down unchanged to every run it reads."""
-    from .options import Options  # noqa: PLC0415
+    from .run.options import Options  # noqa: PLC0415
 
     command = fn
 
@@ -137,12 +137,12 @@ def parse_codes(ctx, param, value):
     codes = {c.strip() for c in value.split(",") if c.strip()}
     known = set(CODES)
     if any("/" in c for c in codes):
-        from .rules import outcomes  # noqa: PLC0415 - only when a variant is asked for
+        from .judge.rules import outcomes  # noqa: PLC0415 - only when a variant is asked for
 
         known |= {f"{code}/{variant}" for code, variant in outcomes()}
     unknown = sorted(codes - known)
     if unknown:
-        from .safe import printable  # noqa: PLC0415
+        from .core.safe import printable  # noqa: PLC0415
 
         raise click.BadParameter(printable(f"unknown code(s) {', '.join(unknown)}; choose from {', '.join(CODES)} "
                                            "(or code/variant, e.g. overfitting/val_rising)"))

@@ -34,8 +34,8 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 def data_messages():
     """(message, where) of the sentences kept as data."""
-    from lossdoctor.advice import ADVICE  # noqa: PLC0415
-    from lossdoctor.apis import API  # noqa: PLC0415
+    from lossdoctor.words.advice import ADVICE  # noqa: PLC0415
+    from lossdoctor.words.apis import API  # noqa: PLC0415
 
     for (code, variant), a in ADVICE.items():
         where = f"advice {code}/{variant}"

@@ -6,7 +6,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from lossdoctor import diagnose, load_history  # noqa: E402
-from lossdoctor.plot import render_figure  # noqa: E402
+from lossdoctor.show.plot import render_figure  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 for name, kwargs in [("overfitting", {"smooth": 0.0}), ("data_problem", {}), ("diverging", {}),

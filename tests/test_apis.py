@@ -7,10 +7,10 @@ import pytest
 from conftest import SAMPLES, write
 from formats import hf_trainer_state, lightning_metrics_csv
 from lossdoctor import History, diagnose, load_history
-from lossdoctor.advice import ADVICE
-from lossdoctor.apis import API
-from lossdoctor.diagnose import fill_fixes
-from lossdoctor.facts import compute_facts
+from lossdoctor.words.advice import ADVICE
+from lossdoctor.words.apis import API
+from lossdoctor.judge.diagnosis import fill_fixes
+from lossdoctor.analyse.facts import compute_facts
 from lossdoctor.words import context
 
 KERAS_ONLY = ("restore_best_weights", "kernel_regularizer", "MaxPooling2D", "validation_split", "TerminateOnNaN",

@@ -57,7 +57,7 @@ def test_a_dollar_sign_in_a_name_is_text_not_mathtext(tmp_path):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from lossdoctor import diagnose, load_history
-    from lossdoctor.plot import plot_diagnosis
+    from lossdoctor.show.plot import plot_diagnosis
     h = load_history(str(p))
     fig = plot_diagnosis(h, diagnose(h), logy=True)
     fig.canvas.draw() if hasattr(fig.canvas, "draw") else None

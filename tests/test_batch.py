@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SAMPLE_CODES, SAMPLES
-from lossdoctor.batch import diagnose_many, expand
-from lossdoctor.codes import NAMES as SEVERITY
+from lossdoctor.run.batch import diagnose_many, expand
+from lossdoctor.judge.codes import NAMES as SEVERITY
 from lossdoctor.cli import cli
 
 
@@ -78,7 +78,7 @@ def test_grid_figure(sweep, tmp_path):
 
 def test_grid_axes_titles(sweep):
     from lossdoctor import diagnose, load_history
-    from lossdoctor.plot import plot_grid
+    from lossdoctor.show.plot import plot_grid
     items = []
     for p in sorted(sweep.glob("trial_*/*.json"))[:4]:
         h = load_history(str(p))
@@ -90,7 +90,7 @@ def test_grid_axes_titles(sweep):
 
 
 def test_an_internal_error_in_a_batch_stays_one_and_exits_3(tmp_path, monkeypatch):
-    import lossdoctor.batch as lb
+    import lossdoctor.run.batch as lb
     from click.testing import CliRunner
     from lossdoctor.cli import cli
     for name in ("a.json", "boom.json"):
@@ -126,13 +126,13 @@ def test_a_hugging_face_output_dir_is_one_run_and_its_other_files_are_not_runs(t
     assert expand([str(out)]) == [str(out / "trainer_state.json")]
     batch = diagnose_many([str(out)])
     assert len(batch.results) == 1 and batch.skipped == 8  # 6 config/result files, 2 older checkpoint states
-    from lossdoctor.render import summary_line
+    from lossdoctor.show.render import summary_line
     assert summary_line(batch).endswith("(8 file(s) that are not training logs skipped)")
 
 
 def test_lightning_versions_are_separate_tensorboard_runs(tmp_path):
     pytest.importorskip("tensorboard")
-    from lossdoctor.discover import is_event_path
+    from lossdoctor.read.discover import is_event_path
     logs = tmp_path / "lightning_logs"
     for v in range(3):
         (logs / f"version_{v}").mkdir(parents=True)
@@ -142,7 +142,7 @@ def test_lightning_versions_are_separate_tensorboard_runs(tmp_path):
 
 
 def test_batch_table_aligns_wide_characters(tmp_path):
-    from lossdoctor.render import batch_to_text, display_width
+    from lossdoctor.show.render import batch_to_text, display_width
     for name in ("训练记录.json", "plain.json"):
         (tmp_path / name).write_bytes((SAMPLES / "still_learning.json").read_bytes())
     lines = batch_to_text(diagnose_many([str(tmp_path)])).splitlines()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lossdoctor import History, diagnose
-from lossdoctor.checkpoint import analyse, early_stopping
+from lossdoctor.analyse.checkpoint import analyse, early_stopping
 from lossdoctor.words import epoch_list
 
 X = np.arange(1.0, 31.0)
@@ -90,7 +90,7 @@ def _console(durations: str) -> str:
 
 def test_the_cost_in_hours_from_a_console_logs_epoch_durations():
     from lossdoctor import diagnose
-    from lossdoctor.readers import console
+    from lossdoctor.read import console
 
     d = diagnose(console.parse(_console("95s"), "x"))
     c = d.facts.checkpoint
@@ -102,7 +102,7 @@ def test_the_cost_in_hours_from_a_console_logs_epoch_durations():
 
 def test_no_time_no_hours_and_zero_second_epochs_say_nothing():
     from lossdoctor import diagnose
-    from lossdoctor.readers import console
+    from lossdoctor.read import console
 
     for text in (_console("0s"), _console("0s").replace(" - 0s", "")):
         d = diagnose(console.parse(text, "x"))
@@ -116,8 +116,8 @@ def test_runtimes_of_wandb_and_the_callbacks_clock():
     import numpy as np
 
     from lossdoctor import diagnose
-    from lossdoctor.live import LiveDoctor
-    from lossdoctor.readers.jsonlog import parse
+    from lossdoctor.live.core import LiveDoctor
+    from lossdoctor.read.jsonlog import parse
 
     e = np.arange(1, 41)
     rows = [{"epoch": int(i), "loss": float(np.exp(-i / 8)), "val_loss": float(0.5 + 0.002 * (i - 10) ** 2),
@@ -140,7 +140,7 @@ def test_keras_restore_message_is_what_the_fix_keeps():
     import numpy as np
 
     from lossdoctor import diagnose
-    from lossdoctor.readers import console
+    from lossdoctor.read import console
 
     e = np.arange(1, 31)
     text = "".join(f"Epoch {i}/30\n32/32 - 1s - loss: {np.exp(-i / 8):.4f} - val_loss: {0.5 + 0.002 * (i - 10) ** 2:.4f}\n"
@@ -160,7 +160,7 @@ def test_the_trainers_best_checkpoint_is_what_the_fix_keeps():
     import numpy as np
 
     from lossdoctor import diagnose
-    from lossdoctor.readers.jsonlog import parse
+    from lossdoctor.read.jsonlog import parse
 
     e = np.arange(1, 21)
     log = []
@@ -180,7 +180,7 @@ def test_the_share_after_the_best_is_of_the_whole_run_when_evaluations_start_lat
     38.2 trained are 80% of the run, not 97% of the span the evaluations cover."""
     import numpy as np
 
-    from lossdoctor.checkpoint import analyse
+    from lossdoctor.analyse.checkpoint import analyse
 
     x = np.array([7.63, 15.26, 22.9, 30.53, 38.17])
     c = analyse(x, np.array([0.321, 0.36, 0.38, 0.40, 0.43]), "eval_loss", 0.017, 0.43)

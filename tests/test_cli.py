@@ -152,7 +152,7 @@ def test_report_over_a_folder_fails_on_any_matching_run(tmp_path):
 
 def test_readme_lists_every_input_format():
     from conftest import ROOT
-    from lossdoctor.readers import format_names
+    from lossdoctor.read.formats import format_names
     readme = (ROOT / "README.md").read_text()
     line = next(l for l in readme.splitlines() if l.startswith("- `--input-format` is one of"))
     nxt = readme[readme.index(line):].split("\n- ")[0]

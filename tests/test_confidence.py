@@ -6,7 +6,7 @@ import numpy as np
 
 from conftest import ROOT
 from lossdoctor import History, diagnose
-from lossdoctor.render import to_text
+from lossdoctor.show.render import to_text
 from lossdoctor.words import confidence_text
 
 E = np.arange(1.0, 41.0)
@@ -28,7 +28,7 @@ def test_nan_is_sure_and_too_few_points_are_not():
 
 def test_a_sparse_validation_series_is_a_reason():
     h = History.from_dict({"loss": list(np.exp(-np.arange(1.0, 101.0) / 50))})
-    from lossdoctor.history import Series
+    from lossdoctor.read.history import Series
     at = np.array([25.0, 50.0, 75.0, 100.0])
     val = Series("val_loss", at, np.exp(-at / 60))
     d = diagnose(History({**h.series, "val_loss": val}))

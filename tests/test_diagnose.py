@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLE_CODES, SAMPLES
-from lossdoctor import History, diagnose, load_history, render
-from lossdoctor.errors import LossDoctorError, MissingSeriesError
-from lossdoctor.facts import RuleSettings, chance_classes
+from lossdoctor import History, diagnose, load_history
+from lossdoctor.show import render
+from lossdoctor.core.errors import LossDoctorError, MissingSeriesError
+from lossdoctor.analyse.facts import RuleSettings, chance_classes
 
 E = np.arange(1, 41, dtype=float)
 FALL = 1.0 + 2.0 * np.exp(-E / 8)        # falls ~40% over the last third
@@ -156,7 +157,7 @@ def test_to_dict_is_json_safe():
 
 
 def test_step_level_noise_does_not_hide_the_trend():
-    from lossdoctor.history import Series
+    from lossdoctor.read.history import Series
     rng = np.random.default_rng(3)
     steps = np.linspace(0.001, 10, 5000)                     # 500 logged steps per epoch
     train = 1.0 / np.sqrt(steps + 1) * (1 + 0.3 * rng.standard_normal(steps.size))
@@ -236,7 +237,7 @@ def test_a_hugging_face_fix_names_the_checkpoint_by_its_step():
     evaluation is the one to keep, not an epoch number the Trainer never writes."""
     import json
 
-    from lossdoctor.readers import parse_text
+    from lossdoctor.read.formats import parse_text
     log = []
     for e in range(1, 21):
         log.append({"epoch": float(e), "step": 125 * e, "loss": round(float(np.exp(-e / 6) + 0.05), 4)})

@@ -12,7 +12,7 @@ matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from lossdoctor.plot import styled_figure, styled_grid  # noqa: E402
+from lossdoctor.show.plot import styled_figure, styled_grid  # noqa: E402
 
 
 def _ticks(fig):

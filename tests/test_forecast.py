@@ -8,8 +8,8 @@ import pytest
 
 from conftest import ROOT
 from lossdoctor import History, diagnose
-from lossdoctor.forecast import forecast
-from lossdoctor.render import to_markdown, to_text
+from lossdoctor.analyse.forecast import forecast
+from lossdoctor.show.render import to_markdown, to_text
 from lossdoctor.words import fmt_value, forecast_text
 
 X = np.arange(1.0, 21.0)
@@ -80,7 +80,7 @@ def test_an_overfitting_run_is_told_more_epochs_will_not_help():
 
 def test_the_figure_draws_the_forecast_band(tmp_path):
     pytest.importorskip("matplotlib")
-    from lossdoctor.plot import plot_diagnosis
+    from lossdoctor.show.plot import plot_diagnosis
 
     h = History.from_dict({"loss": list(1 / X), "val_loss": list(1.1 / X + 0.05)})
     d = diagnose(h)

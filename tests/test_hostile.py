@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import lossdoctor.readers as readers
+import lossdoctor.read.formats as readers
 from conftest import write
 from formats import hf_trainer_state, keras2_verbose2, keras3_verbose1, lightning_metrics_csv, notebook
 from lossdoctor import History, LossDoctorError, diagnose, load_history
 from lossdoctor.cli import cli
-from lossdoctor.readers import parse_text
+from lossdoctor.read.formats import parse_text
 
 L = [1.0, 0.8, 0.65, 0.55, 0.5, 0.46, 0.43, 0.41]
 V = [1.1, 0.9, 0.8, 0.75, 0.74, 0.76, 0.8, 0.85]
@@ -189,8 +189,8 @@ def test_structural_token_soup(tokens):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40))
 def test_any_key_name_renders_safely(key):
-    from lossdoctor.render import to_markdown, to_text
-    from lossdoctor.safe import printable
+    from lossdoctor.show.render import to_markdown, to_text
+    from lossdoctor.core.safe import printable
 
     h = History.from_dict({key: L, f"val_{key}": V} if key not in ("", ) else {"loss": L})
     try:

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossdoctor import History, diagnose
-from lossdoctor.errors import RuleError
-from lossdoctor.readers import parse_text
+from lossdoctor.core.errors import RuleError
+from lossdoctor.read.formats import parse_text
 from lossdoctor.rules import register_rule, unregister_rule
-from lossdoctor.safe import md, printable
+from lossdoctor.core.safe import md, printable
 
 from conftest import SAMPLES, write
 
@@ -56,7 +56,7 @@ def test_a_rule_answering_what_is_not_true_or_false_is_a_rule_error(answer):
 
 
 def test_a_rule_cannot_take_over_a_built_in_outcome():
-    from lossdoctor.advice import ADVICE
+    from lossdoctor.words.advice import ADVICE
     before = ADVICE[("plateau", "slow")]
     with pytest.raises(RuleError, match="one of lossdoctor's own outcomes"):
         register_rule("t:mine", "plateau", "slow", "Mine", "mine", ("fix",))

@@ -45,7 +45,7 @@ def test_nan_run_is_stopped_at_once(tmp_path):
 
 
 def test_an_error_inside_the_diagnosis_does_not_break_training(tmp_path, monkeypatch):
-    import lossdoctor.live as live
+    import lossdoctor.live.core as live
 
     def broken(*a, **k):
         raise RuntimeError("injected")

@@ -16,9 +16,9 @@ import pytest
 
 from conftest import ROOT, SAMPLES, SHARED
 from lossdoctor import History, diagnose, load_history
-from lossdoctor import i18n
-from lossdoctor.i18n import language
-from lossdoctor.render import to_markdown, to_text
+from lossdoctor.core import i18n
+from lossdoctor.core.i18n import language
+from lossdoctor.show.render import to_markdown, to_text
 from lossdoctor.rules import outcomes
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -142,7 +142,7 @@ def test_overfitting_reads_as_the_source_says():
 def survey(paths) -> tuple[set, list]:
     """Read and diagnose each file, then the built histories, all in zh: the outcomes seen and the
     English words left. A file that cannot be diagnosed is checked by its one-line error."""
-    from lossdoctor.errors import LossDoctorError
+    from lossdoctor.core.errors import LossDoctorError
 
     i18n.MISSING.clear()
     seen, leaks = set(), []
@@ -299,7 +299,7 @@ def figure_texts(fig) -> list[str]:
 
 
 def test_the_figure_in_zh_uses_a_cjk_font_and_draws_every_glyph(tmp_path):
-    from lossdoctor import plot
+    from lossdoctor.show import plot
 
     if plot.cjk_font() is None:
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk, as .ci/run does)")
@@ -321,7 +321,7 @@ def test_the_figure_in_zh_uses_a_cjk_font_and_draws_every_glyph(tmp_path):
 
 
 def test_the_figure_falls_back_to_english_with_one_note_without_a_cjk_font(monkeypatch, capsys):
-    from lossdoctor import plot
+    from lossdoctor.show import plot
 
     monkeypatch.setattr(plot, "cjk_font", lambda: None)
     monkeypatch.setattr(plot, "_told", set())
@@ -349,8 +349,8 @@ def test_help_in_zh():
 def test_renderers_write_in_the_diagnosis_language_from_python():
     """`diagnose(h, lang="zh")` then `to_text(d)` or `to_markdown(d)`: the headings are Chinese too,
     and the language in force around the call is left as it was."""
-    from lossdoctor import render
-    from lossdoctor.i18n import current
+    from lossdoctor.show import render
+    from lossdoctor.core.i18n import current
 
     before = current()
     d = diagnose(load_history(str(SAMPLES / "overfitting.json")), lang="zh")

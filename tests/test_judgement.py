@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from lossdoctor import History, diagnose
-from lossdoctor.live import LiveDoctor
-from lossdoctor.trend import fit_trend
+from lossdoctor.live.core import LiveDoctor
+from lossdoctor.analyse.trend import fit_trend
 
 from conftest import ROOT, SHARED
 

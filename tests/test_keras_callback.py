@@ -104,7 +104,7 @@ def test_invalid_arguments():
 
 
 def fake_clock(monkeypatch, cb, diagnosis_seconds):
-    import lossdoctor.live as lk
+    import lossdoctor.live.core as lk
     now = [0.0]
     real = lk.diagnose
 
@@ -117,7 +117,7 @@ def fake_clock(monkeypatch, cb, diagnosis_seconds):
 
 
 def test_budget_bounds_the_time_spent_diagnosing(monkeypatch):
-    from lossdoctor.live import FREE_SECONDS
+    from lossdoctor.live.core import FREE_SECONDS
     cb = LossDoctor(verbose=0, budget=0.01)
     now = fake_clock(monkeypatch, cb, 0.01)  # each diagnosis "takes" 10 ms ...
     cb.set_model(tiny_model())
@@ -203,7 +203,7 @@ def test_report_and_history_files_are_written_and_readable(tmp_path):
 
 
 def test_failure_inside_the_diagnosis_does_not_stop_fit(monkeypatch):
-    import lossdoctor.live as lk
+    import lossdoctor.live.core as lk
 
     def broken(*a, **k):
         raise RuntimeError("injected")

@@ -36,7 +36,7 @@ def test_nan_run_is_stopped_at_once():
 
 
 def test_an_error_inside_the_diagnosis_does_not_break_training(monkeypatch):
-    import lossdoctor.live as live
+    import lossdoctor.live.core as live
 
     def broken(*a, **k):
         raise RuntimeError("injected")

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lossdoctor.live import LiveDoctor, as_float
+from lossdoctor.live.core import LiveDoctor, as_float
 
 
 def feed(core, losses, vals=None, start=1):
@@ -108,7 +108,7 @@ def test_unknown_stop_on_codes_are_refused_with_the_valid_ones(bad):
 
 
 def test_grid_names_keep_their_distinguishing_end():
-    from lossdoctor.plot import shorten_middle
+    from lossdoctor.show.plot import shorten_middle
     name = "sweeps/2026-11-30/lr_sweep/adam_lr=3e-4_bs=64_seed=7/history.json"
     short = shorten_middle(name, 38)
     assert len(short) == 38 and short.endswith("seed=7/history.json") and short.startswith("sweeps/2026")
@@ -118,7 +118,7 @@ def test_grid_names_keep_their_distinguishing_end():
 def test_earlier_diagnoses_keep_no_history_and_compute_nothing_more():
     """Only the latest diagnosis keeps its history (memory linear in the epochs); the earlier ones
     keep their verdict and words, and what was computed of them, without computing the rest."""
-    from lossdoctor.diagnose import Later
+    from lossdoctor.judge.diagnosis import Later
 
     core = LiveDoctor(budget=None)
     e = np.arange(1, 31)
@@ -143,8 +143,8 @@ def test_the_three_callbacks_take_the_parameters_declared_once():
     from dataclasses import fields
 
     from lossdoctor import huggingface, keras, lightning
-    from lossdoctor.codes import DEFAULT_STOP_ON
-    from lossdoctor.live import CallbackOptions
+    from lossdoctor.judge.codes import DEFAULT_STOP_ON
+    from lossdoctor.live.core import CallbackOptions
 
     names = [f.name for f in fields(CallbackOptions)]
     for factory in (keras.LossDoctor, lightning.LossDoctor, huggingface.LossDoctor):

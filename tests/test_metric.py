@@ -4,7 +4,7 @@ import numpy as np
 
 from conftest import SAMPLES, write
 from lossdoctor import History, diagnose, load_history
-from lossdoctor.metric import direction, validation_metric
+from lossdoctor.analyse.metric import direction, validation_metric
 
 
 def test_which_way_is_better():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lossdoctor import diagnose, load_history
-from lossdoctor.live import LiveDoctor
+from lossdoctor.live.core import LiveDoctor
 
 from conftest import write
 

@@ -200,7 +200,7 @@ def test_mlflow_millisecond_timestamps_become_seconds(experiment):
     """MLflow stores milliseconds since 1970: a run that logged an epoch a minute is 60 s per epoch."""
     from mlflow.tracking import MlflowClient
 
-    import lossdoctor.readers.mlflow as ml
+    import lossdoctor.read.mlflow as ml
     uri, _, _ = experiment
     c = MlflowClient(tracking_uri=uri)
     exp = c.create_experiment("clock")

@@ -80,7 +80,7 @@ def test_a_misbehaving_server_gets_one_clear_line(behaviour, says, monkeypatch):
 
 
 def test_a_server_that_never_finishes_is_given_up_on(monkeypatch):
-    import lossdoctor.readers.mlflow as ml
+    import lossdoctor.read.mlflow as ml
     monkeypatch.setattr(ml, "DEADLINE", 2.0)
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     httpd, uri = serve(api((200, b'{"metrics": []}', 30)))
@@ -107,7 +107,7 @@ def test_a_reply_without_end_is_cut_at_the_size_limit(monkeypatch):
     same second, instead of filling memory until the deadline."""
     import tracemalloc
 
-    import lossdoctor.readers.mlflow as ml
+    import lossdoctor.read.mlflow as ml
     monkeypatch.setattr(ml, "MAX_BODY", 1 << 20)
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     httpd, uri = serve(api((200, b" " * (40 << 20), 0)))

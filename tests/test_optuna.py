@@ -114,7 +114,7 @@ def test_wrapping_a_ranking_pruner_and_a_pruner_that_never_breaks_a_study(tmp_pa
 def test_a_history_the_diagnosis_refuses_makes_the_pruner_abstain_with_one_warning(tmp_path, monkeypatch):
     import sys
 
-    diag = sys.modules["lossdoctor.diagnose"]
+    diag = sys.modules["lossdoctor.judge.diagnosis"]
 
     def broken(*a, **k):
         raise ValueError("boom")

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from conftest import SAMPLES
-from lossdoctor.atomic import TEMP_PREFIX, WritePlan, remove_stale_temporaries, text_writer
-from lossdoctor.errors import InputFileError
+from lossdoctor.core.atomic import TEMP_PREFIX, WritePlan, remove_stale_temporaries, text_writer
+from lossdoctor.core.errors import InputFileError
 
 pytest.importorskip("matplotlib")
 SAMPLE = SAMPLES / "overfitting.json"
@@ -84,7 +84,7 @@ def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
     script = tmp_path / "slow.py"
     script.write_text(
         "import sys, time\n"
-        "from lossdoctor.atomic import WritePlan\n"
+        "from lossdoctor.core.atomic import WritePlan\n"
         "def slow(tmp):\n"
         "    open(tmp, 'w').write('partial')\n"
         "    print('writing', flush=True)\n"

@@ -26,11 +26,11 @@ def test_wheel_and_sdist_build_check_and_install(tmp_path):
     r = subprocess.run([sys.executable, "-m", "twine", "check", str(wheel), str(sdist)], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.count("PASSED") == 2, r.stdout + r.stderr
     names = zipfile.ZipFile(wheel).namelist()
-    assert "lossdoctor/readers/jsonlog.py" in names and not any(n.startswith("tests/") for n in names)
-    assert {"lossdoctor/assets/page.js", "lossdoctor/assets/page.css"} <= set(names)  # the HTML page's
+    assert "lossdoctor/read/jsonlog.py" in names and not any(n.startswith("tests/") for n in names)
+    assert {"lossdoctor/show/assets/page.js", "lossdoctor/show/assets/page.css"} <= set(names)  # the HTML page's
     assert "lossdoctor/locale/zh/LC_MESSAGES/lossdoctor.mo" in names  # the compiled zh catalogue
     with tarfile.open(sdist) as tar:
-        assert any(n.endswith("lossdoctor/assets/page.js") for n in tar.getnames())
+        assert any(n.endswith("lossdoctor/show/assets/page.js") for n in tar.getnames())
 
     # a fresh venv (the heavy dependencies come from this interpreter's site-packages; lossdoctor from the wheel)
     venv = tmp_path / "venv"

@@ -292,10 +292,10 @@ def test_browser_page_over_the_corpus(driver, tmp_path):
 def test_a_chinese_page_has_no_english_cells(tmp_path):
     """Every cell the page writes for a run is in the diagnosis' language: a NaN run's note and the
     forecast column in a zh page read in Chinese (they were English, with a raw unit code)."""
-    from lossdoctor.batch import diagnose_loaded
-    from lossdoctor.history import History
-    from lossdoctor.i18n import language
-    from lossdoctor.page import _forecast_cell, run_data
+    from lossdoctor.run.batch import diagnose_loaded
+    from lossdoctor.read.history import History
+    from lossdoctor.core.i18n import language
+    from lossdoctor.show.page import _forecast_cell, run_data
 
     nan_run = History.from_dict({"loss": [1.0, 0.8, 0.7, 0.6, float("nan")], "val_loss": [1.1, 0.9, 0.8, 0.7, 0.75]})
     learning = History.from_dict({"loss": list(np.exp(-np.arange(1, 31) / 10) + 0.1),

@@ -8,11 +8,11 @@ import numpy as np
 
 from conftest import write
 from lossdoctor import History, diagnose, load_history
-from lossdoctor.confidence import _borderline
-from lossdoctor.forecast import _verdict
-from lossdoctor.live import LiveDoctor
-from lossdoctor.safe import md
-from lossdoctor.trend import DEFAULT_SETTINGS, fit_trend
+from lossdoctor.analyse.confidence import _borderline
+from lossdoctor.analyse.forecast import _verdict
+from lossdoctor.live.core import LiveDoctor
+from lossdoctor.core.safe import md
+from lossdoctor.analyse.trend import DEFAULT_SETTINGS, fit_trend
 from lossdoctor.words import epoch_number
 
 

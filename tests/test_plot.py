@@ -7,7 +7,7 @@ import pytest
 
 from conftest import SAMPLES
 from lossdoctor import History, diagnose, load_history
-from lossdoctor.plot import plot_diagnosis, render_figure, tensorboard_smooth, wants_log_scale
+from lossdoctor.show.plot import plot_diagnosis, render_figure, tensorboard_smooth, wants_log_scale
 
 
 def fig_for(name, **kw):
@@ -93,7 +93,7 @@ def test_same_figure_every_time(tmp_path):
 
 
 def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
-    import lossdoctor.plot as plot
+    import lossdoctor.show.plot as plot
     h = load_history(str(SAMPLES / "overfitting.json"))
     fig = plot.plot_diagnosis(h, diagnose(h))
 
@@ -133,7 +133,7 @@ def test_plot_bad_extension_is_exit_2(tmp_path):
 
 def test_the_verdict_box_holds_the_top_fixes_in_full_and_sits_at_the_bottom(samples):
     from lossdoctor import diagnose, load_history
-    from lossdoctor.plot import plot_diagnosis
+    from lossdoctor.show.plot import plot_diagnosis
     h = load_history(str(samples / "overfitting.json"))
     d = diagnose(h)
     fig = plot_diagnosis(h, d)
@@ -153,7 +153,7 @@ def test_a_validation_accuracy_alone_gets_its_panel():
     """Lightning runs often log val_acc and no training accuracy."""
     import numpy as np
     from lossdoctor import History, diagnose
-    from lossdoctor.plot import plot_diagnosis
+    from lossdoctor.show.plot import plot_diagnosis
     e = np.arange(1, 21, dtype=float)
     h = History.from_dict({"train_loss": list(1 / e), "val_loss": list(1.1 / e + 0.05), "val_acc": list(1 - 0.5 / e)})
     fig = plot_diagnosis(h, diagnose(h))

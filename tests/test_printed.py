@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from lossdoctor import diagnose, load_history
-from lossdoctor.errors import HistoryFormatError, MissingSeriesError
-from lossdoctor.keys import resolve_keys
-from lossdoctor.readers import parse_text, sniff
+from lossdoctor.core.errors import HistoryFormatError, MissingSeriesError
+from lossdoctor.read.keys import resolve_keys
+from lossdoctor.read.formats import parse_text
+from lossdoctor.read import sniff
 
 from conftest import write
 
@@ -210,7 +211,7 @@ def test_an_unused_validation_series_is_named():
 
 
 def test_a_wandb_run_folder_is_one_run(tmp_path):
-    from lossdoctor.discover import expand_counted
+    from lossdoctor.read.discover import expand_counted
     run = tmp_path / "wandb" / "run-20260101_000000-abc123"
     (run / "files").mkdir(parents=True)
     (run / "logs").mkdir()
@@ -223,7 +224,7 @@ def test_a_wandb_run_folder_is_one_run(tmp_path):
 
 def test_sniffing_a_large_file_that_is_no_log_reads_only_its_head():
     text = "x,y\n" + "1,2\n" * 300_000  # 1.2 MB
-    from lossdoctor.readers import printed
+    from lossdoctor.read import printed
     assert not printed.sniff(text)
     assert not printed.sniff("loss " * 300_000)
 

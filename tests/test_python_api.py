@@ -5,7 +5,7 @@ import pytest
 
 from conftest import SAMPLES
 from lossdoctor import History, diagnose
-from lossdoctor.errors import HistoryFormatError
+from lossdoctor.core.errors import HistoryFormatError
 
 E = np.arange(1, 21)
 LOSS, VAL = list(1 / E), list(1.1 / E + 0.02)
@@ -44,7 +44,7 @@ def test_anything_else_is_one_clear_error():
 def test_report_from_python_does_what_the_command_does(tmp_path):
     """`lossdoctor.report(...)` writes the figure and the Markdown, and says what the CLI would exit with."""
     import lossdoctor
-    from lossdoctor.reports import OptionError
+    from lossdoctor.run.reports import OptionError
 
     sample = str(SAMPLES / "overfitting.json")
     r = lossdoctor.report(sample, output=str(tmp_path / "r.png"), markdown=str(tmp_path / "s.md"),

@@ -435,7 +435,7 @@ def test_mutated_tensorboard_files_are_read_or_refused_never_crash(tmp_path):
     import random
     import time
 
-    from lossdoctor.errors import LossDoctorError
+    from lossdoctor.core.errors import LossDoctorError
 
     f = _tb_file(tmp_path / "run", [(s, {"train_loss": 1.0 / (1 + s), "val_loss": 1.2 / (1 + s)}) for s in range(40)])
     base, rng = f.read_bytes(), random.Random(0)

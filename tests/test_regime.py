@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lossdoctor.regime import fit_at, noise_sigma, regimes, spikes, to_scale
+from lossdoctor.analyse.regime import fit_at, noise_sigma, regimes, spikes, to_scale
 
 
 def test_log_scale_for_positive_losses_and_linear_fallback():

@@ -5,14 +5,14 @@ import string
 import pytest
 
 from conftest import ROOT
-from lossdoctor.advice import ADVICE
-from lossdoctor.codes import BY_NAME, NAMES, colour, is_healthy, severity
-from lossdoctor.facts import Facts, RuleSettings
-from lossdoctor.metric import MetricReading
-from lossdoctor.signals import Signals
+from lossdoctor.words.advice import ADVICE
+from lossdoctor.judge.codes import BY_NAME, NAMES, colour, is_healthy, severity
+from lossdoctor.analyse.facts import Facts, RuleSettings
+from lossdoctor.analyse.metric import MetricReading
+from lossdoctor.analyse.signals import Signals
 from lossdoctor.rules import (PLATEAU_RULES, PRECEDENCE_RULES, TRAIN_RISING_RULES, TREND_TABLE, VAL_FLAT_RULES,
                               VAL_RISING_RULES, classify, outcomes)
-from lossdoctor.trend import Trend
+from lossdoctor.analyse.trend import Trend
 from lossdoctor.words import context
 
 

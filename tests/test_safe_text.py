@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from lossdoctor.safe import md, md_code, printable
+from lossdoctor.core.safe import md, md_code, printable
 
 EVIL_KEY = "loss\x1b]0;pwned\x07\x1b[2J<script>alert(1)</script>|`x`\n## injected"
 

@@ -5,8 +5,8 @@ import numpy as np
 from conftest import write
 from formats import hf_trainer_state
 from lossdoctor import History, diagnose, load_history
-from lossdoctor.history import Series
-from lossdoctor.signals import classify_spikes
+from lossdoctor.read.history import Series
+from lossdoctor.analyse.signals import classify_spikes
 
 E = np.arange(1.0, 41.0)
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from lossdoctor import load_history
-from lossdoctor import readers
-from lossdoctor.readers import console
+from lossdoctor.read import formats as readers
+from lossdoctor.read import console
 
 
 def verbose2(epochs, planned, start=1, offset=0.0):
@@ -87,7 +87,7 @@ def csvlogger(rows, start=0):
 ])
 @pytest.mark.parametrize("chunk", [64, 1 << 20])
 def test_a_large_numeric_table_streamed_equals_whole(text, chunk, tmp_path, monkeypatch):
-    from lossdoctor.readers import csvlog
+    from lossdoctor.read import csvlog
 
     path = tmp_path / "log.csv"
     path.write_text(text)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from lossdoctor import History, diagnose
-from lossdoctor.render import final_summary, to_text
-from lossdoctor.timeline import segments
+from lossdoctor.show.render import final_summary, to_text
+from lossdoctor.analyse.timeline import segments
 from lossdoctor.words import timeline_text
 
 E = np.arange(1.0, 41.0)
@@ -44,7 +44,7 @@ def test_one_phase_for_a_steady_run_and_short_wiggles_are_folded():
 
 def test_the_figure_shows_the_phases():
     pytest.importorskip("matplotlib")
-    from lossdoctor.plot import plot_diagnosis
+    from lossdoctor.show.plot import plot_diagnosis
 
     h = History.from_dict({"loss": list(TRAIN), "val_loss": list(VAL)})
     fig = plot_diagnosis(h, diagnose(h))

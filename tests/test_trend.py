@@ -3,7 +3,7 @@ import math
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from lossdoctor.trend import FALLING, FLAT, RISING, UNKNOWN, TrendSettings, fit_trend
+from lossdoctor.analyse.trend import FALLING, FLAT, RISING, UNKNOWN, TrendSettings, fit_trend
 
 
 def decay(n=30, rate=0.1, floor=0.2, noise=0.0, seed=0):

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import SAMPLES
 from lossdoctor import load_history
-from lossdoctor.errors import HistoryFormatError, InputFileError
-import lossdoctor.readers as readers
+from lossdoctor.core.errors import HistoryFormatError, InputFileError
+import lossdoctor.read.formats as readers
 
 ADVERSARIAL = {
     "backspaces.log": "a" + "\b" * 99_000,
@@ -84,7 +84,7 @@ def test_utf16_without_a_byte_order_mark(tmp_path):
 
 def test_a_large_numeric_csv_reads_by_the_fast_path_as_the_general_path_would(tmp_path, monkeypatch):
     import numpy as np
-    from lossdoctor.readers import csvlog
+    from lossdoctor.read import csvlog
 
     n = 60_000
     e = np.arange(n)
@@ -101,7 +101,7 @@ def test_a_large_numeric_csv_reads_by_the_fast_path_as_the_general_path_would(tm
 
 
 def test_a_large_csv_with_appended_runs_falls_back_to_the_general_path(tmp_path):
-    from lossdoctor.readers import csvlog
+    from lossdoctor.read import csvlog
 
     run = ["epoch,loss,val_loss"] + [f"{i},{1 / (i + 1):.6f},{1.2 / (i + 1):.6f}" for i in range(30_000)]
     text = "\n".join(run + run) + "\n"

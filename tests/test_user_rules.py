@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lossdoctor import History, diagnose
-from lossdoctor.errors import RuleError
+from lossdoctor.core.errors import RuleError
 from lossdoctor.rules import outcomes, register_rule, unregister_rule
 
 E = np.arange(1.0, 31.0)

@@ -10,7 +10,7 @@ import pytest
 from conftest import needs  # noqa: E402
 
 from lossdoctor import diagnose, load_history  # noqa: E402
-from lossdoctor.errors import HistoryFormatError  # noqa: E402
+from lossdoctor.core.errors import HistoryFormatError  # noqa: E402
 
 pytestmark = [pytest.mark.slow, needs("wandb", "keras")]  # the fits run in subprocesses
 
@@ -53,7 +53,7 @@ def test_an_offline_run_file_is_read_and_diagnosed(run_file):
 
 
 def test_the_run_folder_and_a_file_cut_short(run_file, tmp_path):
-    from lossdoctor.batch import expand
+    from lossdoctor.run.batch import expand
 
     assert str(run_file) in expand([str(run_file.parent.parent)])
     data = run_file.read_bytes()

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES, SHARED
-from lossdoctor import History, diagnose, load_history, render
-from lossdoctor.trend import DEFAULT_SETTINGS
+from lossdoctor import History, diagnose, load_history
+from lossdoctor.show import render
+from lossdoctor.analyse.trend import DEFAULT_SETTINGS
 
 SEEDS = sorted((SHARED / "seeds").glob("*.history.json"))
 FILES = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".json", ".csv")) + SEEDS

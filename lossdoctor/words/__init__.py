@@ -1,11 +1,12 @@
-"""Every sentence a user reads, in one layer, by subject: `numbers` (epochs, units, values),
-`trends`, `evidence` (and notes), `context` (the advice templates' placeholders), `forecast`,
-`status` (confidence, timeline, code names). The facts side decides what exists; these modules
-only phrase it, in the language in force. The renderers (text, Markdown, figure, page, notebook,
-callbacks) call them and never phrase themselves.
+"""Stage 3, words: every sentence a user reads, in one layer, by subject: `numbers` (epochs,
+units, values), `trends`, `evidence` (and notes), `context` (the advice templates'
+placeholders), `forecast`, `status` (confidence, timeline, code names); `advice` holds the
+words of each outcome and `apis` each framework's spelling of the APIs the fixes name. The
+facts side decides what exists; these modules only phrase it, in the language in force. The
+renderers (text, Markdown, figure, page, notebook, callbacks) call them and never phrase
+themselves.
 
-May import: the facts and trend results (`facts`, `trend`), `apis`, `i18n`; never the decision
-layer (`rules`, `diagnose`) or a renderer.
+May import: `core`, `read`, `analyse`; never the verdict (`judge`) or a renderer (`show`).
 """
 
 from .numbers import (epoch_list, epoch_number, fmt_duration, fmt_epoch, fmt_share, fmt_value, sep, times, unit_word,

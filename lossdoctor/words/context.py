@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from ..apis import api_words
-from ..facts import Facts
-from ..i18n import t as t_, tr
+from .apis import api_words
+from ..analyse.facts import Facts
+from ..core.i18n import t as t_, tr
 from .numbers import fmt_epoch, fmt_share, fmt_value, sep, unit_word, units_word
 from .trends import change_text, reason_text, span_text, trend_word
 from .evidence import nonfinite_text

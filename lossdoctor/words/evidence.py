@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..facts import Facts
-from ..i18n import N_, t as t_, tr
+from ..analyse.facts import Facts
+from ..core.i18n import N_, t as t_, tr
 from .numbers import _at_list, epoch_list, fmt_duration, fmt_epoch, fmt_share, fmt_value, sep, unit_word, units_word
 from .trends import trend_line, trend_word
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..i18n import N_, t as t_, tr
+from ..core.i18n import N_, t as t_, tr
 from .numbers import fmt_epoch, fmt_share, fmt_value, unit_word, units_word
 from .status import code_name
 

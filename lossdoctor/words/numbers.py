@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..i18n import t as t_, tp, tr
+from ..core.i18n import t as t_, tp, tr
 
 
 def unit_word(unit: str) -> str:

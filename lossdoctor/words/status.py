@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..i18n import N_, t as t_, tr
+from ..core.i18n import N_, t as t_, tr
 from .numbers import fmt_epoch, fmt_share, sep, times, units_word
 from .trends import trend_word
 

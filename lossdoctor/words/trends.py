@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ..i18n import N_, t as t_, tr
-from ..trend import DEFAULT_SETTINGS, Trend
+from ..core.i18n import N_, t as t_, tr
+from ..analyse.trend import DEFAULT_SETTINGS, Trend
 from .numbers import fmt_epoch, fmt_share, fmt_value, times, unit_word, units_word
 
 
