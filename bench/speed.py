@@ -68,7 +68,10 @@ def _pycache(remove: bool) -> None:
 def cold_start(repeats: int) -> None:
     """numpy and click are compared as installed (compiled); lossdoctor both ways, each beside them."""
     sample = str(ROOT / "sample_histories" / "overfitting.json")
-    script = shutil.which("lossdoctor")
+    # the console script pip installed beside this interpreter, run directly as `python` is: a version
+    # manager's shim on PATH (pyenv's is a bash script) would add its own 30-60 ms to one side only
+    script = next((str(p) for p in (Path(sys.executable).with_name("lossdoctor"), Path(shutil.which("lossdoctor") or ""))
+                   if p.is_file() and p.read_bytes()[:2] == b"#!" and b"python" in p.read_bytes()[:200]), None)
     ours = [script, "diagnose", sample] if script else [sys.executable, "-m", "lossdoctor", "diagnose", sample]
     base = [sys.executable, "-c", "import numpy, click"]
     print(f"1. CLI cold start (median of {repeats} interleaved runs)")
