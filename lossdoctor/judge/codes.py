@@ -4,7 +4,6 @@ and the figure colours are derived."""
 from __future__ import annotations
 
 
-
 class Code:
     """A diagnosis code (a plain class: a dataclass costs start-up time on every CLI run).
 
@@ -34,11 +33,11 @@ CODES: tuple[Code, ...] = (
 BY_NAME = {c.name: c for c in CODES}
 NAMES = tuple(c.name for c in CODES)
 HEALTHY_VARIANTS = {("plateau", "converged")}
+# what a live callback stops on unless told otherwise: a run that can no longer recover
+DEFAULT_STOP_ON = ("non_finite", "diverging")
 # verdicts the live callback confirms with this many more diagnoses in a row than `confirm` (and
 # never announces on the first diagnosis): a flat validation loss beside a falling training loss
 # is the start of overfitting, and also how a run that still learns slowly looks for a few epochs
-# what a live callback stops on unless told otherwise: a run that can no longer recover
-DEFAULT_STOP_ON = ("non_finite", "diverging")
 LIVE_EXTRA_CONFIRM = {("overfitting", "val_stopped"): 3}
 
 
