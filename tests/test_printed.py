@@ -38,6 +38,12 @@ STYLES = {
                                       f"Epoch {i:3d}/20 train_loss={t:.4f}, val_loss={v:.4f}, lr=1e-3"),
     "val_first": lambda i, t, v: f"Epoch: {i} | val_loss: {v:.4f} | train_loss: {t:.4f}",
     "thousands": lambda i, t, v: f"Epoch {i}/20 samples: 12,800 loss: {t:.4f} val_loss: {v:.4f}",
+    # a script's own metrics dict, printed as Python prints it: quoted names, tensors, numpy scalars
+    "python_dict": lambda i, t, v: f"Epoch {i}: {{'train_loss': {t:.4f}, 'val_loss': {v:.4f}, 'val_acc': 0.81}}",
+    "tensor_dict": lambda i, t, v: (f"Epoch {i}: {{'train_loss': tensor({t:.4f}), 'val_loss': tensor({v:.4f}, "
+                                    f"device='cuda:0'), 'lr': tensor(0.0010)}}"),
+    "numpy_dict": lambda i, t, v: f"epoch {i} {{'loss': np.float64({t:.4f}), 'val_loss': np.float32({v:.4f})}}",
+    "json_dict": lambda i, t, v: f'Epoch {i}/20 {{"train_loss": {t:.4f}, "val_loss": {v:.4f}}}',
     "role_from_the_line": lambda i, t, v: (f"2023.01.18 17:14:{i:02d} [Epoch: {i:02d}] Train acc: 0.8006 | loss: {t:.4f}\n"
                                            f"2023.01.18 17:15:{i:02d} [Epoch: {i:02d}] Valid acc: 0.8429 | loss: {v:.4f}"),
 }
@@ -509,3 +515,56 @@ def test_detectron2_event_lines_are_steps_and_total_loss_is_the_training_loss():
     tkey, vkey, _ = resolve_keys(h)
     assert tkey == "total_loss" and vkey is None and h.x_unit == "step"
     assert h[tkey].x[0] == 19 and h[tkey].x[-1] == 1999
+
+
+def test_dicts_printed_once_per_epoch_are_records_not_the_trainer():
+    """`print({'epoch': e, 'train_loss': ..., 'val_loss': ...})` each epoch: the script's own records
+    (0-based epochs, as Python counts), not a Hugging Face Trainer log, whose fixes would name its API."""
+    text = "\n".join(f"{{'epoch': {i - 1}, 'train_loss': {t}, 'val_loss': {v}, 'val_acc': np.float64(0.8)}}"
+                     for i, t, v in zip(E, TRAIN, VAL)) + "\n"
+    h = parse_text(text, "dicts")
+    assert h.format == "json-records" and list(h["train_loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
+    assert list(h["val_loss"].x) == list(map(float, E))
+    assert h.notes[0].startswith("read as Python printed it (single quotes), not JSON")
+    trainer = "\n".join(f"{{'loss': {t}, 'grad_norm': 1.5, 'learning_rate': 5e-05, 'epoch': {i}.0}}\n"
+                         f"{{'eval_loss': {v}, 'eval_runtime': 1.2, 'epoch': {i}.0}}" for i, t, v in zip(E, TRAIN, VAL))
+    assert parse_text(trainer, "trainer").format == "hf-trainer"
+
+
+def test_a_printed_history_dict_is_read_like_its_json():
+    """`print(history.history)` saved to a file: one Python dict, numpy scalars and nan included."""
+    values = ", ".join(f"np.float64({t})" for t in TRAIN[:-1])
+    text = f"{{'loss': [{values}, nan], 'val_loss': {VAL!r}}}\n"
+    h = parse_text(text, "printed")
+    assert h.format == "keras-json" and list(h["val_loss"].y) == VAL
+    assert list(h["loss"].y[:-1]) == TRAIN[:-1] and np.isnan(h["loss"].y[-1])
+    assert "not JSON" in h.notes[0]
+    with pytest.raises(HistoryFormatError, match="not valid JSON"):
+        parse_text("{'loss': [0.5, 0.4], 'val_loss': [0.6,", "cut")  # cut short: neither JSON nor Python
+
+
+def skorch_table(train, val, colour=True):
+    """skorch's NeuralNet printout: a rule under the header, the best values coloured, `cp` marked
+    only where a checkpoint was saved (blank otherwise)."""
+    rows = ["  epoch    train_loss    valid_acc    valid_loss    cp     dur",
+            "-------  ------------  -----------  ------------  ----  ------"]
+    best = float("inf")
+    for e, (t, v) in enumerate(zip(train, val), 1):
+        cp = "+" if v < best else ""
+        best = min(best, v)
+        cell = f"{' ' * 6}\x1b[35m{v:.4f}\x1b[0m" if cp and colour else f"{v:12.4f}"
+        rows.append(f"{e:7d}  {t:12.4f}  {0.6:11.4f}  {cell}  {cp:>4}  {0.0340:.4f}")
+    return rows
+
+
+def test_skorch_table_with_a_rule_blank_cells_and_colours():
+    text = "\n".join(["Re-initializing module.", *skorch_table(TRAIN, VAL)]) + "\n"
+    assert sniff.spaced_table(text)
+    h = parse_text(text, "skorch")
+    tkey, vkey, _ = resolve_keys(h)
+    assert h.format == "text-table" and (tkey, vkey) == ("train_loss", "valid_loss")
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL and list(h[vkey].x) == list(map(float, E))
+    assert "cp" not in h.series  # '+' or blank: no numbers, left out with a note
+    assert any("cp" in n for n in h.notes)
+    best = int(np.argmin(VAL)) + 1
+    assert best < 20 and diagnose(h).best_epoch == best  # the rows after the best, with a blank cp, are kept

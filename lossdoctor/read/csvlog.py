@@ -192,16 +192,21 @@ def parse_spaced(text: str, source: str) -> History:
     (`fine_tune` prints one table for the frozen epochs, then one for the rest)."""
     from dataclasses import replace  # noqa: PLC0415
 
-    from .sniff import spaced_header, spaced_row  # noqa: PLC0415
+    from .sniff import ANSI, rule_spans, spaced_header, spaced_row  # noqa: PLC0415
 
-    kept, header = [], None
-    for line in _lines(text):
+    kept, header, spans = [], None, None
+    for line in _lines(ANSI.sub("", text) if "\x1b" in text else text):
         names = spaced_header(line) if "poch" in line else None
         if names is not None and (header is None or names == header):
-            header = names
+            header, spans = names, None
             kept.append("\t".join(names))
             continue
-        cells = line.split()
+        if header is not None and spans is None and kept and kept[-1] == "\t".join(header):
+            rule = rule_spans(line)
+            if rule is not None and len(rule) == len(header):
+                spans = rule  # the rule's columns: a blank cell (skorch's `cp` without a checkpoint) stays blank
+                continue
+        cells = _cells(line, spans) if spans else line.split()
         if header is not None and len(cells) == len(header) and spaced_row(cells[0]):
             kept.append("\t".join(cells))
     if header is None or len(kept) < 2:
@@ -209,6 +214,16 @@ def parse_spaced(text: str, source: str) -> History:
     h = parse("\n".join(kept), source)
     return replace(h, format="text-table", notes=(t("read a table printed with spaces ({header})",
                                                      header=" ".join(header)), *h.notes))
+
+
+def _cells(line: str, spans: list[tuple[int, int]]) -> list[str]:
+    """A row cut at the columns its table's rule marks: each cell runs from the end of the column
+    before to the end of its own (values sit right-aligned under their dashes)."""
+    cells, start = [], 0
+    for i, (_, end) in enumerate(spans):
+        cells.append(line[start:end if i < len(spans) - 1 else None].strip())
+        start = end
+    return cells if all(" " not in c for c in cells) else line.split()
 
 
 def _file_order(table: dict, notes: list[str]) -> dict:

@@ -34,6 +34,10 @@ def _load(text: str, overflow: list | None = None):
             records = _json_lines(text)
             if records is not None:
                 return records
+        if err.msg.startswith("Expecting property name") or err.msg == "Expecting value":
+            printed = _python_printed(text)  # print(history.history), or a dict printed per epoch
+            if printed is not None:
+                return printed
         end = t("; the file looks cut short") if err.pos >= len(text.rstrip()) - 1 else ""
         raise HistoryFormatError(t("is not valid JSON (line {line}, column {column}: {error}){end}; re-save it with "
                                    "json.dump(history.history, f)", line=err.lineno, column=err.colno, error=err.msg,
@@ -61,15 +65,49 @@ def _json_lines(text: str) -> list | None:
     return out if len(out) > 1 else None
 
 
-def _python_repr(s: str):
-    """A Python dict repr saved as a JSON string (`json.dump(str(history.history))`), read safely."""
+def _literal(s: str):
+    """A Python literal as Python prints it (single quotes, `nan`, `np.float64(0.41)`,
+    `tensor(0.41)`), read safely; None when it is not one."""
     cleaned = re.sub(r"(-?)\b(nan|inf)\b", r'"\1\2"', s)  # as text, which to_float reads as NaN and inf
-    cleaned = re.sub(r"np\.float(?:32|64)\(([^()]*)\)", r"\1", cleaned)
+    cleaned = re.sub(r"(?:np|numpy)\.(?:float|int)(?:16|32|64)\(([^()]*)\)|tensor\(([^(),]*)(?:,[^()]*)?\)",
+                     lambda m: m.group(1) if m.group(1) is not None else m.group(2), cleaned)
     try:
         return ast.literal_eval(cleaned)
-    except (ValueError, SyntaxError, MemoryError, RecursionError) as err:
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _python_repr(s: str):
+    """A Python dict repr saved as a JSON string (`json.dump(str(history.history))`), read safely."""
+    obj = _literal(s)
+    if obj is None:
         raise HistoryFormatError(t("holds a JSON string that is neither JSON nor a Python dict; save the history "
-                                   "with json.dump(history.history, f)")) from err
+                                   "with json.dump(history.history, f)"))
+    return obj
+
+
+PRINTED_MAX = 64 << 20  # Python's own parser on text this large costs seconds and gigabytes: refused as JSON
+
+
+def _python_printed(text: str):
+    """What `print` wrote: one dict or list (`print(history.history)`), or a dict per line (a
+    script printing its metrics each epoch); None when the text is not that."""
+    body = text.strip()
+    if len(body) > PRINTED_MAX or body[:1] not in "{[" or "'" not in body[:4096]:
+        return None
+    whole = _literal(body)
+    if isinstance(whole, (dict, list)):
+        return {"\x00printed": whole}
+    lines = [line for line in body.splitlines() if line.strip()]
+    rows = []
+    for i, line in enumerate(lines):
+        row = _literal(line.strip())
+        if not isinstance(row, dict):
+            if i == len(lines) - 1 and len(rows) > 1:
+                break  # a last line cut short: the run was still printing
+            return None
+        rows.append(row)
+    return {"\x00printed": rows} if len(rows) > 1 else None
 
 
 def _numeric_list(v) -> list | None:
@@ -245,4 +283,9 @@ def _epoch_of(state: dict, checkpoint: str) -> float | None:
 def parse(text: str, source: str) -> History:
     overflow: list[str] = []
     obj = _load(text, overflow)
-    return interpret(obj, source, overflow_note(overflow))
+    notes = overflow_note(overflow)
+    if isinstance(obj, dict) and "\x00printed" in obj:
+        obj = obj["\x00printed"]
+        notes = [t("read as Python printed it (single quotes), not JSON; json.dump(history.history, f) saves JSON"),
+                 *notes]
+    return interpret(obj, source, notes)

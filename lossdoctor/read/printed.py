@@ -63,9 +63,22 @@ STEP_NAMES = {"step", "steps", "iter", "iteration", "iterations", "it", "batch",
               "global_step", "iteration_step", "train_step", "train_steps"}
 
 
+# a printed dict's quoted names (`{'train_loss': 0.41}`, `{"val_loss": 0.39}`), read as `train_loss: 0.41`
+QUOTED = re.compile(r"""(['"])([A-Za-z_][\w/.\-]{0,60})\1[ \t]{0,4}:""")
+# a value printed inside its wrapper: `tensor(0.4123)`, `tensor(0.41, device='cuda:0')`, `np.float64(0.41)`
+WRAPPED = re.compile(r"(?<![\w.])(?:tensor|(?:np|numpy)\.(?:float|int)(?:16|32|64)|Array|array)\([ \t]{0,4}(" + NUMBER
+                     + r")[ \t]{0,4}(?:,[^()\n]{0,120})?\)")
+
+
 def _clean(line: str) -> str:
     line = ANSI.sub("", line)
-    return TQDM.sub(" ", line) if "%|" in line else line
+    if "%|" in line:
+        line = TQDM.sub(" ", line)
+    if "(" in line and ("tensor(" in line or ".float" in line or ".int" in line or "rray(" in line):
+        line = WRAPPED.sub(r"\1", line)
+    if "':" in line or '":' in line:
+        line = QUOTED.sub(r"\2:", line)
+    return line
 
 
 # words before a marker that make the line mention an epoch rather than report one
@@ -320,10 +333,15 @@ def _rows(run: Run) -> list[dict]:
     return rows
 
 
+# what only the Trainer puts in its log dicts (a script's own printed dicts are read as printed lines)
+TRAINER_KEYS = {"learning_rate", "grad_norm", "eval_runtime", "eval_samples_per_second", "train_runtime",
+                "train_samples_per_second", "total_flos"}
+
+
 def _dict_lines(text: str) -> list[dict] | None:
-    """The Trainer's printed log dicts (`{'loss': ..., 'epoch': ...}` lines), or None when the
-    text has fewer than two with a loss."""
-    rows = []
+    """The Trainer's printed log dicts (`{'loss': ..., 'learning_rate': ..., 'epoch': ...}` lines),
+    or None when the text has fewer than two with a loss, or none with a key only the Trainer logs."""
+    rows, trainer = [], False
     for line in normalise_newlines(text).split("\n"):
         i = line.find("{'")
         if i < 0 or "'epoch'" not in line:
@@ -331,7 +349,8 @@ def _dict_lines(text: str) -> list[dict] | None:
         row = {k: to_float(v) for k, v in DICT_PAIR.findall(line[i:i + MAX_LINE])}
         if "epoch" in row and any(_is_loss(k) for k in row):
             rows.append(row)
-    return rows if len(rows) >= 2 else None
+            trainer = trainer or not TRAINER_KEYS.isdisjoint(row)
+    return rows if len(rows) >= 2 and trainer else None
 
 
 def _lines(text: str) -> list[Line]:

@@ -116,15 +116,37 @@ def spaced_header(line: str) -> list[str] | None:
     return names
 
 
+def rule_spans(line: str) -> list[tuple[int, int]] | None:
+    """The columns a rule under a printed header marks (`-------  ------------`, as skorch and
+    tabulate print it): the (start, end) of each run of dashes; None when the line is no rule."""
+    if "---" not in line and "===" not in line:
+        return None
+    body = line.rstrip()
+    if body.strip(" \t-=+|:"):
+        return None
+    spans, start = [], None
+    for i, c in enumerate(body + " "):
+        if c in "-=" and start is None:
+            start = i
+        elif c not in "-=" and start is not None:
+            spans.append((start, i))
+            start = None
+    return spans or None
+
+
 def spaced_table(text: str) -> bool:
     """A printed table (see `spaced_header`) with a row of as many fields, an epoch number first,
-    after its header, within the first 200 lines."""
+    after its header (and a rule of dashes under it, if any), within the first 200 lines."""
     head = text[:65536]
     if "poch" not in head:
         return False
-    found = lines(head, 200)
+    found = lines(ANSI.sub("", head) if "\x1b" in head else head, 200)
     for i, line in enumerate(found[:-1]):
         if "poch" in line and (header := spaced_header(line)) is not None:
+            spans = rule_spans(found[i + 1])
+            if spans is not None:
+                row = found[i + 2].split() if i + 2 < len(found) else []
+                return len(spans) == len(header) and bool(row) and spaced_row(row[0])
             row = found[i + 1].split()
             return len(row) == len(header) and spaced_row(row[0])
     return False
