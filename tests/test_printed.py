@@ -568,3 +568,46 @@ def test_skorch_table_with_a_rule_blank_cells_and_colours():
     assert any("cp" in n for n in h.notes)
     best = int(np.argmin(VAL)) + 1
     assert best < 20 and diagnose(h).best_epoch == best  # the rows after the best, with a blank cp, are kept
+
+
+def test_megatron_iterations_and_its_validation_lines():
+    """Megatron-LM (and NeMo, GPT-NeoX) print `iteration 100/ 5000 | ... | lm loss: 7.1E+00 |` and,
+    every eval interval, `validation loss at iteration 500 | lm loss value: 6.9E+00 | lm loss PPL: ...`:
+    the phrase names the step counter (not a validation loss of 500) and the value is the validation lm loss."""
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL), 1):
+        it = 100 * i
+        lines.append(f" iteration {it:8d}/    2000 | consumed samples: {it * 512:10d} | learning rate: 1.500E-04 | "
+                     f"global batch size:   512 | lm loss: {t:.6E} | loss scale: 65536.0 | grad norm: 1.234 |")
+        if i % 2 == 0:
+            lines += ["-" * 80, f" validation loss at iteration {it} | lm loss value: {v:.6E} | lm loss PPL: "
+                                f"{np.exp(v):.6E} | ", "-" * 80]
+    h = parse_text("\n".join(lines) + "\n", "megatron")
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("lm_loss", "val_lm_loss") and h.x_unit == "step"
+    assert list(h[tkey].x) == [100.0 * i for i in E] and list(h[tkey].y) == TRAIN
+    assert list(h[vkey].x) == [100.0 * i for i in E if i % 2 == 0] and list(h[vkey].y) == VAL[1::2]
+    assert "val_loss_at_iteration" not in h.series
+
+
+def test_reinforcement_learning_value_loss_is_not_the_loss():
+    text = "\n".join(f"Epoch {i} | policy_loss: 0.12 | value loss: {t:.4f} | loss: {v:.4f}" for i, t, v in zip(E, TRAIN, VAL))
+    h = parse_text(text, "ppo")
+    assert list(h["loss"].y) == VAL and list(h["value_loss"].y) == TRAIN
+
+
+def test_an_ultralytics_console_log_points_to_its_results_csv(tmp_path):
+    """YOLOv5/v8 print only training losses; their validation losses are in results.csv beside the run."""
+    rows = ["      Epoch    GPU_mem   box_loss   obj_loss   cls_loss  Instances       Size"]
+    rows += [f"      {e}/19      3.42G    {t / 20:.5f}    {t / 15:.5f}    {t / 40:.5f}        226        640: "
+             f"100%|██████████| 8/8 [00:02<00:00,  3.21it/s]\n                 Class     Images  Instances          P"
+             f"          R      mAP50   mAP50-95: 100%|██████████| 4/4\n                   all        128        929"
+             f"      0.651      0.577      0.632      0.417" for e, t in enumerate(TRAIN)]
+    log = write(tmp_path, "train.log", "\n".join(rows) + "\n")
+    r = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", log], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "Ultralytics (YOLO) console log" in r.stderr and "results.csv" in r.stderr
+    csv = ["epoch,train/box_loss,train/obj_loss,val/box_loss,val/obj_loss,metrics/mAP_0.5"]
+    csv += [f"{e},{t},{t / 2},{v},{v / 2},0.5" for e, (t, v) in enumerate(zip(TRAIN, VAL))]
+    h = load_history(write(tmp_path, "results.csv", "\n".join(csv) + "\n"))
+    assert resolve_keys(h)[:2] == ("train/box_loss", "val/box_loss") and list(h["val/box_loss"].y) == VAL

@@ -44,6 +44,8 @@ def canonical(name: str, context: str | None) -> tuple[str, bool]:
     name itself says its role (else it took the line's, or none)."""
     words = tokens(name)
     own = role_of(words)
+    if len(words) > 1 and words[-2:] == ("loss", "value"):  # Megatron's "lm loss value: 5.12" (not RL's "value loss")
+        words = words[:-1]
     base = [w for w in words if w not in TRAIN_WORDS | VAL_WORDS | TEST_WORDS | FILLER] or ["loss"]
     base = ["loss" if w == "损失" else w for w in base]
     key = "_".join(base)

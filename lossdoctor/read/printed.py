@@ -176,7 +176,9 @@ def read_line(raw: str, heading: str | None = None) -> Line | None:
             roles.add(role_of(words))
         elif context is None and _is_metric(words):
             bare.append(key)
-        if "_".join(words) in STEP_NAMES or key in STEP_NAMES:
+        if "_".join(words) in STEP_NAMES or key in STEP_NAMES or (
+                len(words) > 2 and words[-1] in STEP_NAMES and words[-2] in ("at", "after")):
+            # a counter, also where a phrase names it: "validation loss at iteration 1000 | lm loss value: 5.1"
             out.step = int(value) if value == value and abs(value) < 1e15 else out.step
             continue
         if key in ("epoch", "epochs", "ep"):

@@ -211,6 +211,9 @@ def looks_like(text: str) -> str | None:
         return t("HTML or XML")
     if "traceback (most recent call last)" in low:
         return t("a Python traceback (the run failed before it logged a loss?)")
+    if "box_loss" in low and "gpu_mem" in low:
+        return t("an Ultralytics (YOLO) console log, which prints the training losses only; the run's folder holds "
+                 "results.csv (runs/.../results.csv) with the validation losses too: pass that")
     epochs = len(re.findall(r"\bepoch\b|第\s*\d+\s*轮", low))
     if not re.search(r"loss|损失", low):
         return (t("a text log with {n} line(s) naming an epoch but no loss value", n=epochs) if epochs else
