@@ -8,7 +8,7 @@ import numpy as np
 
 from conftest import write
 from lossdoctor import History, diagnose, load_history
-from lossdoctor.analyse.confidence import _borderline
+from lossdoctor.analyse.confidence import _doubt
 from lossdoctor.analyse.forecast import _verdict
 from lossdoctor.live.core import LiveDoctor
 from lossdoctor.core.safe import md
@@ -33,7 +33,7 @@ def test_a_flat_trend_that_only_just_misses_the_bar_is_near_a_trend():
     for total, reason in ((0.03, "near_trend"), (0.01, None)):
         y = np.exp(-total * np.clip(x - 20, 0, None) / 10) * (1 + 1e-4 * np.sin(x))
         t = fit_trend(x, y)
-        assert t.trend == "flat" and _borderline(t, DEFAULT_SETTINGS) == reason, (total, t.relative_change)
+        assert t.trend == "flat" and _doubt(t, DEFAULT_SETTINGS) == reason, (total, t.relative_change)
 
 
 def test_the_forecast_calls_a_gain_over_two_percent_help():

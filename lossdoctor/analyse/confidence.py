@@ -40,7 +40,7 @@ def assess(f: Facts, code: str, settings: TrendSettings = DEFAULT_SETTINGS) -> t
             continue
         if t.fit_points < f.settings.short_fit:
             reasons.append(("few_points", {"key": t.key, "points": t.fit_points}))
-        edge = _borderline(t, settings)
+        edge = _doubt(t, settings)
         if edge:
             reasons.append((edge, {"key": t.key, "change": t.relative_change, "z": t.z_score,
                                    "resolvable": t.resolvable}))
@@ -58,8 +58,11 @@ def _judged(fraction: float, scale: str) -> float:
     return abs(math.log1p(fraction)) if scale == "log" and fraction > -1 else abs(fraction)
 
 
-def _borderline(t: Trend, s: TrendSettings) -> str | None:
-    """`borderline` when a trend only just clears the bar, `near_trend` when a flat one only just misses it."""
+def _doubt(t: Trend, s: TrendSettings) -> str | None:
+    """Why one trend's verdict is in doubt, or None: `borderline` (it only just clears the bar),
+    `near_trend` (a flat one only just misses it), `unsteady` (its window rises and falls),
+    `record` (the fitted line and the record disagree), `unresolved` (too noisy to show a move of
+    the bar's size)."""
     min_change, z_bar = s.min_change, s.z
     change = _judged(t.relative_change, t.scale)
     z = abs(t.z_score) if math.isfinite(t.z_score) else math.inf
