@@ -607,7 +607,29 @@ def test_an_ultralytics_console_log_points_to_its_results_csv(tmp_path):
     r = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", log], capture_output=True, text=True)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "Ultralytics (YOLO) console log" in r.stderr and "results.csv" in r.stderr
+    assert "Keras History JSON" not in r.stderr
     csv = ["epoch,train/box_loss,train/obj_loss,val/box_loss,val/obj_loss,metrics/mAP_0.5"]
     csv += [f"{e},{t},{t / 2},{v},{v / 2},0.5" for e, (t, v) in enumerate(zip(TRAIN, VAL))]
     h = load_history(write(tmp_path, "results.csv", "\n".join(csv) + "\n"))
     assert resolve_keys(h)[:2] == ("train/box_loss", "val/box_loss") and list(h["val/box_loss"].y) == VAL
+
+
+def test_a_lightning_log_of_checkpoint_messages_only_points_to_its_metrics(tmp_path):
+    """With the progress bar off, Lightning prints only ModelCheckpoint's lines: no training loss."""
+    lines = ["GPU available: False, used: False"]
+    best = float("inf")
+    for e, v in enumerate(VAL):
+        if v < best:
+            best = v
+            lines.append(f"Epoch {e}, global step {50 * (e + 1)}: 'val_loss' reached {v:.5f} (best {v:.5f}), saving "
+                         f"model to '/ckpt/epoch={e}.ckpt' as top 1")
+        else:
+            lines.append(f"Epoch {e}, global step {50 * (e + 1)}: 'val_loss' was not in top 1")
+    log = write(tmp_path, "lightning.log", "\n".join(lines) + "\n")
+    r = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", log], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "ModelCheckpoint's messages" in r.stderr and "metrics.csv" in r.stderr
+    assert "Keras History JSON" not in r.stderr  # its own advice, not the generic one beside it
+    zh = subprocess.run([sys.executable, "-m", "lossdoctor", "--lang", "zh", "diagnose", log], capture_output=True,
+                        text=True)
+    assert zh.returncode == 2 and "ModelCheckpoint" in zh.stderr and "Keras History JSON" not in zh.stderr

@@ -268,7 +268,10 @@ def _parse_text(text: str, source: str, input_format: str | None) -> History:
     for fmt in TEXT_FORMATS:
         if fmt.sniff(text):
             return fmt.parse(text, source)
-    what = sniffers.looks_like(text)
+    what, advised = sniffers.looks_like(text)
+    if what and advised:  # it says itself what to pass instead
+        raise HistoryFormatError(t("is not a training history lossdoctor recognises: it looks like {what} (tried: "
+                                   "{formats})", what=what, formats=", ".join(format_names())))
     if what:
         raise HistoryFormatError(t(
             "is not a training history lossdoctor recognises: it looks like {what} (tried: {formats}); pass a Keras "

@@ -201,23 +201,28 @@ def _header_at(head: str, most: int = 2000) -> int | None:
     return None
 
 
-def looks_like(text: str) -> str | None:
-    """What a text that no reader takes looks like, in a few words (for the error), or None."""
+def looks_like(text: str) -> tuple[str | None, bool]:
+    """What a text that no reader takes looks like, in a few words (for the error), or None; and
+    whether those words already say what to pass instead."""
     from ..core.i18n import t  # noqa: PLC0415
 
     head = ANSI.sub("", text[:65536])
     low = head.lower()
     if head.lstrip().startswith("<"):
-        return t("HTML or XML")
+        return t("HTML or XML"), False
     if "traceback (most recent call last)" in low:
-        return t("a Python traceback (the run failed before it logged a loss?)")
+        return t("a Python traceback (the run failed before it logged a loss?)"), False
+    if "global step" in low and ("' reached" in low or "' was not in top" in low):
+        return t("a PyTorch Lightning log whose only losses are ModelCheckpoint's messages (the monitored value at its "
+                 "best epochs, no training loss): pass the run's metrics.csv (CSVLogger) or its TensorBoard folder, "
+                 "which hold both losses"), True
     if "box_loss" in low and "gpu_mem" in low:
         return t("an Ultralytics (YOLO) console log, which prints the training losses only; the run's folder holds "
-                 "results.csv (runs/.../results.csv) with the validation losses too: pass that")
+                 "results.csv (runs/.../results.csv) with the validation losses too: pass that"), True
     epochs = len(re.findall(r"\bepoch\b|第\s*\d+\s*轮", low))
     if not re.search(r"loss|损失", low):
         return (t("a text log with {n} line(s) naming an epoch but no loss value", n=epochs) if epochs else
-                t("a text log with no loss value"))
+                t("a text log with no loss value")), False
     if not epochs:
-        return t("a text log that names a loss but no epoch (print 'Epoch N' with the values)")
-    return None
+        return t("a text log that names a loss but no epoch (print 'Epoch N' with the values)"), False
+    return None, False
