@@ -526,9 +526,13 @@ def test_dicts_printed_once_per_epoch_are_records_not_the_trainer():
     assert h.format == "json-records" and list(h["train_loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
     assert list(h["val_loss"].x) == list(map(float, E))
     assert h.notes[0].startswith("read as Python printed it (single quotes), not JSON")
+    logged = parse_text("Starting training\n" + text + "Done.\n", "log")  # dicts inside a log: the printed reader's
+    assert logged.format == "epoch-log" and list(logged["val_loss"].y) == VAL
+    assert list(logged["val_loss"].x) == list(map(float, E))
     trainer = "\n".join(f"{{'loss': {t}, 'grad_norm': 1.5, 'learning_rate': 5e-05, 'epoch': {i}.0}}\n"
                          f"{{'eval_loss': {v}, 'eval_runtime': 1.2, 'epoch': {i}.0}}" for i, t, v in zip(E, TRAIN, VAL))
     assert parse_text(trainer, "trainer").format == "hf-trainer"
+    assert parse_text("***** Running training *****\n" + trainer, "trainer log").format == "hf-trainer"
 
 
 def test_a_printed_history_dict_is_read_like_its_json():
