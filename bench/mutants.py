@@ -96,6 +96,8 @@ MUTANTS = [
      ["tests/test_printed.py"]),
     ("print(history.history) refused as bad JSON", "lossdoctor/read/jsonlog.py",
      "printed = _python_printed(text)", "printed = None", ["tests/test_printed.py", "tests/test_readers.py"]),
+    ("torchtune's global step ignored", "lossdoctor/read/printed.py",
+     'out.step = int(tune.group("n"))', "pass", ["tests/test_printed.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

@@ -637,3 +637,11 @@ def test_a_lightning_log_of_checkpoint_messages_only_points_to_its_metrics(tmp_p
     zh = subprocess.run([sys.executable, "-m", "lossdoctor", "--lang", "zh", "diagnose", log], capture_output=True,
                         text=True)
     assert zh.returncode == 2 and "ModelCheckpoint" in zh.stderr and "Keras History JSON" not in zh.stderr
+
+
+def test_torchtune_progress_bar_steps_by_its_global_step():
+    """torchtune's bar reads "{epoch}|{global_step}|Loss: {loss}", refreshed with carriage returns."""
+    bars = [f"{1 + i // 10}|{5 * (i + 1)}|Loss: {t}: {10 * (i % 10 + 1)}%|███       | {i % 10 + 1}/10 "
+            f"[00:0{i % 10}<00:05, 1.9it/s]" for i, t in enumerate(TRAIN)]
+    h = parse_text("\r".join(bars) + "\n", "torchtune")
+    assert h.x_unit == "step" and list(h["loss"].x) == [5.0 * (i + 1) for i in range(20)] and list(h["loss"].y) == TRAIN

@@ -51,6 +51,8 @@ TIMM = re.compile(r"(?<![A-Za-z])Train:[ \t]{0,4}(?P<n>\d{1,9})(?=[ \t]{1,4}\[[ 
 # OpenMMLab's iteration-based loops: "Iter(train) [  50/20000]  lr: ...  loss: 0.81" (the training step)
 ITER = re.compile(r"(?<![A-Za-z])Iter\((?P<mode>train|val|test)\)[ \t]{0,4}\[[ \t]{0,12}(?P<n>\d{1,12})[ \t]{0,4}/"
                   r"[ \t]{0,4}\d{1,12}[ \t]{0,4}\]")
+# torchtune's progress bar: "3|1250|Loss: 1.2345: 100%|..." (epoch, global step, loss)
+TUNE = re.compile(r"^[ \t]{0,8}(?P<e>\d{1,6})\|(?P<n>\d{1,12})\|(?=Loss:)")
 BARE = re.compile(r"^[ \t]{0,8}\[[ \t]{0,4}(?P<n>\d{1,9})[ \t]{0,4}/[ \t]{0,4}(?P<of>\d{1,9})[ \t]{0,4}\]")
 PAIR = re.compile(r"(?P<name>[A-Za-z\u4e00-\u9fff][\w./\-()\u4e00-\u9fff]{0,40}(?:[ \t][A-Za-z\u4e00-\u9fff][\w./\-()"
                   r"\u4e00-\u9fff]{0,40}){0,3})[ \t]{0,4}(?:[:=：][ \t]{0,4}|[ \t]{1,4})(?P<value>" + NUMBER + r")"
@@ -149,6 +151,9 @@ def read_line(raw: str, heading: str | None = None) -> Line | None:
         # "train epoch: 1, loss: ..." / "test epoch: 1, loss: ..." (Flax's examples): the word before
         # the marker is the role of the line's names that have none
         heading = heading or (role_of(tokens(said)) if said else None)
+    if m is None and "|Loss:" in line and (tune := TUNE.match(line)):
+        out.step = int(tune.group("n"))  # the global step; the epoch, 1-based, is the bar's first number
+        rest = line[tune.end():]
     if m is None and "Iter(" in line and (it := ITER.search(line)):
         heading = heading or role_of(tokens(it.group("mode")))
         if it.group("mode") == "train":  # a validation loop's counter counts its own batches
