@@ -98,6 +98,8 @@ MUTANTS = [
      "printed = _python_printed(text)", "printed = None", ["tests/test_printed.py", "tests/test_readers.py"]),
     ("torchtune's global step ignored", "lossdoctor/read/printed.py",
      'out.step = int(tune.group("n"))', "pass", ["tests/test_printed.py"]),
+    ("AllenNLP's progress bars mixed into its table", "lossdoctor/read/printed.py",
+     'if tabled and " ||: " in raw:', "if False:", ["tests/test_printed.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

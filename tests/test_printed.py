@@ -645,3 +645,20 @@ def test_torchtune_progress_bar_steps_by_its_global_step():
             f"[00:0{i % 10}<00:05, 1.9it/s]" for i, t in enumerate(TRAIN)]
     h = parse_text("\r".join(bars) + "\n", "torchtune")
     assert h.x_unit == "step" and list(h["loss"].x) == [5.0 * (i + 1) for i in range(20)] and list(h["loss"].y) == TRAIN
+
+
+def test_allennlp_training_validation_table():
+    """AllenNLP logs each epoch's metrics as a two-column table under a "Training |  Validation" heading."""
+    p = "2019-07-09 12:19:33,115 - INFO - allennlp.training.trainer - "
+    lines = []
+    for e, (t, v) in enumerate(zip(TRAIN, VAL)):
+        lines += [f"{p}Epoch {e}/19", f"{p}Training", "accuracy: 0.72, loss: 0.70 ||: 100%|##########| 313/313",
+                  f"{p}Validating", "accuracy: 0.78, loss: 0.54 ||: 100%|##########| 79/79",
+                  f"{p}                    Training |  Validation", f"{p}accuracy        |     0.718  |     0.786",
+                  f"{p}cpu_memory_MB   |  2791.952  |       N/A", f"{p}loss            |     {t:.4f}  |     {v:.4f}",
+                  f"{p}Epoch duration: 0:00:54.645039"]
+    h = parse_text("\n".join(lines) + "\n", "allennlp")
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("train_loss", "val_loss") and h.format == "epoch-log"
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL and list(h[vkey].x) == list(map(float, E))
+    assert "val_cpu_memory_mb" not in h.series and list(h["val_accuracy"].y) == [0.786] * 20

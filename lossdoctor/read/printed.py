@@ -51,6 +51,11 @@ TIMM = re.compile(r"(?<![A-Za-z])Train:[ \t]{0,4}(?P<n>\d{1,9})(?=[ \t]{1,4}\[[ 
 # OpenMMLab's iteration-based loops: "Iter(train) [  50/20000]  lr: ...  loss: 0.81" (the training step)
 ITER = re.compile(r"(?<![A-Za-z])Iter\((?P<mode>train|val|test)\)[ \t]{0,4}\[[ \t]{0,12}(?P<n>\d{1,12})[ \t]{0,4}/"
                   r"[ \t]{0,4}\d{1,12}[ \t]{0,4}\]")
+# AllenNLP's table at the end of each epoch: a "Training |  Validation" heading, then "loss  |  0.703  |  0.539"
+TABLE_HEAD = re.compile(r"(?<![A-Za-z])Training[ \t]{0,8}\|[ \t]{0,8}Validation[ \t]*$")
+TABLE_HEADS = re.compile(TABLE_HEAD.pattern, re.MULTILINE)
+TABLE_ROW = re.compile(r"(?:^|[ \t]-[ \t])[ \t]{0,8}(?P<name>[A-Za-z_][\w./-]{0,60})[ \t]{1,60}\|[ \t]{0,30}(?P<a>"
+                       + NUMBER + r"|N/A)[ \t]{0,30}\|[ \t]{0,30}(?P<b>" + NUMBER + r"|N/A)[ \t]*$")
 # torchtune's progress bar: "3|1250|Loss: 1.2345: 100%|..." (epoch, global step, loss)
 TUNE = re.compile(r"^[ \t]{0,8}(?P<e>\d{1,6})\|(?P<n>\d{1,12})\|(?=Loss:)")
 BARE = re.compile(r"^[ \t]{0,8}\[[ \t]{0,4}(?P<n>\d{1,9})[ \t]{0,4}/[ \t]{0,4}(?P<of>\d{1,9})[ \t]{0,4}\]")
@@ -274,6 +279,9 @@ def _hits(text: str) -> tuple[int, int]:
     markers = losses = 0
     for raw in normalise_newlines(text).split("\n"):
         low = raw.lower()
+        if "oss" in low and "|" in raw and (row := _table_row(raw)) is not None:
+            losses += any(_is_loss(k) for k in row.values)
+            continue
         if "oss" not in low and "epoch" not in low and "ep " not in low and "第" not in raw and "[" not in raw:
             continue
         found = read_line(raw)
@@ -360,14 +368,40 @@ def _dict_lines(text: str) -> list[dict] | None:
     return rows if len(rows) >= 2 and trainer else None
 
 
+def _table_row(raw: str) -> Line | None:
+    """A row of a Training | Validation table (`loss  |  0.703  |  0.539`): the name's training
+    and validation values (`N/A` left out)."""
+    m = TABLE_ROW.search(raw[:MAX_LINE]) if "|" in raw else None
+    if m is None:
+        return None
+    out = Line()
+    for column, role in (("a", "train"), ("b", "val")):
+        value = to_float(m.group(column).replace(",", "")) if m.group(column) != "N/A" else None
+        if value is not None:
+            key = canonical(m.group("name"), role)[0]
+            out.values[key] = value
+            out.names[key] = f"{m.group('name')} ({'Training' if role == 'train' else 'Validation'})"
+    return out if out.values else None
+
+
 def _lines(text: str) -> list[Line]:
     """The lines that say something, with only the markers of the form that reports losses kept:
     a log that prints `第 3 轮训练开始` and then `epoch 2 | train_loss: ...` counts its epochs by
     the second form, and the first is just text."""
-    lines, heading = [], None
+    lines, heading, table = [], None, False
+    tabled = "Validation" in text and TABLE_HEADS.search(text) is not None
     for raw in normalise_newlines(text).split("\n"):
         if not raw or raw.isspace():
             continue
+        if "Validation" in raw and TABLE_HEAD.search(raw[:MAX_LINE]):
+            table = True
+            continue
+        if tabled and " ||: " in raw:  # AllenNLP's bars ("loss: 0.56 ||: 100%|..."), of training and validation
+            continue  # alike under one name: the table holds both
+        if table and (row := _table_row(raw)) is not None:
+            lines.append(row)
+            continue
+        table = False
         x = read_line(raw, heading)
         heading = _heading(raw) if x is None else None
         if x is not None:
