@@ -100,6 +100,10 @@ MUTANTS = [
      'out.step = int(tune.group("n"))', "pass", ["tests/test_printed.py"]),
     ("AllenNLP's progress bars mixed into its table", "lossdoctor/read/printed.py",
      'if tabled and " ||: " in raw:', "if False:", ["tests/test_printed.py"]),
+    ("a heading that is a role alone ignored", "lossdoctor/read/printed.py",
+     "if not words or len(words) > 3 or not set(words) <= HEADING_WORDS:", "if True:", ["tests/test_printed.py"]),
+    ("a loss on two lines of every epoch read as two steps", "lossdoctor/read/printed.py",
+     "    for key in _twice_an_epoch(last):", "    for key in []:", ["tests/test_printed.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

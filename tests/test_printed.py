@@ -662,3 +662,41 @@ def test_allennlp_training_validation_table():
     assert (tkey, vkey) == ("train_loss", "val_loss") and h.format == "epoch-log"
     assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL and list(h[vkey].x) == list(map(float, E))
     assert "val_cpu_memory_mb" not in h.series and list(h["val_accuracy"].y) == [0.786] * 20
+
+
+@pytest.mark.parametrize("train_head,val_head", [("Train", "Val"), ("--- train ---", "--- val ---"),
+                                                 ("=== Training set ===", "=== Validation set ==="),
+                                                 ("[Eval]", "[Eval]"), ("Training...", "Validating...")])
+def test_a_heading_that_is_a_role_alone_names_the_next_values(train_head, val_head):
+    """`Train` / `loss: 0.81` / `Val` / `loss: 0.90`: one name under two headings is two series, never
+    one series of two steps per epoch."""
+    text = "\n".join(f"Epoch {i}\n{train_head}\nloss: {t}\n{val_head}\nloss: {v}" for i, t, v in zip(E, TRAIN, VAL))
+    h = parse_text(text + "\n", "headings")
+    if train_head == "[Eval]":  # both headings say evaluation: the second value is no training loss
+        assert "train_loss" not in h.series and "loss" not in h.series
+        return
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("train_loss", "val_loss") and h.format == "epoch-log"
+    assert list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL
+
+
+def test_one_name_on_two_lines_of_every_epoch_is_not_guessed(tmp_path):
+    """`Epoch 3` / `loss: 0.81` / `loss: 0.90`, the second higher: a training and a validation value
+    with nothing to tell them apart. Exit 2 with the names; the user names them."""
+    text = "\n".join(f"Epoch {i}\nloss: {t}\nloss: {v}" for i, t, v in zip(E, TRAIN, VAL)) + "\n"
+    log = write(tmp_path, "two.log", text)
+    r = subprocess.run([sys.executable, "-m", "lossdoctor", "diagnose", log], capture_output=True, text=True)
+    assert r.returncode == 2 and "'loss' twice" in r.stderr and "loss, loss_2" in r.stderr
+    h = parse_text(text, "two")
+    assert list(h["loss"].y) == TRAIN and list(h["loss_2"].y) == VAL
+    d = diagnose(h, train_key="loss", val_key="loss_2")
+    assert (d.train.key, d.val.key) == ("loss", "loss_2")
+
+
+def test_two_progress_prints_an_epoch_stay_steps():
+    """Two prints of a falling running loss per epoch, or of a loss that climbs (diverging): steps, as printed."""
+    falling = "\n".join(f"Epoch {i}\nloss: {t + 0.05}\nloss: {t}" for i, t in zip(E, TRAIN))
+    h = parse_text(falling + "\n", "prints")
+    assert "loss_2" not in h.series and list(h["loss"].y) == [v for t in TRAIN for v in (t + 0.05, t)]
+    climbing = "\n".join(f"Epoch {i}\nloss: {1 + i / 10}\nloss: {1 + i / 10 + 0.05}" for i in E)
+    assert "loss_2" not in parse_text(climbing + "\n", "diverging").series

@@ -89,9 +89,10 @@ class History:
         recorded: what the log itself says about the weights kept, JSON-ready:
             `restored_epoch` (Keras' "Restoring model weights from the end of the best epoch: N"),
             `best_checkpoint`, `best_metric`, `best_epoch` (Hugging Face's trainer_state.json).
-        roles_unclear: keys that the log gave twice on one line with nothing to tell which is the
-            training and which the validation value (a printed `loss: 0.5 ... loss: 0.6`): never
-            chosen without the user naming the series.
+        roles_unclear: keys that the log gave twice on one line, or on two lines of every epoch,
+            with nothing to tell which is the training and which the validation value (a printed
+            `loss: 0.5 ... loss: 0.6`; the second is `<key>_2`): never chosen without the user
+            naming the series.
     """
 
     series: Mapping[str, Series]

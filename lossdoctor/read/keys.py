@@ -78,10 +78,10 @@ def _as_shown(history: History, key: str | None) -> str | None:
 
 def _unclear(history: History) -> MissingSeriesError:
     keys = ", ".join(repr(k) for k in history.roles_unclear)
-    return MissingSeriesError(t("the log gives {keys} twice on a line with nothing to say which value is training and "
-                                "which validation; available keys: {available}. Name them in the prints "
-                                "('train_loss=... val_loss=...'), or choose with --train-key and --val-key.",
-                                keys=keys, available=", ".join(history.keys)))
+    return MissingSeriesError(t("the log gives {keys} twice (on one line, or on two lines of every epoch) with nothing "
+                                "to say which value is training and which validation; available keys: {available}. "
+                                "Name them in the prints ('train_loss=... val_loss=...'), or choose with --train-key "
+                                "and --val-key.", keys=keys, available=", ".join(history.keys)))
 
 
 def resolve_keys(history: History, train_key: str | None = None,

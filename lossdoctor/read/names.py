@@ -12,7 +12,8 @@ import functools
 import re
 
 TRAIN_WORDS = {"train", "training", "trn", "tr", "训练", "训练集"}
-VAL_WORDS = {"val", "valid", "validation", "validate", "eval", "evaluation", "evaluate", "dev", "验证", "验证集"}
+VAL_WORDS = {"val", "valid", "validation", "validate", "validating", "eval", "evaluation", "evaluate", "evaluating", "dev",
+             "验证", "验证集"}
 TEST_WORDS = {"test", "testing", "测试", "测试集"}
 FILLER = {"average", "avg", "mean", "epoch", "set", "on", "the", "is", "整体", "上的", "平均"}  # MindSpore: "loss is 0.12"
 ZH_WORDS = r"(训练集|验证集|测试集|训练|验证|测试|损失|上的|整体|平均)"  # compiled on first use, by re's cache

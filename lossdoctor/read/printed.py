@@ -420,13 +420,23 @@ def _lines(text: str) -> list[Line]:
     return [x for x in lines if x.epoch is not None or x.values]
 
 
+HEADING_WORDS = TRAIN_WORDS | VAL_WORDS | TEST_WORDS | {"set", "phase", "mode", "split", "data", "dataset", "loop"}
+
+
 def _heading(raw: str) -> str | None:
-    """The role of a short heading line with no numbers (`Test Error:`, `Validation:`, as the
-    PyTorch quickstart prints before ` Accuracy: 45.3%, Avg loss: 2.150171`), else None."""
+    """The role of a short heading line with no numbers, else None: one ending in a colon or an
+    ellipsis (`Test Error:`, `Validation:`, as the PyTorch quickstart prints before ` Accuracy:
+    45.3%, Avg loss: 2.150171`), or one that is a role alone, however decorated (`Train`,
+    `--- val ---`, `=== Validation set ===`, `[Eval]`)."""
     line = raw.strip()
-    if len(line) > 40 or not line.endswith((":", "...")) or DIGIT.search(line):
+    if len(line) > 40 or DIGIT.search(line):
         return None
-    return role_of(tokens(line))
+    if line.endswith((":", "...")):
+        return role_of(tokens(line))
+    words = tokens(line.strip(" \t-=*#[]()<>|."))
+    if not words or len(words) > 3 or not set(words) <= HEADING_WORDS:
+        return None
+    return role_of(words)
 
 
 def _read_runs(text: str) -> tuple[list[Run], dict[str, str], set[str], dict[str, str]]:
@@ -476,6 +486,9 @@ def parse(text: str, source: str) -> History:
                        epoch=runs[-1].order[0]))
         runs = runs[:-1]
     last = runs[-1]
+    for key in _twice_an_epoch(last):
+        conflicts.add(key)
+        names.setdefault(f"{key}_2", names.get(key, key))
     rows = _rows(last)
     keys = {k for r in rows for k in r}
     step_level = {k.split("\x00")[0] for k in keys if "\x00" in k}
@@ -500,6 +513,35 @@ def parse(text: str, source: str) -> History:
 
         h = replace(h, roles_unclear=unclear)
     return h
+
+
+def _twice_an_epoch(run: Run) -> list[str]:
+    """Losses printed on two lines of (nearly) every epoch, without a step counter, the second
+    higher in most epochs while the first does not rise: a training and a validation value with
+    nothing to tell them apart (`Epoch 3` / `loss: 0.81` / `loss: 0.90`). The second of each
+    epoch becomes `<key>_2`, so that the user can name them; a run's two progress prints, whose
+    running loss falls within the epoch, are not this."""
+    pairs: dict[str, list[tuple[Line, float, float]]] = {}
+    seen_in: dict[str, int] = {}
+    for e in run.order:
+        found: dict[str, list[Line]] = {}
+        for line in run.steps[e]:
+            for k in line.values:
+                if _is_loss(k) and line.step is None:
+                    found.setdefault(k, []).append(line)
+        for k, lines in found.items():
+            seen_in[k] = seen_in.get(k, 0) + 1
+            if len(lines) == 2:
+                pairs.setdefault(k, []).append((lines[1], lines[0].values[k], lines[1].values[k]))
+    out = []
+    for k, ps in pairs.items():
+        firsts = [a for _, a, _ in ps]
+        if (len(ps) >= 3 and len(ps) >= 0.8 * seen_in[k] and sum(b > a for _, a, b in ps) >= 0.8 * len(ps)
+                and firsts[-1] <= firsts[0]):
+            for line, _, _ in ps:
+                line.values[f"{k}_2"] = line.values.pop(k)
+            out.append(k)
+    return out
 
 
 STEP_LINES = 10  # lines with a loss and no epoch marker anywhere that make a log of steps
