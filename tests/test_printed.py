@@ -700,3 +700,27 @@ def test_two_progress_prints_an_epoch_stay_steps():
     assert "loss_2" not in h.series and list(h["loss"].y) == [v for t in TRAIN for v in (t + 0.05, t)]
     climbing = "\n".join(f"Epoch {i}\nloss: {1 + i / 10}\nloss: {1 + i / 10 + 0.05}" for i in E)
     assert "loss_2" not in parse_text(climbing + "\n", "diverging").series
+
+
+def _boxed(style: str) -> str:
+    rows = list(zip(E, TRAIN, VAL))
+    if style == "markdown":  # tabulate(tablefmt="github"), or a hand-written Markdown table
+        return "\n".join(["| epoch | train_loss | val_loss |", "|-------|------------|----------|",
+                          *(f"| {e:5d} | {t:10.4f} | {v:8.4f} |" for e, t, v in rows)])
+    if style == "grid":  # tabulate(tablefmt="grid")
+        sep = "+-------+------------+----------+"
+        return "\n".join([sep, "| epoch | train_loss | val_loss |", sep.replace("-", "="),
+                          *(f"| {e:5d} | {t:10.4f} | {v:8.4f} |\n{sep}" for e, t, v in rows)])
+    return "\n".join(["┏━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━┓", "┃ epoch ┃ train_loss ┃ val_loss ┃",  # rich's Table
+                      "┡━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━┩", *(f"│ {e:5d} │ {t:10.4f} │ {v:8.4f} │" for e, t, v in rows),
+                      "└───────┴────────────┴──────────┘"])
+
+
+@pytest.mark.parametrize("style", ["markdown", "grid", "rich"])
+def test_tables_drawn_with_pipes_or_boxes_are_read(style):
+    text = "Training finished.\n" + _boxed(style) + "\n"
+    assert sniff.spaced_table(text)
+    h = parse_text(text, style)
+    assert h.format == "text-table" and list(h["train_loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
+    assert list(h["val_loss"].x) == list(map(float, E))
+    assert h.notes[0] == "read a table drawn with column bars (epoch train_loss val_loss)"

@@ -192,13 +192,14 @@ def parse_spaced(text: str, source: str) -> History:
     (`fine_tune` prints one table for the frozen epochs, then one for the rest)."""
     from dataclasses import replace  # noqa: PLC0415
 
-    from .sniff import ANSI, rule_spans, spaced_header, spaced_row  # noqa: PLC0415
+    from .sniff import ANSI, rule_spans, spaced_header, spaced_row, unboxed  # noqa: PLC0415
 
-    kept, header, spans = [], None, None
-    for line in _lines(ANSI.sub("", text) if "\x1b" in text else text):
+    kept, header, spans, boxed = [], None, None, False
+    for raw in _lines(ANSI.sub("", text) if "\x1b" in text else text):
+        line = unboxed(raw)
         names = spaced_header(line) if "poch" in line else None
         if names is not None and (header is None or names == header):
-            header, spans = names, None
+            header, spans, boxed = names, None, line != raw
             kept.append("\t".join(names))
             continue
         if header is not None and spans is None and kept and kept[-1] == "\t".join(header):
@@ -212,8 +213,9 @@ def parse_spaced(text: str, source: str) -> History:
     if header is None or len(kept) < 2:
         raise HistoryFormatError(t("has a printed table header but no rows under it"))
     h = parse("\n".join(kept), source)
-    return replace(h, format="text-table", notes=(t("read a table printed with spaces ({header})",
-                                                     header=" ".join(header)), *h.notes))
+    note = (t("read a table drawn with column bars ({header})", header=" ".join(header)) if boxed else
+            t("read a table printed with spaces ({header})", header=" ".join(header)))
+    return replace(h, format="text-table", notes=(note, *h.notes))
 
 
 def _cells(line: str, spans: list[tuple[int, int]]) -> list[str]:

@@ -116,19 +116,33 @@ def spaced_header(line: str) -> list[str] | None:
     return names
 
 
+# the column separators of tables drawn with pipes or boxes (Markdown, tabulate's grids, rich): read as spaces
+BOX = str.maketrans({c: " " for c in "|│┃║"})
+
+
+def unboxed(line: str) -> str:
+    """A table row or header with its pipes and box bars as spaces (`| 3 | 0.81 |` -> `  3   0.81  `)."""
+    return line.translate(BOX) if ("|" in line or "│" in line or "┃" in line or "║" in line) else line
+
+
+RULE_DASHES = "-=━─═"
+RULE_JOINS = " \t+|:┏┳┓┡╇┩└┴┘┌┬┐├┼┤╞╪╡╔╦╗╚╩╝╟╫╢┣╋┫┗┻┛"
+
+
 def rule_spans(line: str) -> list[tuple[int, int]] | None:
     """The columns a rule under a printed header marks (`-------  ------------`, as skorch and
-    tabulate print it): the (start, end) of each run of dashes; None when the line is no rule."""
-    if "---" not in line and "===" not in line:
+    tabulate print it; `┡━━━━━━━╇━━━━━━━┩`, as rich draws it): the (start, end) of each run of
+    dashes; None when the line is no rule."""
+    if not any(d * 3 in line for d in RULE_DASHES):
         return None
     body = line.rstrip()
-    if body.strip(" \t-=+|:"):
+    if body.strip(RULE_DASHES + RULE_JOINS):
         return None
     spans, start = [], None
     for i, c in enumerate(body + " "):
-        if c in "-=" and start is None:
+        if c in RULE_DASHES and start is None:
             start = i
-        elif c not in "-=" and start is not None:
+        elif c not in RULE_DASHES and start is not None:
             spans.append((start, i))
             start = None
     return spans or None
@@ -140,7 +154,7 @@ def spaced_table(text: str) -> bool:
     head = text[:65536]
     if "poch" not in head:
         return False
-    found = lines(ANSI.sub("", head) if "\x1b" in head else head, 200)
+    found = [unboxed(line) for line in lines(ANSI.sub("", head) if "\x1b" in head else head, 200)]
     for i, line in enumerate(found[:-1]):
         if "poch" in line and (header := spaced_header(line)) is not None:
             spans = rule_spans(found[i + 1])
