@@ -106,6 +106,8 @@ MUTANTS = [
      "    for key in _twice_an_epoch(last):", "    for key in []:", ["tests/test_printed.py"]),
     ("a table's column bars kept as text", "lossdoctor/read/sniff.py",
      'return line.translate(BOX) if ("|" in line', 'return line if ("|" in line', ["tests/test_printed.py"]),
+    ("a summary after the last epoch turns its keys into steps", "lossdoctor/read/printed.py",
+     "if len(es) == 1 and run.length >= 3}", "if False}", ["tests/test_printed.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

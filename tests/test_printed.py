@@ -724,3 +724,15 @@ def test_tables_drawn_with_pipes_or_boxes_are_read(style):
     assert h.format == "text-table" and list(h["train_loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
     assert list(h["val_loss"].x) == list(map(float, E))
     assert h.notes[0] == "read a table drawn with column bars (epoch train_loss val_loss)"
+
+
+@pytest.mark.parametrize("tail", [
+    "Training complete.\nFinal: train_loss={t} val_loss=0.4321\n",  # a different final value: the epoch's own is kept
+    "wandb: Run history:\nwandb: train_loss █▆▅▄▃▂▁\nwandb: Run summary:\nwandb:      epoch 19\n"
+    "wandb: train_loss {t}\nwandb:   val_loss 0.4321\n"])
+def test_a_summary_printed_after_the_last_epoch_is_no_step_series(tail):
+    text = "\n".join(f"Epoch {i - 1}: train_loss={t} val_loss={v}" for i, t, v in zip(E, TRAIN, VAL))
+    h = parse_text(text + "\n" + tail.format(t=TRAIN[-1]), "summary")
+    assert h.format == "epoch-log" and list(h["train_loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
+    assert list(h["val_loss"].x) == list(map(float, E))
+    assert "'train_loss', 'val_loss' printed twice in epoch 20 only" in " ".join(h.notes)

@@ -322,17 +322,24 @@ class Run:
         return len(self.order)
 
 
-def _rows(run: Run) -> list[dict]:
+def _rows(run: Run) -> tuple[list[dict], dict[str, float]]:
     """Epoch-level rows, and step-level rows for keys logged more than once in an epoch: those
-    keys' epoch value is the last running mean printed beside them (`Loss 0.46 (0.51)`), if any."""
+    keys' epoch value is the last running mean printed beside them (`Loss 0.46 (0.51)`), if any.
+    A key printed twice in one epoch only, of three or more, is no step-level series but a summary
+    printed after it (`Final: val_loss=...`, W&B's run summary): the epoch keeps its first value.
+    Also returns those keys, with the epoch where it happened."""
     base = 1 if run.order and min(run.order) == 0 else 0
-    repeated = set()
+    repeats: dict[str, list[int]] = {}
     for e in run.order:
         seen: dict[str, int] = {}
         for line in run.steps[e]:
             for k in line.values:
                 seen[k] = seen.get(k, 0) + 1
-        repeated |= {k for k, c in seen.items() if c > 1}
+        for k, c in seen.items():
+            if c > 1:
+                repeats.setdefault(k, []).append(e)
+    summary = {k: float(es[0] + base) for k, es in repeats.items() if len(es) == 1 and run.length >= 3}
+    repeated = set(repeats) - set(summary)
     rows = []
     for e in run.order:
         lines = run.steps[e]
@@ -342,10 +349,10 @@ def _rows(run: Run) -> list[dict]:
             rows.append({"epoch": e + base - 1 + (i + 1) / len(step_lines),
                          **{f"{k}\x00step": v for k, v in line.values.items() if k in repeated}})
         for line in lines:
-            row.update({k: v for k, v in line.values.items() if k not in repeated})
+            row.update({k: v for k, v in line.values.items() if k not in repeated and not (k in summary and k in row)})
             row.update({k: v for k, v in line.avgs.items() if k in repeated})
         rows.append(row)
-    return rows
+    return rows, summary
 
 
 # what only the Trainer puts in its log dicts (a script's own printed dicts are read as printed lines)
@@ -489,12 +496,16 @@ def parse(text: str, source: str) -> History:
     for key in _twice_an_epoch(last):
         conflicts.add(key)
         names.setdefault(f"{key}_2", names.get(key, key))
-    rows = _rows(last)
+    rows, summary = _rows(last)
     keys = {k for r in rows for k in r}
     step_level = {k.split("\x00")[0] for k in keys if "\x00" in k}
     rename = {f"{k}\x00step": (f"{k}_step" if k in keys else k) for k in step_level}
     notes.insert(0, _read_note(last, names, keys, rename))
     notes += _unnamed_notes(unnamed, keys)
+    for epoch in sorted(set(summary.values())):
+        keys = ", ".join(repr(k) for k in sorted(k for k in summary if summary[k] == epoch))
+        notes.append(t("{keys} printed twice in epoch {epoch} only: read as a summary printed after it, and the "
+                       "first value kept", keys=keys, epoch=f"{epoch:g}"))
     if len(runs) > 1:
         notes.append(t("found {n} runs in the log ({runs}); diagnosing the last", n=len(runs),
                        runs=", ".join(t("{phase}{epochs} epochs", phase=f"{r.label} " if r.label else "",
