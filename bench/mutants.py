@@ -108,6 +108,8 @@ MUTANTS = [
      'return line.translate(BOX) if ("|" in line', 'return line if ("|" in line', ["tests/test_printed.py"]),
     ("a summary after the last epoch turns its keys into steps", "lossdoctor/read/printed.py",
      "if len(es) == 1 and run.length >= 3}", "if False}", ["tests/test_printed.py"]),
+    ("'end of epoch N' read as a mention", "lossdoctor/read/printed.py",
+     'said[-1].lower() == "of" and said[-2].lower().strip("|") == "end"', "False", ["tests/test_printed.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

@@ -736,3 +736,20 @@ def test_a_summary_printed_after_the_last_epoch_is_no_step_series(tail):
     assert h.format == "epoch-log" and list(h["train_loss"].y) == TRAIN and list(h["val_loss"].y) == VAL
     assert list(h["val_loss"].x) == list(map(float, E))
     assert "'train_loss', 'val_loss' printed twice in epoch 20 only" in " ".join(h.notes)
+
+
+def test_pytorch_word_language_model_end_of_epoch_lines():
+    """PyTorch's examples/word_language_model: batch lines, then `| end of epoch N | ... | valid loss X |`
+    (which reports epoch N, unlike `best at epoch 7`, which only mentions one)."""
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL), 1):
+        lines += [f"| epoch {i:3d} | {b:5d}/ 2983 batches | lr 20.00 | ms/batch 11.52 | loss {t + 0.1 * (1 - b / 3000):5.2f}"
+                  f" | ppl {np.exp(t):8.2f}" for b in (1000, 2000)]
+        lines += ["-" * 89, f"| end of epoch {i:3d} | time: 35.51s | valid loss {v:5.2f} | valid ppl {np.exp(v):8.2f}", "-" * 89]
+    lines += ["=" * 89, "| End of training | test loss  5.12 | test ppl   167.34", "=" * 89]
+    h = parse_text("\n".join(lines) + "\n", "word_lm")
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("loss", "val_loss") and list(h[vkey].y) == [round(v, 2) for v in VAL]
+    assert list(h[vkey].x) == list(map(float, E)) and len(h[tkey].y) == 40
+    mention = parse_text("Epoch 9: loss=0.5\nbest at epoch 7: val_loss=0.4\nEpoch 10: loss=0.45\n", "m")
+    assert list(mention["loss"].x) == [9.0, 10.0] and "val_loss" not in mention.series

@@ -105,7 +105,11 @@ def _marker(line: str) -> tuple[re.Match | None, int | None, str | None]:
     phase = (m.group("phase") or "").lower() if "phase" in m.re.groupindex else ""
     before = line[:m.start()].split()
     if phase in MENTION or (not phase and before and before[-1].lower().strip(",:;(") in MENTION):
-        return None, -1, None
+        # "| end of epoch 3 | valid loss 5.87" (PyTorch's word_language_model) reports the epoch it ends
+        said = [*before, phase] if phase else before
+        if not (len(said) >= 2 and said[-1].lower() == "of" and said[-2].lower().strip("|") == "end"):
+            return None, -1, None
+        phase = ""
     return m, int(n), phase if phase and phase not in NOT_PHASE else None
 
 
