@@ -110,6 +110,8 @@ MUTANTS = [
      "if len(es) == 1 and run.length >= 3}", "if False}", ["tests/test_printed.py"]),
     ("'end of epoch N' read as a mention", "lossdoctor/read/printed.py",
      'said[-1].lower() == "of" and said[-2].lower().strip("|") == "end"', "False", ["tests/test_printed.py"]),
+    ("the Trainer table's repeated training loss read as values", "lossdoctor/read/csvlog.py",
+     "    last = _held(runs[-1], notes)", "    last = runs[-1]", ["tests/test_readers.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

@@ -458,3 +458,22 @@ def test_mutated_tensorboard_files_are_read_or_refused_never_crash(tmp_path):
         except LossDoctorError:
             pass
         assert time.perf_counter() - start < 5  # the deadline the fuzz tests use for super-linear reading
+
+
+def test_hugging_face_table_training_loss_staircase_is_not_noise(tmp_path):
+    """The Trainer's notebook table repeats the last logged training loss on each evaluation row
+    ("No log" before the first log): the repeats are not values, and no oscillation is read into them."""
+    from lossdoctor import diagnose, load_history
+
+    rows = ["Epoch\tTraining Loss\tValidation Loss\tAccuracy", "1\tNo log\t0.512345\t0.80", "2\tNo log\t0.456789\t0.82"]
+    train = [0.6123, 0.6123, 0.4012, 0.4012, 0.3011, 0.3011]
+    val = [0.44, 0.43, 0.445, 0.452, 0.47, 0.49]
+    rows += [f"{e}\t{t:.6f}\t{v:.6f}\t0.84" for e, (t, v) in enumerate(zip(train, val), 3)]
+    p = tmp_path / "trainer_table.tsv"
+    p.write_text("\n".join(rows) + "\n")
+    h = load_history(str(p))
+    assert list(h["Training Loss"].x) == [3.0, 5.0, 7.0] and list(h["Training Loss"].y) == [0.6123, 0.4012, 0.3011]
+    assert len(h["Validation Loss"].y) == 8
+    assert any("repeats its value on 3 row(s)" in n for n in h.notes)
+    d = diagnose(h)
+    assert d.code == "overfitting" and not any("oscillates" in e for e in d.evidence)

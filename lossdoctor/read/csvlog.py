@@ -245,9 +245,33 @@ def _file_order(table: dict, notes: list[str]) -> dict:
     return out
 
 
+HELD = ("Training Loss",)  # the Hugging Face Trainer's table: the last logged training loss, repeated on each row
+
+
+def _held(table: dict, notes: list[str]) -> dict:
+    """The Trainer's table shows, on each evaluation row, the training loss last logged: when it
+    logs every `logging_steps` and evaluates more often, a value repeats on the rows until the next
+    log (a staircase, which would read as noise). Exact repeats of the row before are not logged."""
+    out = dict(table)
+    for name in HELD:
+        if name not in table:
+            continue
+        values, present = table[name]
+        seen = present & np.isfinite(values)
+        idx = np.flatnonzero(seen)
+        again = idx[1:][values[idx[1:]] == values[idx[:-1]]]
+        if len(again):
+            kept = present.copy()
+            kept[again] = False
+            out[name] = (values, kept)
+            notes.append(t("{column} repeats its value on {n} row(s): the Trainer logs it every logging_steps, less "
+                           "often than it evaluates; the repeats are read as not logged", column=repr(name), n=len(again)))
+    return out
+
+
 def _from_runs(header: list[str], runs: list, notes: list[str], source: str) -> History:
     """The last run of a table as a History, with notes on what else the file held."""
-    last = runs[-1]
+    last = _held(runs[-1], notes)
     dropped = [h for h, (_, present) in last.items() if not present.any()]
     if dropped:
         notes.append(t("ignored column(s) with no numbers: {columns}", columns=", ".join(dropped)))
