@@ -112,6 +112,9 @@ MUTANTS = [
      'said[-1].lower() == "of" and said[-2].lower().strip("|") == "end"', "False", ["tests/test_printed.py"]),
     ("the Trainer table's repeated training loss read as values", "lossdoctor/read/csvlog.py",
      "    last = _held(runs[-1], notes)", "    last = runs[-1]", ["tests/test_readers.py"]),
+    ("step prints drop a validation loss not spelt 'Validation Loss'", "lossdoctor/read/console.py",
+     'found = read_line(line) if "oss" in line or "OSS" in line else None', "found = None",
+     ["tests/test_readers.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

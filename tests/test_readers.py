@@ -477,3 +477,19 @@ def test_hugging_face_table_training_loss_staircase_is_not_noise(tmp_path):
     assert any("repeats its value on 3 row(s)" in n for n in h.notes)
     d = diagnose(h)
     assert d.code == "overfitting" and not any("oscillates" in e for e in d.evidence)
+
+
+@pytest.mark.parametrize("summary", ["Epoch [{e}/4] val_loss: {v:.4f}", "Epoch [{e}/4] TrainLoss={t:.4f} | ValLoss={v:.4f}",
+                                     "valid loss = {v:.4f}"])
+def test_step_prints_keep_the_validation_loss_however_it_is_spelt(tmp_path, summary):
+    """Beside 'Epoch [e/E], Step [s/S], Loss: x' lines, the epoch's validation line is read by its
+    names and roles (it was read only as 'Validation Loss: x', and dropped silently otherwise)."""
+    lines, val = [], [0.9, 0.8, 0.75, 0.74]
+    for e, v in enumerate(val, 1):
+        lines += [f"Epoch [{e}/4], Step [{s}/600], Loss: {1 / (e + s / 600):.4f}" for s in range(100, 700, 100)]
+        lines.append(summary.format(e=e, t=1 / (e + 0.5), v=v))
+    h = load_history(write(tmp_path, "training.log", "\n".join(lines)))
+    assert h.format == "step-log" and list(h["val_loss"].y) == val and list(h["val_loss"].x) == [1, 2, 3, 4]
+    assert "val_loss = " in h.notes[0]
+    if "TrainLoss" in summary:
+        assert list(h["loss_epoch"].y) == [round(1 / (e + 0.5), 4) for e in range(1, 5)]

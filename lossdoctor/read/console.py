@@ -352,13 +352,14 @@ def notebook_parse(text: str, source: str) -> History:
 
 # -- PyTorch-style prints: "Epoch [3/10], Step [100/600], Loss: 0.1234" -------------------
 
-SUMMARY_LINE = re.compile(r"\b(train(?:ing)?|val(?:id(?:ation)?)?|eval(?:uation)?|dev)\s+loss\s*[:=]\s*"
-                          r"(nan|[-+]?inf|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)", re.IGNORECASE)
-
-
 def steps_parse(text: str, source: str) -> History:
-    """Step lines become a per-step `loss` inside their epoch; `Validation Loss: x` lines a per-epoch `val_loss`."""
-    rows, epoch = [], None
+    """Step lines become a per-step `loss` inside their epoch. The other lines are read as printed
+    lines (`printed.read_line`: names and roles, however spelt): an epoch's training loss becomes
+    `loss_epoch`, its validation loss `val_loss` (`Validation Loss: x`, `val_loss: x`,
+    `ValLoss=x`), on the epoch they name or else the epoch of the step lines before them."""
+    from .printed import read_line  # noqa: PLC0415
+
+    rows, epoch, names = [], None, {}
     for line in SPLIT.split(ANSI.sub("", text)):
         m = STEP_LINE.search(line)
         if m:
@@ -367,12 +368,18 @@ def steps_parse(text: str, source: str) -> History:
             if values:
                 rows.append({"epoch": epoch - 1 + min(step, total) / total, **values})
             continue
-        for kind, value in SUMMARY_LINE.findall(line):
-            if epoch is not None:
-                key = "loss_epoch" if kind.lower().startswith("train") else "val_loss"
-                rows.append({"epoch": float(epoch), key: float(value)})
+        found = read_line(line) if "oss" in line or "OSS" in line else None
+        at = found.epoch if found is not None and found.epoch is not None else epoch
+        if found is None or at is None:
+            continue
+        for key, value in found.values.items():
+            if "loss" in key:
+                named = "loss_epoch" if key in ("loss", "train_loss") else key
+                rows.append({"epoch": float(at), named: value})
+                names.setdefault(named, found.names.get(key, key))
     if not rows:
         raise HistoryFormatError(t("has 'Epoch [e/E], Step [s/S]' lines but none reports a loss"))
-    # keep integer positions fractional-aware: positions are already on the epoch axis
-    h = records_to_history(rows, source, "step-log")
-    return h
+    per_epoch = ", ".join(f"{k} = {n!r}" for k, n in names.items())
+    note = t("read 'Epoch [e/E], Step [s/S]' lines: the loss per step; {per_epoch}", per_epoch=per_epoch or
+             t("no loss printed once per epoch"))
+    return records_to_history(rows, source, "step-log", [note])  # positions are already on the epoch axis
