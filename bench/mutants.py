@@ -115,6 +115,8 @@ MUTANTS = [
     ("step prints drop a validation loss not spelt 'Validation Loss'", "lossdoctor/read/console.py",
      'found = read_line(line) if "oss" in line or "OSS" in line else None', "found = None",
      ["tests/test_readers.py"]),
+    ("PaddleClas' [Avg] lines read as one more step", "lossdoctor/read/printed.py",
+     'averaged = "[Avg]" in line', "averaged = False", ["tests/test_printed.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

@@ -753,3 +753,20 @@ def test_pytorch_word_language_model_end_of_epoch_lines():
     assert list(h[vkey].x) == list(map(float, E)) and len(h[tkey].y) == 40
     mention = parse_text("Epoch 9: loss=0.5\nbest at epoch 7: val_loss=0.4\nEpoch 10: loss=0.45\n", "m")
     assert list(mention["loss"].x) == [9.0, 10.0] and "val_loss" not in mention.series
+
+
+def test_paddleclas_avg_lines_are_the_epoch_values():
+    """PaddleClas prints iteration lines and, per epoch, `[Train][Epoch 3/20][Avg]loss: x` and
+    `[Eval][Epoch 3][Avg]loss: x`: the [Avg] lines are the epoch's values, not one more step."""
+    p = "[2021/06/01 10:00:00] ppcls INFO: "
+    lines = []
+    for i, (t, v) in enumerate(zip(TRAIN, VAL), 1):
+        lines += [f"{p}[Train][Epoch {i}/20][Iter: {it}/100]lr: 0.10000, top1: 0.5, CELoss: {t + 0.05:.5f}, "
+                  f"loss: {t + 0.05:.5f}, batch_cost: 0.1 s, ips: 640 images/sec, eta: 0:10:00" for it in (10, 50)]
+        lines += [f"{p}[Train][Epoch {i}/20][Avg]top1: 0.5, CELoss: {t:.5f}, loss: {t:.5f}",
+                  f"{p}[Eval][Epoch {i}][Iter: 0/40]CELoss: 0.9, loss: 0.9, top1: 0.6",
+                  f"{p}[Eval][Epoch {i}][Avg]CELoss: {v:.5f}, loss: {v:.5f}, top1: 0.6"]
+    h = parse_text("\n".join(lines) + "\n", "paddleclas")
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("train_loss", "val_loss") and list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL
+    assert list(h[vkey].x) == list(map(float, E))

@@ -171,6 +171,7 @@ def read_line(raw: str, heading: str | None = None) -> Line | None:
     if "loss" not in low and "损失" not in line and "acc" not in low and m is None:
         return None
     context, last, bare, roles, only_role, named_loss = heading, 0, [], set(), [], False
+    averaged = "[Avg]" in line
     for p in PAIR.finditer(rest):
         gap = rest[last:p.start()].strip(" \t|-,;:[]()/0123456789.")
         gap_role = role_of(tokens(gap)) if gap else None
@@ -205,6 +206,8 @@ def read_line(raw: str, heading: str | None = None) -> Line | None:
         avg = to_float(p.group("avg").replace(",", "")) if p.group("avg") else None
         if avg is not None:  # "Loss 0.4632 (0.5120)": the value now and its running mean (AverageMeter)
             out.avgs[key] = avg
+        elif averaged:  # PaddleClas' "[Train][Epoch 3/20][Avg]loss: 0.81": the epoch's mean itself
+            out.avgs[key] = value
     if m is None and not out.values:
         return None
     if only_role:
