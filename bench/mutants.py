@@ -117,6 +117,9 @@ MUTANTS = [
      ["tests/test_readers.py"]),
     ("PaddleClas' [Avg] lines read as one more step", "lossdoctor/read/printed.py",
      'averaged = "[Avg]" in line', "averaged = False", ["tests/test_printed.py"]),
+    ("a frame's role rows not read", "lossdoctor/read/printed.py",
+     "        if frame and (row := _frame_row(raw, frame)) is not None:\n            lines.append(row)",
+     "        if False:\n            lines.append(row)", ["tests/test_printed.py"]),
     ("Markdown emphasis not escaped", "lossdoctor/core/safe.py",
      r"([\\`<>\[\]|*~]", r"([\\`<>\[\]|~]", ["tests/test_safe_text.py", "tests/test_outputs.py"]),
 ]

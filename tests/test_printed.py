@@ -770,3 +770,13 @@ def test_paddleclas_avg_lines_are_the_epoch_values():
     tkey, vkey, _ = resolve_keys(h)
     assert (tkey, vkey) == ("train_loss", "val_loss") and list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL
     assert list(h[vkey].x) == list(map(float, E))
+
+
+def test_a_small_frame_printed_per_epoch_with_roles_as_row_labels():
+    """`print(pd.DataFrame(metrics).T)` each epoch: the metric names head the columns, the roles label the rows."""
+    text = "\n".join(f"Epoch {i}\n        loss   acc\ntrain  {t:.4f}  0.80\nval    {v:.4f}  0.70"
+                     for i, t, v in zip(E, TRAIN, VAL)) + "\n"
+    h = parse_text(text, "frame")
+    tkey, vkey, _ = resolve_keys(h)
+    assert (tkey, vkey) == ("train_loss", "val_loss") and list(h[tkey].y) == TRAIN and list(h[vkey].y) == VAL
+    assert list(h["val_acc"].y) == [0.7] * 20

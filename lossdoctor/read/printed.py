@@ -284,11 +284,16 @@ def sniff(text: str) -> bool:
 def _hits(text: str) -> tuple[int, int]:
     """How many lines carry an epoch marker and how many a loss (counting stops at two of each)."""
     markers = losses = 0
+    frame = None
     for raw in normalise_newlines(text).split("\n"):
         low = raw.lower()
         if "oss" in low and "|" in raw and (row := _table_row(raw)) is not None:
             losses += any(_is_loss(k) for k in row.values)
             continue
+        if frame and (row := _frame_row(raw, frame)) is not None:
+            losses += any(_is_loss(k) for k in row.values)
+            continue
+        frame = _frame_head(raw) if "oss" in low else None
         if "oss" not in low and "epoch" not in low and "ep " not in low and "第" not in raw and "[" not in raw:
             continue
         found = read_line(raw)
@@ -398,11 +403,35 @@ def _table_row(raw: str) -> Line | None:
     return out if out.values else None
 
 
+def _frame_head(raw: str) -> list[str] | None:
+    """The column names of a small frame printed with roles as row labels (`print(pd.DataFrame(
+    metrics).T)`: `        loss   acc` over `train  0.81  0.80` / `val  0.90  0.70`), or None."""
+    names = raw.split()
+    if not 1 <= len(names) <= 12 or DIGIT.search(raw) or not any("loss" in n.lower() for n in names):
+        return None
+    return names if all(re.fullmatch(r"[A-Za-z_][\w/.\-]{0,40}", n) for n in names) else None
+
+
+def _frame_row(raw: str, head: list[str]) -> Line | None:
+    cells = raw.split()
+    role = role_of(tokens(cells[0])) if cells else None
+    if role is None or len(cells) != len(head) + 1 or not set(tokens(cells[0])) <= HEADING_WORDS:
+        return None
+    values = [to_float(c) for c in cells[1:]]
+    if any(v is None for v in values):
+        return None
+    out = Line()
+    for name, value in zip(head, values):
+        key = canonical(name, role)[0]
+        out.values[key], out.names[key] = value, f"{name} ({cells[0]})"
+    return out
+
+
 def _lines(text: str) -> list[Line]:
     """The lines that say something, with only the markers of the form that reports losses kept:
     a log that prints `第 3 轮训练开始` and then `epoch 2 | train_loss: ...` counts its epochs by
     the second form, and the first is just text."""
-    lines, heading, table = [], None, False
+    lines, heading, table, frame = [], None, False, None
     tabled = "Validation" in text and TABLE_HEADS.search(text) is not None
     for raw in normalise_newlines(text).split("\n"):
         if not raw or raw.isspace():
@@ -416,6 +445,12 @@ def _lines(text: str) -> list[Line]:
             lines.append(row)
             continue
         table = False
+        if frame and (row := _frame_row(raw, frame)) is not None:
+            lines.append(row)
+            continue
+        frame = _frame_head(raw) if "oss" in raw else None
+        if frame is not None:
+            continue
         x = read_line(raw, heading)
         heading = _heading(raw) if x is None else None
         if x is not None:
