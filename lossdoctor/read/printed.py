@@ -406,8 +406,10 @@ def _table_row(raw: str) -> Line | None:
 def _frame_head(raw: str) -> list[str] | None:
     """The column names of a small frame printed with roles as row labels (`print(pd.DataFrame(
     metrics).T)`: `        loss   acc` over `train  0.81  0.80` / `val  0.90  0.70`), or None."""
+    if len(raw) > 200 or DIGIT.search(raw):
+        return None
     names = raw.split()
-    if not 1 <= len(names) <= 12 or DIGIT.search(raw) or not any("loss" in n.lower() for n in names):
+    if not 1 <= len(names) <= 12 or not any("loss" in n.lower() for n in names):
         return None
     return names if all(re.fullmatch(r"[A-Za-z_][\w/.\-]{0,40}", n) for n in names) else None
 
