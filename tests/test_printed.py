@@ -700,6 +700,15 @@ def test_two_progress_prints_an_epoch_stay_steps():
     assert "loss_2" not in h.series and list(h["loss"].y) == [v for t in TRAIN for v in (t + 0.05, t)]
     climbing = "\n".join(f"Epoch {i}\nloss: {1 + i / 10}\nloss: {1 + i / 10 + 0.05}" for i in E)
     assert "loss_2" not in parse_text(climbing + "\n", "diverging").series
+    # the second print a little higher every epoch, by much less than the loss falls from epoch to epoch
+    drifting = "\n".join(f"Epoch {i}\nloss: {2 - i / 10:.3f}\nloss: {2 - i / 10 + 0.02:.3f}" for i in E)
+    assert "loss_2" not in parse_text(drifting + "\n", "drift").series
+    # one noisy loss printed twice an epoch, the second higher in 8 of 10 epochs by chance (seed 8)
+    y = (0.5 + 0.3 * np.exp(-np.arange(20) / 10)) * (1 + 0.05 * np.random.default_rng(8).standard_normal(20))
+    noisy = "\n".join(f"Epoch {i + 1}\nloss: {y[2 * i]:.4f}\nloss: {y[2 * i + 1]:.4f}" for i in range(10))
+    h = parse_text(noisy + "\n", "noisy")
+    assert "loss_2" not in h.series and len(h["loss"].y) == 20
+    assert any("printed on two lines of most epochs" in n for n in h.notes)  # said, in case one is the validation
 
 
 def _boxed(style: str) -> str:

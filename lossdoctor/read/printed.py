@@ -537,7 +537,8 @@ def parse(text: str, source: str) -> History:
                        epoch=runs[-1].order[0]))
         runs = runs[:-1]
     last = runs[-1]
-    for key in _twice_an_epoch(last):
+    two, doubt = _twice_an_epoch(last)
+    for key in two:
         conflicts.add(key)
         names.setdefault(f"{key}_2", names.get(key, key))
     rows, summary = _rows(last)
@@ -546,6 +547,10 @@ def parse(text: str, source: str) -> History:
     rename = {f"{k}\x00step": (f"{k}_step" if k in keys else k) for k in step_level}
     notes.insert(0, _read_note(last, names, keys, rename))
     notes += _unnamed_notes(unnamed, keys)
+    if doubt:
+        notes.append(t("{keys} printed on two lines of most epochs, with no step counter: read as two steps an epoch; "
+                       "if one of them is the validation loss, name it in the prints ('val_loss=...')",
+                       keys=", ".join(repr(k) for k in doubt)))
     for epoch in sorted(set(summary.values())):
         keys = ", ".join(repr(k) for k in sorted(k for k in summary if summary[k] == epoch))
         notes.append(t("{keys} printed twice in epoch {epoch} only: read as a summary printed after it, and the "
@@ -570,12 +575,15 @@ def parse(text: str, source: str) -> History:
     return h
 
 
-def _twice_an_epoch(run: Run) -> list[str]:
-    """Losses printed on two lines of (nearly) every epoch, without a step counter, the second
-    higher in most epochs while the first does not rise: a training and a validation value with
-    nothing to tell them apart (`Epoch 3` / `loss: 0.81` / `loss: 0.90`). The second of each
-    epoch becomes `<key>_2`, so that the user can name them; a run's two progress prints, whose
-    running loss falls within the epoch, are not this."""
+def _twice_an_epoch(run: Run) -> tuple[list[str], list[str]]:
+    """Losses printed on two lines of (nearly) every epoch, without a step counter, that are two
+    series, not one: the second higher in 90% of the epochs or more, by a gap larger than 1.5
+    times the first's typical move from epoch to epoch, while the first does not rise. That is a
+    training and a validation value with nothing to tell them apart (`Epoch 3` / `loss: 0.81` /
+    `loss: 0.90`): the second of each epoch becomes `<key>_2`, so that the user can name them. One
+    noisy loss printed twice an epoch moves between its prints about as much as between epochs.
+    Also returns the losses printed twice in most epochs that do not read as two series: kept as
+    two steps an epoch, with a note."""
     pairs: dict[str, list[tuple[Line, float, float]]] = {}
     seen_in: dict[str, int] = {}
     for e in run.order:
@@ -588,15 +596,19 @@ def _twice_an_epoch(run: Run) -> list[str]:
             seen_in[k] = seen_in.get(k, 0) + 1
             if len(lines) == 2:
                 pairs.setdefault(k, []).append((lines[1], lines[0].values[k], lines[1].values[k]))
-    out = []
+    out, doubt = [], []
     for k, ps in pairs.items():
         firsts = [a for _, a, _ in ps]
-        if (len(ps) >= 3 and len(ps) >= 0.8 * seen_in[k] and sum(b > a for _, a, b in ps) >= 0.8 * len(ps)
-                and firsts[-1] <= firsts[0]):
+        gap = sorted(abs(b - a) for _, a, b in ps)[len(ps) // 2]
+        move = sorted(abs(y - x) for x, y in zip(firsts, firsts[1:]))[(len(ps) - 1) // 2] if len(ps) > 1 else 0.0
+        if (len(ps) >= 4 and len(ps) >= 0.8 * seen_in[k] and sum(b > a for _, a, b in ps) >= 0.9 * len(ps)
+                and gap > 1.5 * move and firsts[-1] <= firsts[0]):
             for line, _, _ in ps:
                 line.values[f"{k}_2"] = line.values.pop(k)
             out.append(k)
-    return out
+        elif len(ps) >= 4 and len(ps) >= 0.8 * seen_in[k]:
+            doubt.append(k)
+    return out, doubt
 
 
 STEP_LINES = 10  # lines with a loss and no epoch marker anywhere that make a log of steps
