@@ -65,13 +65,20 @@ def _pycache(remove: bool) -> None:
         compileall.compile_dir(str(package), quiet=1)
 
 
+def _python_script(path: Path) -> bool:
+    """A script whose first line runs Python (pip's console script), not a shell shim."""
+    with open(path, "rb") as f:
+        first = f.readline(200)
+    return first.startswith(b"#!") and b"python" in first
+
+
 def cold_start(repeats: int) -> None:
     """numpy and click are compared as installed (compiled); lossdoctor both ways, each beside them."""
     sample = str(ROOT / "sample_histories" / "overfitting.json")
     # the console script pip installed beside this interpreter, run directly as `python` is: a version
     # manager's shim on PATH (pyenv's is a bash script) would add its own 30-60 ms to one side only
     script = next((str(p) for p in (Path(sys.executable).with_name("lossdoctor"), Path(shutil.which("lossdoctor") or ""))
-                   if p.is_file() and p.read_bytes()[:2] == b"#!" and b"python" in p.read_bytes()[:200]), None)
+                   if p.is_file() and _python_script(p)), None)
     ours = [script, "diagnose", sample] if script else [sys.executable, "-m", "lossdoctor", "diagnose", sample]
     base = [sys.executable, "-c", "import numpy, click"]
     print(f"1. CLI cold start (median of {repeats} interleaved runs)")

@@ -5,11 +5,11 @@ Usage: python scripts/golden.py     (after a change to the wording or the judgem
 review `git diff tests/golden` before committing it)
 
        python scripts/golden.py --against REV [PATH ...]
-           (a change meant to keep behaviour: every report of every history under PATH, by default
-           the bundled samples and ../shared's wild, seeds and corpus folders, made by the revision
-           REV and by the working tree, compared word for word: the JSON, the text report in English
-           and Chinese, the Markdown report, or the one-line error. Prints each run that differs and
-           exits 1 if any does.)
+           (a change meant to keep behaviour: every report of every log under PATH, found as
+           `lossdoctor report` finds them, by default the bundled samples and ../shared's wild, seeds
+           and corpus folders, made by the revision REV and by the working tree, compared word for
+           word: the JSON, the text report in English and Chinese, the Markdown report, or the
+           one-line error. Prints each run that differs and exits 1 if any does.)
 """
 
 from __future__ import annotations
@@ -79,13 +79,10 @@ json.dump(out, open(sys.argv[1], "w"))
 
 
 def histories(paths) -> list[str]:
-    suffixes = (".json", ".csv", ".log", ".txt", ".tsv", ".jsonl")
-    out = []
-    for p in map(Path, paths):
-        found = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.suffix in suffixes and f.name != "labels.json"
-                                               and not f.name.startswith("truth") and f.name != "README.md")
-        out += [str(f.resolve()) for f in found]
-    return out
+    """Every log under `paths`, as `lossdoctor report` finds them (absolute: each tree runs from its own folder)."""
+    from lossdoctor.run.batch import expand
+
+    return [os.path.realpath(p) for p in expand(paths)]
 
 
 def dump(tree: Path, files: list[str]) -> dict:

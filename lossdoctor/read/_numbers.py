@@ -3,7 +3,12 @@
 from __future__ import annotations
 from ..core.i18n import t
 
+import functools
 import math
+import re
+
+# a number as logs print it: thousands separators, exponents, a percent sign, nan and inf
+NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d])|\d{1,30})(?:\.\d{0,30})?(?:[eE][-+]?\d{1,3})?%?|[-+]?(?:nan|inf)(?![a-z])"
 
 MISSING = {"", "na", "n/a", "none", "null", "-"}
 SPECIAL = {"nan": math.nan, "-nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf,
@@ -60,3 +65,18 @@ def overflow_note(overflowed: list[str]) -> list[str]:
 
 def is_number(value) -> bool:
     return to_float(value) is not None
+
+
+@functools.cache
+def _wrapped() -> re.Pattern:
+    """A value printed inside its wrapper: `tensor(0.4123)`, `tensor(0.41, device='cuda:0')`,
+    `np.float64(0.41)` (compiled on first use: this module is imported on every run)."""
+    return re.compile(r"(?<![\w.])(?:tensor|(?:np|numpy)\.(?:float|int)(?:16|32|64)|Array|array)\([ \t]{0,4}(" + NUMBER
+                      + r")[ \t]{0,4}(?:,[^()\n]{0,120})?\)")
+
+
+def unwrapped(text: str) -> str:
+    """`text` with each value printed inside a tensor or numpy wrapper written as the bare value."""
+    if "(" not in text or not ("tensor(" in text or ".float" in text or ".int" in text or "rray(" in text):
+        return text
+    return _wrapped().sub(r"\1", text)

@@ -8,7 +8,7 @@ import re
 
 from ..core.errors import HistoryFormatError
 from .history import History, epoch_series, evaluation_every
-from ._numbers import json_numbers, overflow_note, to_float
+from ._numbers import json_numbers, overflow_note, to_float, unwrapped
 from .records import records_to_history
 from ..core.i18n import t
 
@@ -68,9 +68,7 @@ def _json_lines(text: str) -> list | None:
 def _literal(s: str):
     """A Python literal as Python prints it (single quotes, `nan`, `np.float64(0.41)`,
     `tensor(0.41)`), read safely; None when it is not one."""
-    cleaned = re.sub(r"(-?)\b(nan|inf)\b", r'"\1\2"', s)  # as text, which to_float reads as NaN and inf
-    cleaned = re.sub(r"(?:np|numpy)\.(?:float|int)(?:16|32|64)\(([^()]*)\)|tensor\(([^(),]*)(?:,[^()]*)?\)",
-                     lambda m: m.group(1) if m.group(1) is not None else m.group(2), cleaned)
+    cleaned = re.sub(r"(-?)\b(nan|inf)\b", r'"\1\2"', unwrapped(s))  # as text, which to_float reads as NaN and inf
     try:
         return ast.literal_eval(cleaned)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):

@@ -32,14 +32,13 @@ import re
 
 from ..core.errors import HistoryFormatError
 from .history import History
-from ._numbers import to_float
+from ._numbers import NUMBER, to_float, unwrapped
 from .records import records_to_history
 from .sniff import ANSI, normalise_newlines
 from ..core.i18n import t
 from .names import FILLER, TEST_WORDS, TRAIN_WORDS, VAL_WORDS, canonical, role_of, tokens
 
 MAX_LINE = 4000
-NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d])|\d{1,30})(?:\.\d{0,30})?(?:[eE][-+]?\d{1,3})?%?|[-+]?(?:nan|inf)(?![a-z])"
 # an epoch marker: an optional phase word, then epoch/ep/第 N 轮; or a bare [3/50] at the start
 EPOCH = re.compile(r"(?<![A-Za-z0-9_])(?:(?P<phase>[A-Za-z][A-Za-z_-]{1,20})[ _-])?(?:epoch|epochs|ep)(?![A-Za-z])"
                    r"(?:\((?P<mode>train|val|test)\))?"  # OpenMMLab's "Epoch(train) [3][ 50/625]"
@@ -72,17 +71,13 @@ STEP_NAMES = {"step", "steps", "iter", "iteration", "iterations", "it", "batch",
 
 # a printed dict's quoted names (`{'train_loss': 0.41}`, `{"val_loss": 0.39}`), read as `train_loss: 0.41`
 QUOTED = re.compile(r"""(['"])([A-Za-z_][\w/.\-]{0,60})\1[ \t]{0,4}:""")
-# a value printed inside its wrapper: `tensor(0.4123)`, `tensor(0.41, device='cuda:0')`, `np.float64(0.41)`
-WRAPPED = re.compile(r"(?<![\w.])(?:tensor|(?:np|numpy)\.(?:float|int)(?:16|32|64)|Array|array)\([ \t]{0,4}(" + NUMBER
-                     + r")[ \t]{0,4}(?:,[^()\n]{0,120})?\)")
 
 
 def _clean(line: str) -> str:
     line = ANSI.sub("", line)
     if "%|" in line:
         line = TQDM.sub(" ", line)
-    if "(" in line and ("tensor(" in line or ".float" in line or ".int" in line or "rray(" in line):
-        line = WRAPPED.sub(r"\1", line)
+    line = unwrapped(line)
     if "':" in line or '":' in line:
         line = QUOTED.sub(r"\2:", line)
     return line
@@ -393,13 +388,20 @@ def _table_row(raw: str) -> Line | None:
     m = TABLE_ROW.search(raw[:MAX_LINE]) if "|" in raw else None
     if m is None:
         return None
+    name = m.group("name")
+    return _role_line((name, role, to_float(m.group(column).replace(",", "")), f"{name} ({label})")
+                      for column, role, label in (("a", "train", "Training"), ("b", "val", "Validation"))
+                      if m.group(column) != "N/A")
+
+
+def _role_line(items) -> Line | None:
+    """A line of (name, role, value, how it was printed) items: each value under the key its name
+    and role make (`loss` in the validation column is `val_loss`); None when no value is a number."""
     out = Line()
-    for column, role in (("a", "train"), ("b", "val")):
-        value = to_float(m.group(column).replace(",", "")) if m.group(column) != "N/A" else None
+    for name, role, value, label in items:
         if value is not None:
-            key = canonical(m.group("name"), role)[0]
-            out.values[key] = value
-            out.names[key] = f"{m.group('name')} ({'Training' if role == 'train' else 'Validation'})"
+            key = canonical(name, role)[0]
+            out.values[key], out.names[key] = value, label
     return out if out.values else None
 
 
@@ -422,11 +424,7 @@ def _frame_row(raw: str, head: list[str]) -> Line | None:
     values = [to_float(c) for c in cells[1:]]
     if any(v is None for v in values):
         return None
-    out = Line()
-    for name, value in zip(head, values):
-        key = canonical(name, role)[0]
-        out.values[key], out.names[key] = value, f"{name} ({cells[0]})"
-    return out
+    return _role_line((name, role, value, f"{name} ({cells[0]})") for name, value in zip(head, values))
 
 
 def _lines(text: str) -> list[Line]:
